@@ -1,0 +1,15 @@
+"""The model package behind the digit-reading app: network, data, training, preprocessing and
+feature maps. It never imports Streamlit; the page (`app.py`) calls it, never the other way round.
+
+Modules that need Keras import it themselves, so that `cnn.preprocess` and `cnn.mnist` stay
+usable (and fast to import) without TensorFlow.
+"""
+
+from pathlib import Path
+
+# The model that ships with the project and that the app and the CLI load by default.
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+DEFAULT_MODEL_PATH = ASSETS_DIR / "mnist_convnet.keras"
+
+IMAGE_SIZE = 28  # MNIST images are 28x28 greyscale
+NUM_CLASSES = 10

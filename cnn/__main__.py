@@ -1,0 +1,118 @@
+"""Command line for the cnn package.
+
+    python -m cnn train [--epochs N] [--batch-size B] [--optimizer NAME] [--learning-rate X]
+                        [--data PATH] [--out PATH] [--seed S]
+    python -m cnn evaluate [--model PATH] [--data PATH]
+    python -m cnn predict [--model PATH] [--json] IMAGE...
+
+Errors end with one line on stderr and a non-zero exit status, never a traceback.
+"""
+
+import argparse
+import os
+import sys
+
+# TensorFlow's C++ start-up chatter is noise on a command line; set before TensorFlow loads.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from cnn import DEFAULT_MODEL_PATH  # noqa: E402
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m cnn", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train the convnet on MNIST and save it")
+    train.add_argument("--epochs", type=_positive_int)
+    train.add_argument("--batch-size", type=_positive_int)
+    train.add_argument("--optimizer", choices=("rmsprop", "adam", "sgd"))
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--seed", type=int)
+    train.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ, else Keras' download)")
+    train.add_argument("--out", default=str(DEFAULT_MODEL_PATH), help="where to save the model")
+
+    evaluate = commands.add_parser("evaluate", help="test accuracy of a saved model")
+    evaluate.add_argument("--model", default=str(DEFAULT_MODEL_PATH))
+    evaluate.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ, else Keras' download)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from cnn.mnist import MnistError
+    from cnn.model import ModelFileError
+
+    try:
+        if args.command == "train":
+            return _train(args)
+        if args.command == "evaluate":
+            return _evaluate(args)
+    except (MnistError, ModelFileError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was saved", file=sys.stderr)
+        return EXIT_ERROR
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def _train(args) -> int:
+    from cnn.mnist import load_mnist
+    from cnn.training import TrainConfig, train_and_save, with_overrides
+
+    config = with_overrides(
+        TrainConfig(),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+    )
+    data = load_mnist(args.data)  # fails here, before any training, on a bad file
+    print(f"training on {len(data.y_train)} images from {data.source}: {config}", flush=True)
+
+    def report(progress):
+        if progress.kind == "epoch":
+            print(
+                f"epoch {progress.epoch}/{progress.epochs}: loss {progress.loss:.4f}, "
+                f"accuracy {progress.accuracy:.4f}",
+                flush=True,
+            )
+
+    card = train_and_save(config, data, args.out, on_progress=report)
+    print(
+        f"test accuracy {card.test_accuracy:.4f} (loss {card.test_loss:.4f}) "
+        f"after {card.training_seconds:.1f} s; saved {args.out}"
+    )
+    return 0
+
+
+def _evaluate(args) -> int:
+    from cnn.mnist import load_mnist
+    from cnn.model import load_model
+    from cnn.training import evaluate
+
+    model = load_model(args.model)
+    data = load_mnist(args.data)
+    loss, accuracy = evaluate(model, data.x_test, data.y_test)
+    print(f"test accuracy {accuracy:.4f} (loss {loss:.4f}) on {len(data.y_test)} images")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Shared fixtures: where real MNIST is, small synthetic data sets, and the shipped model."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnn import DEFAULT_MODEL_PATH
+
+REPO = Path(__file__).resolve().parent.parent
+# Where this workplace keeps MNIST; CI sets MNIST_NPZ to it as well.
+_SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
+
+
+def pytest_configure(config):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def mnist_path() -> Path:
+    """The real mnist.npz; a test that needs it fails in CI without it and skips elsewhere."""
+    path = Path(os.environ.get("MNIST_NPZ") or _SHARED_MNIST)
+    if not path.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"MNIST not found at {path}: CI must set MNIST_NPZ")
+        pytest.skip(f"MNIST not found at {path}; set MNIST_NPZ to run this test")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_path):
+    from cnn.mnist import load_mnist
+
+    return load_mnist(mnist_path)
+
+
+@pytest.fixture(scope="session")
+def shipped_model():
+    from cnn.model import load_model
+
+    return load_model(DEFAULT_MODEL_PATH)
+
+
+def make_mnist_arrays(train: int = 60, test: int = 20, seed: int = 0) -> dict[str, np.ndarray]:
+    """Keras' mnist.npz layout, with a learnable pattern: digit k lights up column block k."""
+    rng = np.random.default_rng(seed)
+
+    def split(count):
+        labels = rng.integers(0, 10, size=count).astype(np.uint8)
+        images = rng.integers(0, 40, size=(count, 28, 28)).astype(np.uint8)
+        for image, label in zip(images, labels, strict=True):
+            image[4:24, 2 + 2 * label : 4 + 2 * label] = 255
+        return images, labels
+
+    x_train, y_train = split(train)
+    x_test, y_test = split(test)
+    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+
+
+@pytest.fixture
+def synthetic_npz(tmp_path) -> Path:
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **make_mnist_arrays())
+    return path

@@ -1,0 +1,95 @@
+"""Training: config checks, progress reports, cancelling, saving, and learning on real MNIST."""
+
+import json
+
+import numpy as np
+import pytest
+
+from cnn.card import card_path_for, read_card
+from cnn.mnist import load_mnist
+from cnn.model import build_model, load_model, save_model_atomically
+from cnn.training import TrainConfig, TrainingCancelled, train, train_and_save
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"epochs": 0},
+        {"batch_size": 0},
+        {"optimizer": "adagrad"},
+        {"learning_rate": 0},
+        {"validation_split": 1.0},
+    ],
+)
+def test_config_rejects_impossible_values(bad):
+    with pytest.raises(ValueError):
+        TrainConfig(**bad)
+
+
+def test_progress_is_reported_per_batch_and_per_epoch(synthetic_npz):
+    reports = []
+    config = TrainConfig(epochs=2, batch_size=16)
+    result = train(config, load_mnist(synthetic_npz), on_progress=reports.append)
+    batches = [r for r in reports if r.kind == "batch"]
+    epochs = [r for r in reports if r.kind == "epoch"]
+    assert len(batches) == 2 * 4  # 60 images in batches of 16
+    assert [r.epoch for r in epochs] == [1, 2]
+    fractions = [r.fraction_done for r in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert all(np.isfinite(r.loss) and 0 <= r.accuracy <= 1 for r in reports)
+    assert len(result.history["loss"]) == 2
+
+
+def test_cancel_stops_between_batches_and_saves_nothing(synthetic_npz, tmp_path):
+    out = tmp_path / "model.keras"
+    save_model_atomically(build_model(), out)
+    before = out.read_bytes()
+    seen = []
+
+    def stop_after_three_batches():
+        return len(seen) >= 3
+
+    with pytest.raises(TrainingCancelled):
+        train_and_save(
+            TrainConfig(epochs=5, batch_size=8),
+            load_mnist(synthetic_npz),
+            out,
+            on_progress=seen.append,
+            should_stop=stop_after_three_batches,
+        )
+    assert len(seen) == 3  # no batch ran after the cancel
+    assert out.read_bytes() == before
+    assert not card_path_for(out).exists()
+
+
+def test_train_and_save_writes_model_and_card(synthetic_npz, tmp_path):
+    out = tmp_path / "model.keras"
+    config = TrainConfig(epochs=3, batch_size=16, optimizer="adam", seed=3)
+    card = train_and_save(config, load_mnist(synthetic_npz), out)
+    assert load_model(out).count_params() == 93_322
+    saved = json.loads(card_path_for(out).read_text())
+    assert saved["optimizer"] == "adam" and saved["epochs"] == 3 and saved["batch_size"] == 16
+    assert saved["data_sha256"] and saved["keras_version"] and saved["tensorflow_version"]
+    assert read_card(card_path_for(out)) == card
+    assert len(card.history["accuracy"]) == 3
+
+
+def test_same_seed_gives_the_same_model(synthetic_npz):
+    data = load_mnist(synthetic_npz)
+    config = TrainConfig(epochs=1, batch_size=16, seed=7)
+    first, second = train(config, data), train(config, data)
+    np.testing.assert_allclose(first.model.get_weights()[0], second.model.get_weights()[0], atol=1e-6)
+
+
+def test_learns_real_mnist_from_a_small_slice(mnist):
+    from dataclasses import replace
+
+    small = replace(
+        mnist,
+        x_train=mnist.x_train[:4000],
+        y_train=mnist.y_train[:4000],
+        x_test=mnist.x_test[:1000],
+        y_test=mnist.y_test[:1000],
+    )
+    result = train(TrainConfig(epochs=2, batch_size=64), small)
+    assert result.test_accuracy > 0.85  # chance is 0.10
