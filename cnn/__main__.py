@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="test accuracy of a saved model")
     evaluate.add_argument("--model", default=str(DEFAULT_MODEL_PATH))
     evaluate.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ, else Keras' download)")
+
+    predict = commands.add_parser("predict", help="read the digit in each picture")
+    predict.add_argument("--model", default=str(DEFAULT_MODEL_PATH))
+    predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
     return parser
 
 
@@ -62,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args)
         if args.command == "evaluate":
             return _evaluate(args)
+        if args.command == "predict":
+            return _predict(args)
     except (MnistError, ModelFileError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -112,6 +119,39 @@ def _evaluate(args) -> int:
     loss, accuracy = evaluate(model, data.x_test, data.y_test)
     print(f"test accuracy {accuracy:.4f} (loss {loss:.4f}) on {len(data.y_test)} images")
     return 0
+
+
+def _predict(args) -> int:
+    import json
+
+    from cnn.features import FeatureExtractor
+    from cnn.model import load_model
+    from cnn.pictures import PictureError, read_picture
+    from cnn.preprocess import preprocess
+
+    extractor = FeatureExtractor(load_model(args.model))
+    failures = 0
+    for path in args.images:
+        try:
+            prepared = preprocess(read_picture(path))
+        except (PictureError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        if prepared.is_empty:
+            record = {"path": path, "digit": None, "probabilities": None, "empty": prepared.message}
+            line = f"{path}: no digit ({prepared.message})"
+        else:
+            probabilities = extractor.probabilities(prepared.image)[0]
+            digit = int(probabilities.argmax())
+            record = {
+                "path": path,
+                "digit": digit,
+                "probabilities": [round(float(p), 6) for p in probabilities],
+            }
+            line = f"{path}: {digit} ({probabilities[digit]:.3f})"
+        print(json.dumps(record) if args.json else line, flush=True)
+    return EXIT_ERROR if failures else 0
 
 
 if __name__ == "__main__":

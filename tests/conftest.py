@@ -63,3 +63,10 @@ def synthetic_npz(tmp_path) -> Path:
     path = tmp_path / "mnist.npz"
     np.savez(path, **make_mnist_arrays())
     return path
+
+
+@pytest.fixture(scope="session")
+def extractor(shipped_model):
+    from cnn.features import FeatureExtractor
+
+    return FeatureExtractor(shipped_model)

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from PIL import Image
 
 from tests.conftest import REPO
 
@@ -72,3 +73,39 @@ def test_train_command_trains_and_saves(tmp_path, synthetic_npz):
     assert result.returncode == 0, result.stderr
     assert "epoch 2/2" in result.stdout and "test accuracy" in result.stdout
     assert out.is_file() and out.with_suffix(".json").is_file()
+
+
+def test_predict_reads_each_picture_and_reports_failures(tmp_path, mnist):
+    import json
+
+    pictures = []
+    for index in range(3):  # dark ink on light paper, larger than MNIST
+        picture = Image.fromarray(255 - (mnist.x_test[index, ..., 0] * 255).astype("uint8"))
+        path = tmp_path / f"digit{index}.png"
+        picture.resize((140, 140)).save(path)
+        pictures.append(path)
+    junk = tmp_path / "junk.png"
+    junk.write_text("not a picture")
+    blank = tmp_path / "blank.png"
+    Image.new("L", (50, 50), 255).save(blank)
+    result = run_cli(
+        "predict", "--json", str(pictures[0]), str(junk), str(pictures[1]), str(blank), str(pictures[2])
+    )
+    assert result.returncode != 0  # one file failed ...
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["path"] for r in records] == [str(p) for p in (pictures[0], pictures[1], blank, pictures[2])]
+    by_path = {r["path"]: r for r in records}
+    for index, path in enumerate(pictures):  # ... and the others were still read
+        assert by_path[str(path)]["digit"] == int(mnist.y_test[index])
+        assert abs(sum(by_path[str(path)]["probabilities"]) - 1) < 1e-3
+    assert by_path[str(blank)]["digit"] is None and "nothing" in by_path[str(blank)]["empty"]
+    assert "junk.png" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_predict_plain_output(tmp_path, mnist):
+    path = tmp_path / "seven.png"
+    Image.fromarray((mnist.x_test[0, ..., 0] * 255).astype("uint8")).save(path)
+    result = run_cli("predict", str(path))
+    assert result.returncode == 0, result.stderr
+    digit, probability = result.stdout.split(": ")[1].split()
+    assert digit == "7" and float(probability.strip("()")) > 0.9

@@ -1,0 +1,99 @@
+"""Feature maps as pictures: one grid per layer, every channel normalised on its own, coloured
+with a perceptual colour map (matplotlib's viridis), channel numbers printed above each tile.
+
+The frame of a grid (background and channel numbers) depends only on the layer's shape, so it is
+drawn once and cached; per drawing only the coloured tiles are pasted in, which keeps all five
+layers under a few milliseconds together.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+from matplotlib import colormaps
+from PIL import Image, ImageDraw, ImageFont
+
+TILE_PIXELS = 78  # each channel is enlarged to about this size: readable on a projector
+LABEL_PIXELS = 16  # height of the strip with the channel number above each tile
+GAP = 4  # between tiles
+COLUMNS = 8
+_BACKGROUND = (255, 255, 255)
+_LABEL_COLOUR = (40, 40, 40)
+
+
+@lru_cache(maxsize=8)
+def colour_table(name: str = "viridis") -> np.ndarray:
+    """(256, 3) uint8 lookup table of a matplotlib colour map."""
+    return (colormaps[name](np.linspace(0.0, 1.0, 256))[:, :3] * 255).round().astype(np.uint8)
+
+
+def colourise(values: np.ndarray, cmap: str = "viridis") -> np.ndarray:
+    """Values in [0, 1] of any shape -> RGB uint8 of that shape plus a last axis of 3."""
+    indices = (np.clip(values, 0.0, 1.0) * 255).astype(np.uint8)
+    return colour_table(cmap)[indices]
+
+
+def normalise_channels(maps: np.ndarray) -> np.ndarray:
+    """(H, W, C) -> same shape in [0, 1], each channel divided by its own maximum.
+
+    ReLU maps are >= 0, so the minimum is 0 already; a dead channel (all zero) stays all zero.
+    """
+    peaks = maps.max(axis=(0, 1), keepdims=True)
+    return np.divide(maps, peaks, out=np.zeros_like(maps, dtype=np.float32), where=peaks > 1e-6)
+
+
+def tile_scale(height: int) -> int:
+    """How many screen pixels per map pixel, so every layer's tiles are about the same size."""
+    return max(1, round(TILE_PIXELS / height))
+
+
+def feature_grid(maps: np.ndarray, cmap: str = "viridis", columns: int = COLUMNS) -> np.ndarray:
+    """(H, W, C) feature maps -> one RGB uint8 picture of all C channels in a labelled grid."""
+    height, width, channels = maps.shape
+    scale = tile_scale(height)
+    tiles = colourise(normalise_channels(maps), cmap)  # (H, W, C, 3)
+    tiles = tiles.repeat(scale, axis=0).repeat(scale, axis=1)  # nearest neighbour: crisp pixels
+    grid = _frame(height * scale, width * scale, channels, columns).copy()
+    for channel in range(channels):
+        top, left = _tile_origin(channel, height * scale, width * scale, columns)
+        grid[top : top + height * scale, left : left + width * scale] = tiles[:, :, channel]
+    return grid
+
+
+def enlarge(image: np.ndarray, size: int = 280) -> np.ndarray:
+    """A small map or input (H, W) in [0, 1] -> a crisp RGB picture about `size` pixels wide."""
+    scale = max(1, size // image.shape[1])
+    return colourise(image, "gray").repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+def _tile_origin(channel: int, tile_height: int, tile_width: int, columns: int) -> tuple[int, int]:
+    row, column = divmod(channel, columns)
+    top = GAP + row * (tile_height + LABEL_PIXELS + GAP) + LABEL_PIXELS
+    left = GAP + column * (tile_width + GAP)
+    return top, left
+
+
+@lru_cache(maxsize=32)
+def _frame(tile_height: int, tile_width: int, channels: int, columns: int) -> np.ndarray:
+    """Background and channel numbers for a grid; read-only, copied by the caller."""
+    rows = -(-channels // columns)
+    shown_columns = min(columns, channels)
+    size = (
+        GAP + shown_columns * (tile_width + GAP),
+        GAP + rows * (tile_height + LABEL_PIXELS + GAP),
+    )
+    picture = Image.new("RGB", size, _BACKGROUND)
+    draw = ImageDraw.Draw(picture)
+    font = _font(LABEL_PIXELS - 3)
+    for channel in range(channels):
+        top, left = _tile_origin(channel, tile_height, tile_width, columns)
+        draw.text((left + 1, top - LABEL_PIXELS + 1), f"#{channel}", fill=_LABEL_COLOUR, font=font)
+    frame = np.asarray(picture)
+    frame.setflags(write=False)
+    return frame
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)  # Pillow's bundled scalable font (needs FreeType)
+    except (TypeError, OSError):
+        return ImageFont.load_default()
