@@ -96,3 +96,16 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def layer_table(model: keras.Model) -> list[dict]:
+    """What `model.summary()` shows, as rows: layer, type, output shape, parameters."""
+    return [
+        {
+            "layer": layer.name,
+            "type": type(layer).__name__,
+            "output shape": " x ".join(str(d) for d in layer.output.shape[1:]),
+            "parameters": layer.count_params(),
+        }
+        for layer in model.layers
+    ]

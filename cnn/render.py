@@ -6,6 +6,7 @@ drawn once and cached; per drawing only the coloured tiles are pasted in, which 
 layers under a few milliseconds together.
 """
 
+import io
 from functools import lru_cache
 
 import numpy as np
@@ -59,10 +60,10 @@ def feature_grid(maps: np.ndarray, cmap: str = "viridis", columns: int = COLUMNS
     return grid
 
 
-def enlarge(image: np.ndarray, size: int = 280) -> np.ndarray:
+def enlarge(image: np.ndarray, size: int = 280, cmap: str = "gray") -> np.ndarray:
     """A small map or input (H, W) in [0, 1] -> a crisp RGB picture about `size` pixels wide."""
     scale = max(1, size // image.shape[1])
-    return colourise(image, "gray").repeat(scale, axis=0).repeat(scale, axis=1)
+    return colourise(image, cmap).repeat(scale, axis=0).repeat(scale, axis=1)
 
 
 def _tile_origin(channel: int, tile_height: int, tile_width: int, columns: int) -> tuple[int, int]:
@@ -97,3 +98,21 @@ def _font(size: int):
         return ImageFont.load_default(size=size)  # Pillow's bundled scalable font (needs FreeType)
     except (TypeError, OSError):
         return ImageFont.load_default()
+
+
+def outline_box(ink: np.ndarray, box: tuple[int, int, int, int] | None, colour=(230, 60, 60)) -> np.ndarray:
+    """The picture as ink (H, W) in [0, 1], grey, with the crop box drawn on it: step 1 on the page."""
+    picture = Image.fromarray(colourise(ink, "gray"))
+    if box is not None:
+        left, top, right, bottom = box
+        width = max(1, round(min(ink.shape) / 100))
+        ImageDraw.Draw(picture).rectangle((left, top, right - 1, bottom - 1), outline=colour, width=width)
+    return np.asarray(picture)
+
+
+def png_bytes(picture: np.ndarray) -> bytes:
+    """PNG with the fastest zlib level: a feature-map grid encodes in ~4 ms instead of ~10 ms,
+    and these flat-coloured pictures hardly compress better at higher levels."""
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()

@@ -1,0 +1,337 @@
+"""Digit lens: draw a digit and see how a convolutional network reads it.
+
+    streamlit run app.py
+
+The page only draws widgets and shows results; all computing happens in the `cnn` package.
+One model (and its feature extractor) serves every session of the server; one training may run
+at a time, in the background, started from the sidebar.
+
+Environment: CNN_MODEL_PATH (the model file the page uses and retrains; default: the shipped one),
+MNIST_NPZ (where retraining reads MNIST; else Keras downloads it).
+"""
+
+import os
+import secrets
+import time
+
+import numpy as np
+import streamlit as st
+
+from cnn import DEFAULT_MODEL_PATH
+from cnn.features import Activations
+from cnn.model import layer_table
+from cnn.model_store import LoadedModel, ModelStore
+from cnn.preprocess import Preprocessed, preprocess
+from cnn.render import enlarge, feature_grid, outline_box, png_bytes
+from cnn.training import OPTIMIZERS, TrainConfig
+from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
+
+CANVAS_PIXELS = 280
+DEFAULT_STROKE = 22  # on a 280 px canvas, a digit drawn 200 px tall gets MNIST-like 2-3 px strokes
+LOW_CONFIDENCE = 0.7  # below this the page says the network is unsure
+LAYER_STORY = {
+    "conv1": "32 filters of 3x3 slide over the input: each lights up where it finds its pattern "
+    "(an edge, a stroke direction).",
+    "pool1": "Max pooling keeps the strongest response in each 2x2 patch: half the size, same channels.",
+    "conv2": "64 filters combine the first layer's patterns into parts of digits (curves, corners, ends).",
+    "pool2": "Pooling again: coarser, and less sensitive to exactly where a stroke is.",
+    "conv3": "64 filters over a 3x3 grid: which large parts are present, roughly where. "
+    "Dense layers turn this into the ten probabilities.",
+}
+LAYER_KIND = {"conv": "Conv2D 3x3 + ReLU", "pool": "MaxPooling2D 2x2"}
+
+
+@st.cache_resource(show_spinner="Loading the model...")
+def model_store(path: str) -> ModelStore:
+    """One per server process: every session shares the loaded model and its extractor."""
+    return ModelStore(path)
+
+
+@st.cache_resource
+def training_job(path: str) -> TrainingJob:
+    """One per server process, so a second Retrain from any session is refused."""
+    return TrainingJob(path)
+
+
+def model_path() -> str:
+    return os.environ.get("CNN_MODEL_PATH") or str(DEFAULT_MODEL_PATH)
+
+
+def session_name() -> str:
+    if "session_name" not in st.session_state:
+        st.session_state.session_name = f"session {secrets.token_hex(2)}"
+    return st.session_state.session_name
+
+
+# ---------------------------------------------------------------- sidebar: the model and retraining
+
+
+def model_card_ui(loaded: LoadedModel | None) -> None:
+    st.header("The model")
+    if loaded is None:
+        st.error("No working model is loaded.")
+        return
+    card = loaded.card
+    if card is None:
+        st.caption("This model has no model card (it was not trained by `python -m cnn train`).")
+    else:
+        st.metric("Test accuracy", f"{card.test_accuracy:.2%}", help="On the 10,000 MNIST test images")
+        st.caption(
+            f"Trained {card.trained_at.replace('T', ' ')[:16]} UTC for {card.epochs} epochs "
+            f"({card.optimizer}, learning rate {card.learning_rate:g}, batch {card.batch_size}) "
+            f"on {card.train_samples:,} images in {card.training_seconds:.0f} s."
+        )
+    st.caption(f"{loaded.model.count_params():,} parameters")
+    with st.expander("Layers (model.summary())"):
+        st.dataframe(layer_table(loaded.model), hide_index=True, width="stretch")
+
+
+def retrain_form_ui() -> TrainConfig | None:
+    """The Retrain controls; returns the chosen config when the button was pressed."""
+    defaults = TrainConfig()
+    with st.form("retrain_form", border=False):
+        epochs = st.slider("Epochs", 1, 15, defaults.epochs, key="retrain_epochs")
+        batch_size = st.select_slider(
+            "Batch size", [32, 64, 128, 256, 512], defaults.batch_size, key="retrain_batch_size"
+        )
+        optimizer = st.selectbox(
+            "Optimizer", OPTIMIZERS, OPTIMIZERS.index(defaults.optimizer), key="retrain_optimizer"
+        )
+        learning_rate = st.select_slider(
+            "Learning rate",
+            [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1],
+            defaults.learning_rate,
+            format_func=lambda value: f"{value:g}",
+            key="retrain_learning_rate",
+        )
+        pressed = st.form_submit_button("Retrain", type="primary", width="stretch")
+    if not pressed:
+        return None
+    return TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        seed=int(time.time()) % 10_000,
+    )
+
+
+def training_curves_ui(status: JobStatus) -> None:
+    points = status.curve or status.epochs
+    if not points:
+        return
+    epochs_done = [p.epoch - 1 + p.batch / p.batches_per_epoch for p in points]
+    st.line_chart(
+        {"epoch": epochs_done, "loss": [p.loss for p in points], "accuracy": [p.accuracy for p in points]},
+        x="epoch",
+        y=["loss", "accuracy"],
+        height=180,
+    )
+
+
+def training_outcome_ui(status: JobStatus) -> None:
+    if status.state == SUCCEEDED:
+        st.success(status.message)
+    elif status.state == CANCELLED:
+        st.info(status.message)
+    elif status.state == FAILED:
+        st.error(status.message)
+        st.caption("To train offline, start the app with MNIST_NPZ=/path/to/mnist.npz.")
+
+
+@st.fragment(run_every=1.0)
+def live_training_ui(job: TrainingJob) -> None:
+    """Redrawn every second while a training runs, without rerunning the rest of the page."""
+    status = job.status()
+    if not status.running:
+        st.rerun()  # the training ended: redraw the whole page with the new model and card
+    mine = status.started_by == session_name()
+    st.progress(status.fraction_done, text=f"Training: {status.describe()}")
+    st.caption("Started by you." if mine else "Started by another session.")
+    training_curves_ui(status)
+    if st.button("Cancel training", key="cancel_training", width="stretch"):
+        job.cancel()
+        st.toast("Cancelling after the current batch...")
+
+
+def retrain_ui(job: TrainingJob) -> None:
+    st.header("Retrain")
+    st.caption(
+        "Trains the same network from scratch on MNIST's 60,000 training images. "
+        "Everyone keeps using the current model until the new one is saved."
+    )
+    config = retrain_form_ui()
+    if config is not None:
+        try:
+            job.start(config, started_by=session_name())
+        except AlreadyTraining as busy:
+            st.warning(f"{busy} Only one training runs at a time; wait for it or cancel it.")
+    status = job.status()
+    if status.running:
+        live_training_ui(job)
+    else:
+        training_outcome_ui(status)
+        if status.state == SUCCEEDED:
+            training_curves_ui(status)
+
+
+# ---------------------------------------------------------------- main area: draw and see
+
+
+def canvas_ui():
+    """The drawing surface and its controls; returns the RGBA drawing or None."""
+    from streamlit_drawable_canvas import st_canvas  # registers only inside a running app
+
+    generation = st.session_state.setdefault("canvas_generation", 0)
+    stroke = st.slider("Pen width", 8, 40, DEFAULT_STROKE, key="stroke_width")
+    result = st_canvas(
+        stroke_width=stroke,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_PIXELS,
+        width=CANVAS_PIXELS,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"canvas-{generation}",  # a new key is a new, empty canvas
+    )
+    st.button("Clear", on_click=clear_canvas, width="content", key="clear_canvas")
+    return result.image_data
+
+
+def clear_canvas() -> None:
+    st.session_state.canvas_generation = st.session_state.get("canvas_generation", 0) + 1
+
+
+def show_picture(container, picture: np.ndarray, **options) -> None:
+    """An RGB/grey uint8 array as a crisp PNG (Streamlit's "auto" would send a blurry JPEG)."""
+    container.image(png_bytes(picture), output_format="PNG", **options)
+
+
+def network_input_ui(prepared: Preprocessed) -> None:
+    st.subheader("What the network sees")
+    show_picture(st, enlarge(prepared.image, 252), caption="28 x 28 input, enlarged")
+    if not st.toggle("Show how the drawing became this", key="show_steps"):
+        return
+    rows, cols = prepared.shift
+    steps = [
+        (outline_box(prepared.ink, prepared.crop_box), "1. Find the ink's bounding box"),
+        (
+            enlarge(prepared.digit, 140),
+            f"2. Scale it to fit 20 x 20 ({prepared.digit.shape[1]} x {prepared.digit.shape[0]})",
+        ),
+        (enlarge(prepared.image, 140), f"3. Centre its mass in 28 x 28 (moved {rows:+d}, {cols:+d})"),
+    ]
+    for column, (picture, caption) in zip(st.columns(3), steps, strict=True):
+        show_picture(column, picture, caption=caption, width="stretch")
+
+
+def prediction_ui(activations: Activations) -> None:
+    probabilities = activations.probabilities
+    ranked = np.argsort(probabilities)[::-1]
+    best, runner_up = int(ranked[0]), int(ranked[1])
+    st.metric("Prediction", f"{best}  ({probabilities[best]:.0%})")
+    if probabilities[best] < LOW_CONFIDENCE:
+        st.warning(
+            f"Not sure: {probabilities[best]:.0%} for {best}, "
+            f"{probabilities[runner_up]:.0%} for {runner_up}. Try drawing it bigger or clearer."
+        )
+    probability_chart_ui(probabilities)
+
+
+def probability_chart_ui(probabilities: np.ndarray) -> None:
+    """Ten horizontal bars. A plain Vega-Lite spec: building it through Altair (st.bar_chart)
+    costs the per-stroke path about 10 ms more."""
+    values = [{"digit": str(d), "probability": float(p)} for d, p in enumerate(probabilities)]
+    spec = {
+        "data": {"values": values},
+        "mark": {"type": "bar", "tooltip": True},
+        "height": 280,
+        "encoding": {
+            "y": {
+                "field": "digit",
+                "type": "nominal",
+                "sort": None,
+                "title": "digit",
+                "axis": {"labelAngle": 0, "labelFontSize": 15},
+            },
+            "x": {
+                "field": "probability",
+                "type": "quantitative",
+                "scale": {"domain": [0, 1]},
+                "axis": {"format": "%"},
+            },
+        },
+    }
+    st.vega_lite_chart(spec, width="stretch")
+
+
+def feature_maps_ui(activations: Activations, shapes: dict[str, tuple[int, ...]]) -> None:
+    st.header("Feature maps: the network's view, layer by layer")
+    show_pooling = st.toggle("Show the pooling layers too", key="show_pooling")
+    for name in activations.maps:
+        if name.startswith("pool") and not show_pooling:
+            continue
+        height, width, channels = shapes[name]
+        st.subheader(f"{name}: {LAYER_KIND[name[:4]]}, {height} x {width} x {channels}")
+        st.caption(LAYER_STORY[name])
+        grid_column, zoom_column = st.columns([3, 1])
+        show_picture(grid_column, feature_grid(activations.maps[name]), width="stretch")
+        channel = zoom_column.number_input(
+            f"Enlarge a channel of {name}", 0, channels - 1, 0, key=f"zoom_{name}"
+        )
+        single = activations.maps[name][..., channel]
+        peak = float(single.max())
+        show_picture(
+            zoom_column,
+            enlarge(single / peak if peak > 0 else single, 240, cmap="viridis"),
+            caption=f"{name} channel {channel}, strongest response {peak:.2f}",
+        )
+
+
+@st.fragment
+def drawing_ui(store: ModelStore) -> None:
+    """Reruns on its own after every stroke: the sidebar and the rest stay as they are."""
+    loaded = store.current()
+    draw_column, input_column, prediction_column = st.columns([1.3, 1, 1], gap="medium")
+    with draw_column:
+        st.subheader("Draw a digit")
+        drawing = canvas_ui()
+    prepared = preprocess(drawing) if drawing is not None else None
+    if prepared is None or prepared.is_empty:
+        with input_column:
+            hint = (
+                prepared.message
+                if prepared is not None and prepared.status != "blank"
+                else (
+                    "Draw one digit, 0 to 9, on the black square: big and in the middle works best, "
+                    "but anywhere works."
+                )
+            )
+            st.info(hint)
+        return
+    activations = loaded.extractor.run(prepared.image)
+    with prediction_column:  # first, so the answer reaches the browser before the pictures
+        prediction_ui(activations)
+    with input_column:
+        network_input_ui(prepared)
+    feature_maps_ui(activations, loaded.extractor.shapes)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Digit lens", page_icon=":pencil2:", layout="wide")
+    path = model_path()
+    store, job = model_store(path), training_job(path)
+    loaded = store.current()
+    with st.sidebar:
+        model_card_ui(loaded)
+        retrain_ui(job)
+    st.title("How a convnet reads your digit")
+    if store.problem:
+        (st.error if loaded is None else st.warning)(store.problem)
+    if loaded is None:
+        st.info("Retrain a model from the sidebar to start; it takes about a minute.")
+        return
+    drawing_ui(store)
+
+
+main()

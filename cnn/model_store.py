@@ -1,0 +1,87 @@
+"""The model every session of the page uses: loaded once, reloaded when its file changes on disk,
+and kept at the last good version when a new file turns out to be broken.
+
+    store = ModelStore("assets/mnist_convnet.keras")
+    loaded = store.current()      # cheap: one stat() of the file per call
+    if loaded: loaded.extractor.run(image)
+    store.problem                 # why the newest file was not used, if it was not
+
+Thread-safe: the page calls it from one thread per session.
+"""
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+
+from cnn.card import ModelCard, card_path_for, read_card
+from cnn.features import FeatureExtractor
+from cnn.model import ModelFileError, load_model
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: keras.Model
+    extractor: FeatureExtractor
+    card: ModelCard | None
+    version: int  # 1, 2, ...: goes up every time a new file is taken into use
+
+
+def _signature(path: Path) -> tuple | None:
+    """What tells us a file changed: inode, size and modification time (atomic renames change
+    the inode even when the size and second-resolution time do not)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+class ModelStore:
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._loaded: LoadedModel | None = None
+        self._seen: tuple | None = ("never looked",)
+        self._card_seen: tuple | None = None
+        self.problem: str | None = None  # why the file on disk is not the one in use
+
+    def current(self) -> LoadedModel | None:
+        """The model to use now; None only if no good model was ever loaded."""
+        signature = _signature(self.path)
+        card_signature = _signature(card_path_for(self.path))
+        if signature == self._seen and card_signature == self._card_seen:
+            return self._loaded
+        with self._lock:
+            if signature != self._seen:
+                self._reload(signature)
+            elif card_signature != self._card_seen and self._loaded is not None:
+                # The card is written just after the model; pick it up when it lands.
+                self._loaded = LoadedModel(
+                    self._loaded.model,
+                    self._loaded.extractor,
+                    read_card(card_path_for(self.path)),
+                    self._loaded.version,
+                )
+            self._card_seen = card_signature
+            return self._loaded
+
+    def _reload(self, signature: tuple | None) -> None:
+        self._seen = signature
+        try:
+            model = load_model(self.path)
+            extractor = FeatureExtractor(model)
+        except ModelFileError as error:
+            if self._loaded is None:
+                self.problem = str(error)
+            else:
+                self.problem = (
+                    f"The model file changed on disk but the new file was rejected, so the page "
+                    f"keeps using the previous model. {error}"
+                )
+            return
+        version = 1 if self._loaded is None else self._loaded.version + 1
+        self._loaded = LoadedModel(model, extractor, read_card(card_path_for(self.path)), version)
+        self.problem = None

@@ -1,0 +1,155 @@
+"""At most one training at a time per server, in a background thread, with progress anyone can
+read and a cancel anyone can press. The page keeps one `TrainingJob` for the whole server.
+
+    job = TrainingJob(model_path)
+    job.start(TrainConfig(epochs=3), started_by="session 42")   # raises AlreadyTraining if busy
+    job.status()                                                # a snapshot, safe to read anytime
+    job.cancel()
+"""
+
+import atexit
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from cnn.card import ModelCard
+from cnn.mnist import Mnist, MnistError, load_mnist
+from cnn.training import TrainConfig, TrainingCancelled, TrainProgress, train_and_save
+
+IDLE, RUNNING, SUCCEEDED, CANCELLED, FAILED = "idle", "running", "succeeded", "cancelled", "failed"
+_CURVE_POINTS_PER_EPOCH = 20
+
+
+class AlreadyTraining(Exception):
+    """A training is running; the message says how far it is."""
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    state: str = IDLE
+    config: TrainConfig | None = None
+    started_by: str | None = None
+    started_at: float | None = None  # time.time()
+    finished_at: float | None = None
+    progress: TrainProgress | None = None  # the latest report
+    epochs: tuple[TrainProgress, ...] = ()  # one report per finished epoch
+    curve: tuple[TrainProgress, ...] = ()  # about 20 batch reports per epoch, for live curves
+    card: ModelCard | None = None  # of the model saved, on success
+    message: str = ""  # what happened, in words, when it ended
+
+    @property
+    def running(self) -> bool:
+        return self.state == RUNNING
+
+    @property
+    def fraction_done(self) -> float:
+        return self.progress.fraction_done if self.progress else 0.0
+
+    def describe(self) -> str:
+        """'epoch 2 of 5, 37% done, running for 24 s'."""
+        if self.started_at is None:
+            return "no training has run"
+        elapsed = (self.finished_at or time.time()) - self.started_at
+        if self.progress is None:
+            where = "loading MNIST"
+        else:
+            where = f"epoch {self.progress.epoch} of {self.progress.epochs}"
+        return f"{where}, {self.fraction_done:.0%} done, running for {elapsed:.0f} s"
+
+
+@dataclass
+class _Run:
+    cancel: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+
+_ALL_JOBS: "weakref.WeakSet[TrainingJob]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all_trainings() -> None:
+    # A training thread killed mid-step at interpreter exit makes TensorFlow abort the process
+    # with a core dump; cancelling lets it end after its current batch instead.
+    for job in list(_ALL_JOBS):
+        if job.cancel():
+            job.wait(timeout=30)
+
+
+class TrainingJob:
+    def __init__(self, model_path, load_data: Callable[[], Mnist] = load_mnist):
+        self.model_path = Path(model_path)
+        self._load_data = load_data
+        self._lock = threading.Lock()
+        self._status = JobStatus()
+        self._run: _Run | None = None
+        _ALL_JOBS.add(self)
+
+    def status(self) -> JobStatus:
+        with self._lock:
+            return self._status
+
+    def start(self, config: TrainConfig, started_by: str = "someone") -> None:
+        """Start training in the background; raises AlreadyTraining if one is running."""
+        with self._lock:
+            if self._status.running:
+                raise AlreadyTraining(f"A training is already running ({self._status.describe()}).")
+            run = _Run()
+            self._run = run
+            self._status = JobStatus(RUNNING, config, started_by, time.time())
+            run.thread = threading.Thread(target=self._train, args=(config, run), daemon=True, name="retrain")
+        run.thread.start()
+
+    def cancel(self) -> bool:
+        """Ask a running training to stop after its current batch; False if none is running."""
+        with self._lock:
+            if not self._status.running or self._run is None:
+                return False
+            self._run.cancel.set()
+            return True
+
+    def wait(self, timeout: float | None = None) -> JobStatus:
+        """Block until the current training ends (for tests and the command line)."""
+        run = self._run
+        if run is not None and run.thread is not None:
+            run.thread.join(timeout)
+        return self.status()
+
+    def _update(self, **changes) -> None:
+        with self._lock:
+            self._status = replace(self._status, **changes)
+
+    def _on_progress(self, progress: TrainProgress) -> None:
+        every = max(1, progress.batches_per_epoch // _CURVE_POINTS_PER_EPOCH)
+        with self._lock:
+            status = self._status
+            if progress.kind == "epoch":
+                status = replace(status, epochs=status.epochs + (progress,))
+            elif progress.batch % every == 0:
+                status = replace(status, curve=status.curve + (progress,))
+            self._status = replace(status, progress=progress)
+
+    def _train(self, config: TrainConfig, run: _Run) -> None:
+        try:
+            data = self._load_data()
+            if run.cancel.is_set():
+                raise TrainingCancelled("cancelled before training started")
+            card = train_and_save(
+                config, data, self.model_path, on_progress=self._on_progress, should_stop=run.cancel.is_set
+            )
+        except TrainingCancelled:
+            self._finish(CANCELLED, "Training was cancelled; the previous model is still in use.")
+        except MnistError as error:
+            self._finish(FAILED, f"Could not load MNIST, so nothing was trained: {error}")
+        except Exception as error:  # noqa: BLE001 - whatever broke, the page must say so and go on
+            self._finish(
+                FAILED,
+                f"Training failed ({type(error).__name__}: {error}); the previous model is still in use.",
+            )
+        else:
+            self._finish(SUCCEEDED, f"New model saved: test accuracy {card.test_accuracy:.2%}.", card=card)
+
+    def _finish(self, state: str, message: str, card: ModelCard | None = None) -> None:
+        self._update(state=state, message=message, card=card, finished_at=time.time())

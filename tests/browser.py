@@ -1,0 +1,152 @@
+"""Driving the real page: start `streamlit run app.py`, open it in Debian's Chromium through
+Playwright, and draw digits with the mouse like a person. Shared by the browser tests and the
+benchmarks (see ../shared/BROWSER.md for why it is done this way).
+"""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CANVAS = "[data-testid='stBidiComponentIsolated'] canvas.upper-canvas"
+
+# Digits as strokes, in units of a 1x1 box (x right, y down); drawn scaled onto the canvas.
+DIGIT_STROKES = {
+    1: [[(0.45, 0.2), (0.55, 0.05), (0.55, 0.95)]],
+    7: [[(0.15, 0.1), (0.85, 0.1), (0.4, 0.95)]],
+    0: [
+        [
+            (0.5, 0.05),
+            (0.2, 0.25),
+            (0.15, 0.55),
+            (0.3, 0.9),
+            (0.6, 0.95),
+            (0.85, 0.7),
+            (0.85, 0.3),
+            (0.65, 0.07),
+            (0.5, 0.05),
+        ]
+    ],
+    4: [[(0.6, 0.05), (0.15, 0.65), (0.9, 0.65)], [(0.65, 0.35), (0.65, 0.97)]],
+    2: [[(0.15, 0.25), (0.35, 0.05), (0.7, 0.05), (0.85, 0.3), (0.15, 0.95), (0.9, 0.95)]],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(env_extra: dict | None = None, timeout: float = 90.0):
+    """Start the app on a free port; yields its URL; stops it afterwards."""
+    port = free_port()
+    env = dict(os.environ, **(env_extra or {}))
+    log = tempfile.NamedTemporaryFile("w+", prefix="streamlit-", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"the app did not start:\n{log.read()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        os.unlink(log.name)
+
+
+@contextlib.contextmanager
+def chromium(playwright, width=1280, height=900):
+    """A headless Chromium context from Debian's package (Playwright never downloads one here)."""
+    if not os.path.exists(CHROMIUM):
+        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install chromium")
+    context = playwright.chromium.launch_persistent_context(
+        tempfile.mkdtemp(prefix="chromium-"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": width, "height": height},
+    )
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def draw_digit(page, digit: int, left=0.2, top=0.15, size=0.65, steps=6) -> None:
+    """Draw `digit` with the mouse; `left`, `top`, `size` are fractions of the canvas."""
+    canvas = page.locator(CANVAS)
+    box = canvas.bounding_box()
+    for stroke in DIGIT_STROKES[digit]:
+        points = [
+            (box["x"] + (left + x * size) * box["width"], box["y"] + (top + y * size) * box["height"])
+            for x, y in stroke
+        ]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=steps)
+        page.mouse.up()
+
+
+def clear_canvas(page) -> None:
+    """Press Clear and wait until the new, empty canvas has replaced the old one."""
+    old = page.locator(CANVAS).element_handle()
+    page.get_by_role("button", name="Clear").click()
+    page.wait_for_function("canvas => !canvas.isConnected", arg=old, timeout=20_000)
+    page.locator(CANVAS).wait_for(timeout=20_000)
+    # The new canvas loads its (empty) initial drawing asynchronously and wipes anything drawn
+    # before that finishes; a person never draws that fast after pressing Clear.
+    page.wait_for_timeout(600)

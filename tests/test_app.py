@@ -1,0 +1,208 @@
+"""The page, headless (Streamlit's AppTest), with the real model and real Keras.
+
+The drawing component only works inside a browser, so these tests put a stand-in module in its
+place that returns a chosen drawing; the browser tests (test_browser.py) draw for real.
+"""
+
+import shutil
+import sys
+import time
+import types
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnn import DEFAULT_MODEL_PATH
+from cnn.canvas_sim import draw_on_canvas
+from tests.conftest import REPO, make_mnist_arrays
+
+APP = str(REPO / "app.py")
+
+
+class FakeCanvas:
+    """Stands in for streamlit_drawable_canvas: st_canvas returns `self.drawing`."""
+
+    def __init__(self):
+        self.drawing = None
+        self.keys = []
+        self.module = types.ModuleType("streamlit_drawable_canvas")
+        self.module.st_canvas = self.st_canvas
+
+    def st_canvas(self, **kwargs):
+        self.keys.append(kwargs["key"])
+        assert kwargs["width"] == kwargs["height"] == 280 and kwargs["return_image_data"]
+        return types.SimpleNamespace(image_data=self.drawing, json_data={"objects": []})
+
+
+@pytest.fixture
+def canvas(monkeypatch):
+    fake = FakeCanvas()
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", fake.module)
+    return fake
+
+
+@pytest.fixture
+def model_copy(tmp_path, monkeypatch):
+    """The shipped model and card, copied so the page may retrain them freely."""
+    path = tmp_path / "model.keras"
+    shutil.copy(DEFAULT_MODEL_PATH, path)
+    shutil.copy(DEFAULT_MODEL_PATH.with_suffix(".json"), path.with_suffix(".json"))
+    monkeypatch.setenv("CNN_MODEL_PATH", str(path))
+    return path
+
+
+def start_app() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def main_metrics(app):
+    return [m for m in app.main.metric if m.label == "Prediction"]
+
+
+def sidebar_text(app) -> str:
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "success", "info", "warning", "error")
+        for e in getattr(app.sidebar, kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_empty_canvas_shows_a_hint_and_no_prediction(canvas, model_copy):
+    app = start_app()
+    assert not main_metrics(app)
+    assert any("Draw one digit" in info.value for info in app.main.info)
+    assert app.sidebar.metric[0].label == "Test accuracy"
+    assert app.sidebar.metric[0].value == "99.18%" or app.sidebar.metric[0].value.endswith("%")
+
+
+def test_a_real_mnist_digit_is_read_and_its_feature_maps_shown(canvas, model_copy, mnist):
+    for index in (0, 1, 2):  # a 7, a 2 and a 1, drawn small and off-centre
+        canvas.drawing = draw_on_canvas(mnist.x_test[index, ..., 0], 0.45, left=140, top=20)
+        app = start_app()
+        prediction = main_metrics(app)
+        assert len(prediction) == 1
+        assert prediction[0].value.split()[0] == str(mnist.y_test[index])
+        headers = [h.value for h in app.main.subheader]
+        assert [h.split(":")[0] for h in headers if h.startswith("conv")] == ["conv1", "conv2", "conv3"]
+        assert "conv1: Conv2D 3x3 + ReLU, 26 x 26 x 32" in headers
+        assert "What the network sees" in headers
+
+
+def test_pooling_layers_appear_when_asked(canvas, model_copy, mnist):
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.8, left=20, top=20)
+    app = start_app()
+    app.toggle(key="show_pooling").set_value(True).run()
+    headers = [h.value.split(":")[0] for h in app.main.subheader if ":" in h.value]
+    assert headers == ["conv1", "pool1", "conv2", "pool2", "conv3"]
+
+
+def test_a_dot_is_not_a_digit(canvas, model_copy):
+    drawing = np.zeros((280, 280, 4), np.uint8)
+    drawing[..., 3] = 255
+    drawing[100:108, 100:108, :3] = 255
+    canvas.drawing = drawing
+    app = start_app()
+    assert not main_metrics(app)
+    assert any("Too little ink" in info.value for info in app.main.info)
+
+
+def test_unsure_answers_are_said_in_words(canvas, model_copy):
+    drawing = np.zeros((280, 280, 4), np.uint8)
+    drawing[..., 3] = 255
+    drawing[60:220, 60:80, :3] = 255  # a "1" with a bar across: the model hesitates
+    drawing[130:150, 60:220, :3] = 255
+    canvas.drawing = drawing
+    app = start_app()
+    probability = float(main_metrics(app)[0].value.split("(")[1].rstrip("%)")) / 100
+    unsure = [w.value for w in app.main.warning if w.value.startswith("Not sure")]
+    assert bool(unsure) == (probability < 0.7)
+
+
+def test_clear_gives_a_new_empty_canvas(canvas, model_copy):
+    app = start_app()
+    app.button(key="clear_canvas").click().run()
+    assert not app.exception
+    assert canvas.keys[0] != canvas.keys[-1]
+
+
+def test_model_card_and_layer_table_are_shown(canvas, model_copy):
+    app = start_app()
+    text = sidebar_text(app)
+    assert "93,322 parameters" in text and "epochs" in text
+    table = app.sidebar.dataframe[0].value
+    assert list(table["layer"]) == [
+        "image",
+        "conv1",
+        "pool1",
+        "conv2",
+        "pool2",
+        "conv3",
+        "flatten",
+        "dense",
+        "probabilities",
+    ]
+    assert table["parameters"].sum() == 93_322
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path, monkeypatch):
+    path = tmp_path / "tiny.npz"
+    np.savez(path, **make_mnist_arrays(train=400, test=50))
+    monkeypatch.setenv("MNIST_NPZ", str(path))
+    return path
+
+
+def press_retrain(app, epochs=1, batch_size=32):
+    app.slider(key="retrain_epochs").set_value(epochs)
+    app.select_slider(key="retrain_batch_size").set_value(batch_size)
+    [button for button in app.sidebar.button if button.label == "Retrain"][0].click()
+    app.run()
+    assert not app.exception, app.exception
+
+
+def wait_for_sidebar(app, text, timeout=120):
+    deadline = time.monotonic() + timeout
+    while text not in sidebar_text(app):
+        assert time.monotonic() < deadline, f"{text!r} not shown; sidebar says:\n{sidebar_text(app)}"
+        time.sleep(0.5)
+        app.run()
+    return sidebar_text(app)
+
+
+def test_retrain_updates_the_model_card(canvas, model_copy, tiny_mnist):
+    app = start_app()
+    assert "on 60,000 images" in sidebar_text(app)
+    press_retrain(app, epochs=2)
+    wait_for_sidebar(app, "New model saved")
+    text = wait_for_sidebar(app, "on 400 images")  # the card now describes the new model
+    assert "for 2 epochs" in text
+    assert model_copy.with_suffix(".json").read_text().count('"train_samples": 400') == 1
+
+
+def test_a_second_retrain_is_refused_and_cancel_keeps_the_old_model(canvas, model_copy, tiny_mnist):
+    before = model_copy.read_bytes()
+    first, second = start_app(), start_app()
+    press_retrain(first, epochs=15, batch_size=32)
+    assert first.sidebar.button(key="cancel_training")  # the live progress is showing
+    press_retrain(second, epochs=1)
+    refused = [w.value for w in second.sidebar.warning]
+    assert any("already running" in w and "% done" in w for w in refused), refused
+    first.sidebar.button(key="cancel_training").click().run()
+    wait_for_sidebar(first, "cancelled")
+    assert model_copy.read_bytes() == before
+
+
+def test_a_corrupt_model_file_says_so_and_offers_retraining(canvas, tmp_path, monkeypatch):
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"this is not a model")
+    monkeypatch.setenv("CNN_MODEL_PATH", str(broken))
+    app = start_app()
+    assert any("cannot load the model file" in e.value for e in app.main.error)
+    assert any("Retrain" in i.value for i in app.main.info)
+    assert [b for b in app.sidebar.button if b.label == "Retrain"]
+    assert not main_metrics(app)

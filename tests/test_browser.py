@@ -1,0 +1,66 @@
+"""The real page in a real browser: Debian's Chromium driven by Playwright, drawing with the mouse.
+
+In CI a missing browser is a failure, not a skip: .ci/run installs Chromium.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser import CANVAS, chromium, clear_canvas, draw_digit, running_app
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = REPO / "artifacts"
+
+# (digit, left, top, size): anywhere on the canvas, big and small.
+DRAWINGS = [
+    (7, 0.2, 0.15, 0.65),
+    (1, 0.05, 0.05, 0.4),
+    (0, 0.45, 0.4, 0.5),
+    (4, 0.1, 0.3, 0.6),
+    (2, 0.3, 0.05, 0.45),
+]
+
+
+@pytest.fixture(scope="module")
+def page():
+    with running_app() as url, sync_playwright() as playwright, chromium(playwright) as context:
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.goto(url)
+        page.locator(CANVAS).wait_for(timeout=60_000)
+        yield page
+
+
+def prediction(page):
+    return page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric")
+
+
+def test_drawing_digits_anywhere_gives_the_right_prediction(page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    expect(page.get_by_text("Draw one digit")).to_be_visible()
+    expect(prediction(page)).to_have_count(0)  # nothing drawn: nothing labelled Prediction
+    for digit, left, top, size in DRAWINGS:
+        draw_digit(page, digit, left, top, size)
+        expect(prediction(page)).to_contain_text(re.compile(rf"Prediction\s*{digit}\s*\("), timeout=20_000)
+        expect(page.get_by_text("conv3: Conv2D")).to_be_visible()
+        page.screenshot(path=ARTIFACTS / f"browser-digit-{digit}.png")
+        clear_canvas(page)
+        expect(prediction(page)).to_have_count(0)
+    assert page.errors == []
+
+
+def test_feature_maps_and_sidebar_are_on_the_page(page):
+    draw_digit(page, 7)
+    expect(prediction(page)).to_contain_text("7", timeout=20_000)
+    for name in ("conv1", "conv2", "conv3"):
+        expect(page.get_by_role("heading", name=re.compile(rf"^{name}: "))).to_be_visible()
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_contain_text("Test accuracy")
+    expect(sidebar.get_by_role("button", name="Retrain")).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.screenshot(path=ARTIFACTS / "browser-1280x720.png")
+    assert page.errors == []

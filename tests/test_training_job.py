@@ -1,0 +1,67 @@
+"""One background training per server: start, progress, refuse a second, cancel, failures."""
+
+import numpy as np
+import pytest
+
+from cnn.card import read_card
+from cnn.mnist import MnistError, load_mnist
+from cnn.model import build_model, save_model_atomically
+from cnn.training import TrainConfig
+from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, TrainingJob
+from tests.conftest import make_mnist_arrays
+
+
+@pytest.fixture
+def data(tmp_path):
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **make_mnist_arrays(train=800, test=50))
+    return load_mnist(path)
+
+
+def test_a_training_runs_in_the_background_and_saves(tmp_path, data):
+    out = tmp_path / "model.keras"
+    job = TrainingJob(out, load_data=lambda: data)
+    job.start(TrainConfig(epochs=2, batch_size=32), started_by="tester")
+    status = job.wait(timeout=120)
+    assert status.state == SUCCEEDED and "test accuracy" in status.message
+    assert [p.epoch for p in status.epochs] == [1, 2]
+    assert status.curve and status.fraction_done == 1.0
+    assert read_card(out.with_suffix(".json")) == status.card
+    assert status.started_by == "tester"
+
+
+def test_a_second_start_is_refused_while_one_runs(tmp_path, data):
+    job = TrainingJob(tmp_path / "model.keras", load_data=lambda: data)
+    job.start(TrainConfig(epochs=50, batch_size=8))
+    with pytest.raises(AlreadyTraining, match="already running"):
+        job.start(TrainConfig(epochs=1))
+    assert job.cancel()
+    assert job.wait(timeout=60).state == CANCELLED
+
+
+def test_cancel_keeps_the_old_model(tmp_path, data):
+    out = tmp_path / "model.keras"
+    save_model_atomically(build_model(), out)
+    before = out.read_bytes()
+    job = TrainingJob(out, load_data=lambda: data)
+    job.start(TrainConfig(epochs=50, batch_size=8))
+    while job.status().progress is None:  # wait until it really is training
+        job.wait(timeout=0.05)
+    job.cancel()
+    status = job.wait(timeout=60)
+    assert status.state == CANCELLED and "previous model" in status.message
+    assert out.read_bytes() == before
+    assert not job.cancel()  # nothing left to cancel
+
+
+def test_missing_mnist_is_a_clear_failure(tmp_path):
+    def offline():
+        raise MnistError("no MNIST file given and the download failed; set MNIST_NPZ")
+
+    job = TrainingJob(tmp_path / "model.keras", load_data=offline)
+    job.start(TrainConfig(epochs=1))
+    status = job.wait(timeout=30)
+    assert status.state == FAILED and "MNIST_NPZ" in status.message
+    assert not (tmp_path / "model.keras").exists()
+    job.start(TrainConfig(epochs=1))  # a failed run does not block the next one
+    job.wait(timeout=30)
