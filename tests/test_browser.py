@@ -64,3 +64,34 @@ def test_feature_maps_and_sidebar_are_on_the_page(page):
     page.set_viewport_size({"width": 1280, "height": 720})
     page.screenshot(path=ARTIFACTS / "browser-1280x720.png")
     assert page.errors == []
+
+
+def test_retrain_from_the_sidebar_while_drawing(tmp_path):
+    import shutil
+
+    import numpy as np
+
+    from cnn import DEFAULT_MODEL_PATH
+    from tests.conftest import make_mnist_arrays
+
+    model = tmp_path / "model.keras"
+    shutil.copy(DEFAULT_MODEL_PATH, model)
+    shutil.copy(DEFAULT_MODEL_PATH.with_suffix(".json"), model.with_suffix(".json"))
+    data = tmp_path / "mnist.npz"
+    np.savez(data, **make_mnist_arrays(train=3000, test=100))
+    env = {"CNN_MODEL_PATH": str(model), "MNIST_NPZ": str(data)}
+    with running_app(env) as url, sync_playwright() as playwright, chromium(playwright) as context:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url)
+        page.locator(CANVAS).wait_for(timeout=60_000)
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_role("button", name="Retrain").click()
+        expect(sidebar.get_by_text(re.compile(r"Training: epoch \d of 5"))).to_be_visible(timeout=30_000)
+        draw_digit(page, 7)  # the page stays usable while the model trains
+        expect(prediction(page)).to_contain_text("Prediction", timeout=20_000)
+        page.screenshot(path=ARTIFACTS / "browser-retraining.png")
+        expect(sidebar.get_by_text("New model saved")).to_be_visible(timeout=180_000)
+        expect(sidebar).to_contain_text("on 3,000 images")
+        assert errors == []
