@@ -25,8 +25,15 @@ DRAWINGS = [
 
 
 @pytest.fixture(scope="module")
-def page():
-    with running_app() as url, sync_playwright() as playwright, chromium(playwright) as context:
+def playwright():
+    # One per module: Playwright's sync API cannot be started twice at once.
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def page(playwright):
+    with running_app() as url, chromium(playwright) as context:
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -66,7 +73,7 @@ def test_feature_maps_and_sidebar_are_on_the_page(page):
     assert page.errors == []
 
 
-def test_retrain_from_the_sidebar_while_drawing(tmp_path):
+def test_retrain_from_the_sidebar_while_drawing(tmp_path, playwright):
     import shutil
 
     import numpy as np
@@ -80,7 +87,7 @@ def test_retrain_from_the_sidebar_while_drawing(tmp_path):
     data = tmp_path / "mnist.npz"
     np.savez(data, **make_mnist_arrays(train=3000, test=100))
     env = {"CNN_MODEL_PATH": str(model), "MNIST_NPZ": str(data)}
-    with running_app(env) as url, sync_playwright() as playwright, chromium(playwright) as context:
+    with running_app(env) as url, chromium(playwright) as context:
         page = context.new_page()
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
