@@ -78,7 +78,7 @@ def model_card_ui(loaded: LoadedModel | None) -> None:
         st.metric("Test accuracy", f"{card.test_accuracy:.2%}", help="On the 10,000 MNIST test images")
         st.caption(
             f"Trained {card.trained_at.replace('T', ' ')[:16]} UTC for {card.epochs} epochs "
-            f"({card.optimizer}, learning rate {card.learning_rate:g}, batch {card.batch_size}) "
+            f"({card.optimizer}, learning rate {card.learning_rate:g} {card.schedule}, batch {card.batch_size}) "
             f"on {card.train_samples:,} images in {card.training_seconds:.0f} s."
         )
     st.caption(f"{loaded.model.count_params():,} parameters")
@@ -94,9 +94,7 @@ def retrain_form_ui() -> TrainConfig | None:
         batch_size = st.select_slider(
             "Batch size", [32, 64, 128, 256, 512], defaults.batch_size, key="retrain_batch_size"
         )
-        optimizer = st.selectbox(
-            "Optimizer", OPTIMIZERS, OPTIMIZERS.index(defaults.optimizer), key="retrain_optimizer"
-        )
+        optimizer = st.selectbox("Optimizer", OPTIMIZERS, OPTIMIZERS.index(defaults.optimizer), key="retrain_optimizer")
         learning_rate = st.select_slider(
             "Learning rate",
             [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1],
@@ -276,9 +274,7 @@ def feature_maps_ui(activations: Activations, shapes: dict[str, tuple[int, ...]]
         st.caption(LAYER_STORY[name])
         grid_column, zoom_column = st.columns([3, 1])
         show_picture(grid_column, feature_grid(activations.maps[name]), width="stretch")
-        channel = zoom_column.number_input(
-            f"Enlarge a channel of {name}", 0, channels - 1, 0, key=f"zoom_{name}"
-        )
+        channel = zoom_column.number_input(f"Enlarge a channel of {name}", 0, channels - 1, 0, key=f"zoom_{name}")
         single = activations.maps[name][..., channel]
         peak = float(single.max())
         show_picture(
@@ -303,8 +299,7 @@ def drawing_ui(store: ModelStore) -> None:
                 prepared.message
                 if prepared is not None and prepared.status != "blank"
                 else (
-                    "Draw one digit, 0 to 9, on the black square: big and in the middle works best, "
-                    "but anywhere works."
+                    "Draw one digit, 0 to 9, on the black square: big and in the middle works best, but anywhere works."
                 )
             )
             st.info(hint)

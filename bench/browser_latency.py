@@ -14,10 +14,10 @@ Three moments are timed from the mouse-up, in the page itself (requestAnimationF
 """
 
 import argparse
-import statistics
 import time
 
-from common import summary_ms
+from common import spread_ms, summary_ms
+from load_test import rss_mib
 from playwright.sync_api import sync_playwright
 
 from tests.browser import CANVAS, chromium, clear_canvas, draw_digit, running_app
@@ -42,9 +42,11 @@ _PROBE = """() => {
 }"""
 
 
-def measure(drawings: int) -> tuple[dict[str, list[float]], float]:
+def measure(drawings: int) -> tuple[dict[str, list[float]], float, tuple[float, float]]:
+    """Moments per drawing, the cold start, and the server's memory (MiB) idle and with a session."""
     started = time.perf_counter()
     with running_app() as url, sync_playwright() as playwright, chromium(playwright) as context:
+        idle = rss_mib(url.pid)
         page = context.new_page()
         page.goto(url)
         page.locator(CANVAS).wait_for(timeout=60_000)
@@ -62,21 +64,32 @@ def measure(drawings: int) -> tuple[dict[str, list[float]], float]:
             for name in ("prediction", "run", "pictures"):
                 moments[name].append(seen[name] / 1000)
             moments["all"].append(max(seen.values()) / 1000)
-    return moments, cold_start
+        memory = (idle, rss_mib(url.pid))
+    return moments, cold_start, memory
+
+
+def rows(drawings: int = 20) -> list[tuple[str, str, str]]:
+    moments, cold_start, (idle, busy) = measure(drawings)
+    return [
+        ("mouse-up to prediction, Chromium", spread_ms(moments["prediction"]), "<= 400 ms"),
+        ("mouse-up to whole page (all grids, visible pictures)", spread_ms(moments["all"]), ""),
+        ("cold start: server start to first prediction", f"{cold_start:.1f} s (one run)", ""),
+        ("server memory, idle / one session", f"{idle:.0f} / {busy:.0f} MiB", ""),
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drawings", type=int, default=20)
     args = parser.parse_args()
-    moments, cold_start = measure(args.drawings)
+    moments, cold_start, (idle, busy) = measure(args.drawings)
     print("in Chromium, 1280x900, from mouse-up (the canvas itself waits ~200 ms before sending)")
     print(f"  prediction on screen               {summary_ms(moments['prediction'])}   target <= 400 ms")
     print(f"  whole run arrived (all grids)      {summary_ms(moments['run'])}")
     print(f"  pictures in the window loaded      {summary_ms(moments['pictures'])}")
     print(f"  all three                          {summary_ms(moments['all'])}")
     print(f"  cold start to first prediction     {cold_start:.1f} s (server start, page load, one drawing)")
-    print(f"  (median of all three: {statistics.median(moments['all']) * 1000:.0f} ms)")
+    print(f"  server memory                      {idle:.0f} MiB idle, {busy:.0f} MiB with one session")
 
 
 if __name__ == "__main__":

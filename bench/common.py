@@ -30,6 +30,13 @@ def summary_ms(seconds: list[float]) -> str:
     return f"median {statistics.median(ms):.2f} ms (p10 {deciles[0]:.2f}, p90 {deciles[-1]:.2f}, n={len(ms)})"
 
 
+def spread_ms(seconds: list[float]) -> str:
+    """'1.23 ms (1.10-1.50)': median with the 10th-90th percentile range."""
+    ms = sorted(s * 1000 for s in seconds)
+    deciles = statistics.quantiles(ms, n=10) if len(ms) > 1 else [ms[0]] * 9
+    return f"{statistics.median(ms):.2f} ms ({deciles[0]:.2f}-{deciles[-1]:.2f}, n={len(ms)})"
+
+
 def mnist_path() -> Path:
     path = Path(os.environ.get("MNIST_NPZ") or REPO.parent / "shared" / "data" / "mnist.npz")
     if not path.is_file():

@@ -1,6 +1,7 @@
 """Command line for the cnn package.
 
     python -m cnn train [--epochs N] [--batch-size B] [--optimizer NAME] [--learning-rate X]
+                        [--schedule cosine|constant] [--seed-recipe]
                         [--data PATH] [--out PATH] [--seed S]
     python -m cnn evaluate [--model PATH] [--data PATH]
     python -m cnn predict [--model PATH] [--json] IMAGE...
@@ -41,7 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=_positive_int)
     train.add_argument("--batch-size", type=_positive_int)
     train.add_argument("--optimizer", choices=("rmsprop", "adam", "sgd"))
-    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--learning-rate", type=float, help="the peak rate with --schedule cosine")
+    train.add_argument("--schedule", choices=("cosine", "constant"))
+    train.add_argument(
+        "--seed-recipe",
+        action="store_true",
+        help="the seed notebook's recipe (RMSprop 1e-3, batch 64, 5 epochs, constant)",
+    )
     train.add_argument("--seed", type=int)
     train.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ, else Keras' download)")
     train.add_argument("--out", default=str(DEFAULT_MODEL_PATH), help="where to save the model")
@@ -83,11 +90,12 @@ def _train(args) -> int:
     from cnn.training import TrainConfig, train_and_save, with_overrides
 
     config = with_overrides(
-        TrainConfig(),
+        TrainConfig.seed_recipe() if args.seed_recipe else TrainConfig(),
         epochs=args.epochs,
         batch_size=args.batch_size,
         optimizer=args.optimizer,
         learning_rate=args.learning_rate,
+        schedule=args.schedule,
         seed=args.seed,
     )
     data = load_mnist(args.data)  # fails here, before any training, on a bad file
@@ -96,8 +104,7 @@ def _train(args) -> int:
     def report(progress):
         if progress.kind == "epoch":
             print(
-                f"epoch {progress.epoch}/{progress.epochs}: loss {progress.loss:.4f}, "
-                f"accuracy {progress.accuracy:.4f}",
+                f"epoch {progress.epoch}/{progress.epochs}: loss {progress.loss:.4f}, accuracy {progress.accuracy:.4f}",
                 flush=True,
             )
 

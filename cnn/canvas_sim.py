@@ -9,9 +9,7 @@ from PIL import Image
 CANVAS_SIZE = 280  # the page's canvas, in CSS pixels
 
 
-def draw_on_canvas(
-    digit: np.ndarray, scale: float, left: int, top: int, size: int = CANVAS_SIZE
-) -> np.ndarray:
+def draw_on_canvas(digit: np.ndarray, scale: float, left: int, top: int, size: int = CANVAS_SIZE) -> np.ndarray:
     """Paste a 28x28 digit (uint8 or [0, 1]) as white ink on a black RGBA canvas.
 
     `scale` is the fraction of the canvas side that the digit's 28x28 field covers.

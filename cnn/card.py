@@ -28,6 +28,7 @@ class ModelCard:
     data_sha256: str | None
     # Per-epoch curves, for the training report: {"loss": [...], "accuracy": [...], ...}
     history: dict[str, list[float]] = field(default_factory=dict)
+    schedule: str = "constant"  # of the learning rate; cards from before schedules had none
 
 
 def card_path_for(model_path: str | os.PathLike) -> Path:

@@ -52,17 +52,12 @@ class FeatureExtractor:
             input_signature=[tf.TensorSpec((None, IMAGE_SIZE, IMAGE_SIZE, 1), tf.float32)],
             jit_compile=True,
         )
-        self._forward(
-            tf.zeros((1, IMAGE_SIZE, IMAGE_SIZE, 1))
-        )  # trace and compile now, not on the first stroke
+        self._forward(tf.zeros((1, IMAGE_SIZE, IMAGE_SIZE, 1)))  # trace and compile now, not on the first stroke
 
     @property
     def shapes(self) -> dict[str, tuple[int, ...]]:
         """Each shown layer's map shape (H, W, C), as the layers promise it."""
-        return {
-            name: tuple(out.shape[1:])
-            for name, out in zip(self.layer_names, self._model.outputs, strict=False)
-        }
+        return {name: tuple(out.shape[1:]) for name, out in zip(self.layer_names, self._model.outputs, strict=False)}
 
     def run(self, image: np.ndarray) -> Activations:
         """Activations for one 28x28 image in [0, 1]."""
@@ -72,9 +67,7 @@ class FeatureExtractor:
         """Activations for a batch of images shaped (N, 28, 28) or (N, 28, 28, 1)."""
         *maps, probabilities = self._compute(images)
         return [
-            Activations(
-                {name: layer[i] for name, layer in zip(self.layer_names, maps, strict=True)}, probabilities[i]
-            )
+            Activations({name: layer[i] for name, layer in zip(self.layer_names, maps, strict=True)}, probabilities[i])
             for i in range(len(images))
         ]
 

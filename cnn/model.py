@@ -4,6 +4,7 @@ loaded: `.keras` files, written atomically, read in Keras' safe mode.
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import keras
@@ -13,6 +14,8 @@ from cnn import IMAGE_SIZE, NUM_CLASSES
 # Names that the feature extractor and the page look layers up by.
 CONV_LAYER_NAMES = ("conv1", "conv2", "conv3")
 _PUBLIC_READ = 0o644
+# A temporary file this old is what a killed save left behind (a save takes about a second).
+_STALE_SECONDS = 3600
 
 
 class ModelFileError(Exception):
@@ -52,6 +55,18 @@ def save_model_atomically(model: keras.Model, path: str | os.PathLike) -> None:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+    _remove_stale_temporaries(path)
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary files that killed saves of `path` left behind, so they do not pile up."""
+    cutoff = time.time() - _STALE_SECONDS
+    for leftover in path.parent.glob(f".{path.stem}-*.keras"):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+        except OSError:
+            pass  # gone already, or not ours to delete
 
 
 def load_model(path: str | os.PathLike) -> keras.Model:

@@ -69,7 +69,8 @@ class ModelStore:
             return self._loaded
 
     def _reload(self, signature: tuple | None) -> None:
-        self._seen = signature
+        # `_seen` is set only once `_loaded` is final: the unlocked fast path in `current` reads
+        # them in that order, and must never see the new signature with the old (or no) model.
         try:
             model = load_model(self.path)
             extractor = FeatureExtractor(model)
@@ -81,7 +82,9 @@ class ModelStore:
                     f"The model file changed on disk but the new file was rejected, so the page "
                     f"keeps using the previous model. {error}"
                 )
+            self._seen = signature
             return
         version = 1 if self._loaded is None else self._loaded.version + 1
         self._loaded = LoadedModel(model, extractor, read_card(card_path_for(self.path)), version)
         self.problem = None
+        self._seen = signature

@@ -19,16 +19,29 @@ from cnn.mnist import Mnist
 from cnn.model import build_model, save_model_atomically
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
+SCHEDULES = ("cosine", "constant")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 5  # the seed's recipe: ~99% test accuracy after 5 epochs
-    batch_size: int = 64  # the seed's batch size
-    optimizer: str = "rmsprop"  # the seed's optimizer
-    learning_rate: float = 1e-3  # Keras' default for RMSprop
+    """The default recipe reaches the seed's ~99.1% in 2 epochs instead of 5 (bench/train_speed.py:
+    99.13-99.26% on 3 seeds, in about 0.4 of the seed's time). Every epoch costs the same ~10 s
+    here whatever the batch size, so the saving comes from needing fewer epochs: a larger learning
+    rate, warmed up and then annealed to zero, gets there sooner."""
+
+    epochs: int = 2
+    batch_size: int = 128  # 64 -> 128 lets the higher peak rate train stably; no faster per epoch
+    optimizer: str = "rmsprop"  # the seed's optimizer; Adam was no better here
+    learning_rate: float = 3e-3  # the peak, reached after the warm-up ("constant": throughout)
+    schedule: str = "cosine"  # warm up over the first 10% of steps, then cosine decay to 0
     seed: int = 0  # weights init and shuffling; same seed, same data -> same model on one machine
     validation_split: float = 0.0  # the seed trains on all 60,000; >0 holds out the last fraction
+
+    @classmethod
+    def seed_recipe(cls, **changes) -> "TrainConfig":
+        """The seed notebook's recipe: RMSprop at 1e-3, batch 64, 5 epochs (~99.1%, 50-60 s here)."""
+        recipe = {"epochs": 5, "batch_size": 64, "learning_rate": 1e-3, "schedule": "constant"}
+        return cls(**{**recipe, **changes})
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -41,6 +54,12 @@ class TrainConfig:
             raise ValueError(f"learning rate must be in (0, 10), not {self.learning_rate}")
         if not 0 <= self.validation_split < 1:
             raise ValueError(f"validation split must be in [0, 1), not {self.validation_split}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
+
+    def steps_per_epoch(self, train_samples: int) -> int:
+        fit_samples = train_samples - int(train_samples * self.validation_split)
+        return max(1, -(-fit_samples // self.batch_size))
 
 
 @dataclass(frozen=True)
@@ -74,9 +93,31 @@ class TrainResult:
 ProgressCallback = Callable[[TrainProgress], None]
 
 
-def compile_model(model: keras.Model, config: TrainConfig) -> None:
+_WARMUP_FRACTION = 0.1  # of all steps, for the cosine schedule
+_WARMUP_START = 0.1  # warm-up starts at this fraction of the peak rate
+
+
+def learning_rate_for(config: TrainConfig, train_samples: int):
+    """A constant rate, or a warm-up then cosine-decay schedule over the whole training."""
+    if config.schedule == "constant":
+        return config.learning_rate
+    total = config.steps_per_epoch(train_samples) * config.epochs
+    warmup = max(1, int(total * _WARMUP_FRACTION))
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate * _WARMUP_START,
+        warmup_target=config.learning_rate,
+        warmup_steps=warmup,
+        decay_steps=max(1, total - warmup),
+        alpha=0.0,
+    )
+
+
+def compile_model(model: keras.Model, config: TrainConfig, train_samples: int = 60_000) -> None:
     optimizer = keras.optimizers.get(
-        {"class_name": config.optimizer, "config": {"learning_rate": config.learning_rate}}
+        {
+            "class_name": config.optimizer,
+            "config": {"learning_rate": learning_rate_for(config, train_samples)},
+        }
     )
     # Integer labels with sparse cross-entropy: the same loss as the seed's one-hot
     # categorical cross-entropy, without materialising the one-hot matrix.
@@ -96,24 +137,26 @@ def train(
     data: Mnist,
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    callbacks: tuple[keras.callbacks.Callback, ...] = (),
 ) -> TrainResult:
     """Train a fresh network on `data.x_train` and evaluate it on `data.x_test`.
 
     `on_progress` is called after every batch and every epoch; `should_stop` is polled after
     every batch, and when it returns True training stops and `TrainingCancelled` is raised.
+    `callbacks` are more Keras callbacks (the benchmarks use one to evaluate every epoch).
     """
     keras.utils.set_random_seed(config.seed)
     model = build_model()
-    compile_model(model, config)
+    compile_model(model, config, len(data.y_train))
     reporter = _ProgressReporter(config, len(data.y_train), on_progress, should_stop)
+    train_set, validation_set = _datasets(data, config)
     started = time.perf_counter()
     fit = model.fit(
-        data.x_train,
-        data.y_train,
+        train_set,
+        validation_data=validation_set,
         epochs=config.epochs,
-        batch_size=config.batch_size,
-        validation_split=config.validation_split,
-        callbacks=[reporter],
+        shuffle=False,  # the dataset shuffles itself
+        callbacks=[reporter, *callbacks],
         verbose=0,
     )
     seconds = time.perf_counter() - started
@@ -122,6 +165,20 @@ def train(
     test_loss, test_accuracy = evaluate(model, data.x_test, data.y_test)
     history = {name: [float(v) for v in values] for name, values in fit.history.items()}
     return TrainResult(model, history, test_loss, test_accuracy, seconds, len(fit.epoch))
+
+
+def _datasets(data: Mnist, config: TrainConfig):
+    """tf.data pipelines over the arrays, built once: shuffled anew each epoch, batched, prefetched
+    (Keras' own handling of NumPy arrays copies and re-slices them every epoch)."""
+    held_out = int(len(data.y_train) * config.validation_split)
+    cut = len(data.y_train) - held_out  # like Keras' validation_split: the last fraction
+    train = tf.data.Dataset.from_tensor_slices((data.x_train[:cut], data.y_train[:cut]))
+    train = train.shuffle(cut, seed=config.seed, reshuffle_each_iteration=True)
+    train = train.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
+    if not held_out:
+        return train, None
+    validation = tf.data.Dataset.from_tensor_slices((data.x_train[cut:], data.y_train[cut:]))
+    return train, validation.batch(1000)
 
 
 def train_and_save(
@@ -140,6 +197,7 @@ def train_and_save(
         batch_size=config.batch_size,
         optimizer=config.optimizer,
         learning_rate=config.learning_rate,
+        schedule=config.schedule,
         seed=config.seed,
         training_seconds=round(result.training_seconds, 2),
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -165,8 +223,7 @@ class _ProgressReporter(keras.callbacks.Callback):
     def __init__(self, config, train_samples, on_progress, should_stop):
         super().__init__()
         self.config = config
-        fit_samples = train_samples - int(train_samples * config.validation_split)
-        self.batches_per_epoch = max(1, -(-fit_samples // config.batch_size))
+        self.batches_per_epoch = config.steps_per_epoch(train_samples)
         self.on_progress = on_progress or (lambda progress: None)
         self.should_stop = should_stop or (lambda: False)
         self.cancelled = False

@@ -55,9 +55,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class AppUrl(str):
+    """The URL of a running app; `.pid` is its server process, for measuring its memory."""
+
+    pid: int
+
+
 @contextlib.contextmanager
 def running_app(env_extra: dict | None = None, timeout: float = 90.0):
-    """Start the app on a free port; yields its URL; stops it afterwards."""
+    """Start the app on a free port; yields its URL (with `.pid`); stops it afterwards."""
     port = free_port()
     env = dict(os.environ, **(env_extra or {}))
     log = tempfile.NamedTemporaryFile("w+", prefix="streamlit-", suffix=".log", delete=False)
@@ -82,7 +88,8 @@ def running_app(env_extra: dict | None = None, timeout: float = 90.0):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = AppUrl(f"http://127.0.0.1:{port}")
+    url.pid = process.pid
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -125,15 +132,18 @@ def chromium(playwright, width=1280, height=900):
         context.close()
 
 
+def stroke_points(box: dict, digit: int, left: float, top: float, size: float) -> list[list[tuple]]:
+    """Page coordinates of each stroke of `digit` drawn in the canvas' bounding `box`."""
+    return [
+        [(box["x"] + (left + x * size) * box["width"], box["y"] + (top + y * size) * box["height"]) for x, y in stroke]
+        for stroke in DIGIT_STROKES[digit]
+    ]
+
+
 def draw_digit(page, digit: int, left=0.2, top=0.15, size=0.65, steps=6) -> None:
     """Draw `digit` with the mouse; `left`, `top`, `size` are fractions of the canvas."""
-    canvas = page.locator(CANVAS)
-    box = canvas.bounding_box()
-    for stroke in DIGIT_STROKES[digit]:
-        points = [
-            (box["x"] + (left + x * size) * box["width"], box["y"] + (top + y * size) * box["height"])
-            for x, y in stroke
-        ]
+    box = page.locator(CANVAS).bounding_box()
+    for points in stroke_points(box, digit, left, top, size):
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:

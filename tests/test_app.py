@@ -206,3 +206,73 @@ def test_a_corrupt_model_file_says_so_and_offers_retraining(canvas, tmp_path, mo
     assert any("Retrain" in i.value for i in app.main.info)
     assert [b for b in app.sidebar.button if b.label == "Retrain"]
     assert not main_metrics(app)
+
+
+def _canvas(size=(280, 280), fill=0):
+    drawing = np.full((*size, 4), fill, np.uint8)
+    drawing[..., 3] = 255
+    return drawing
+
+
+def _scribble():
+    drawing = _canvas()
+    rng = np.random.default_rng(1)
+    drawing[10:270, 10:270, :3] = (rng.random((260, 260, 1)) > 0.15) * 255
+    return drawing
+
+
+def _line():
+    drawing = _canvas()
+    drawing[135:145, 40:240, :3] = 255
+    return drawing
+
+
+def _other_size():
+    drawing = _canvas((400, 300))
+    drawing[80:320, 140:165, :3] = 255  # a "1" on a canvas of another size
+    return drawing
+
+
+@pytest.mark.parametrize(
+    ("name", "drawing", "shows"),
+    [
+        ("nothing", None, "Draw one digit"),
+        ("one dot", None, "Too little ink"),
+        ("a line", _line(), None),
+        ("scribbled all over", _scribble(), "mostly ink"),
+        ("all ink", _canvas(fill=255), None),
+        ("another size", _other_size(), None),
+    ],
+)
+def test_bad_drawings_get_an_answer_or_a_message_never_a_traceback(canvas, model_copy, name, drawing, shows):
+    if name == "one dot":
+        drawing = _canvas()
+        drawing[140:146, 140:146, :3] = 255
+    canvas.drawing = drawing
+    app = start_app()  # asserts no exception
+    messages = " ".join(str(e.value) for e in [*app.main.info, *app.main.warning])
+    if shows:
+        assert shows in messages and not main_metrics(app)
+    else:
+        assert main_metrics(app) or messages  # a prediction, or a message saying why not
+
+
+def test_a_model_file_corrupted_while_the_page_runs_is_rejected(canvas, model_copy, mnist):
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
+    app = start_app()
+    assert main_metrics(app)[0].value.startswith("7")
+    broken = model_copy.with_name("incoming.keras")
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 3000)
+    broken.replace(model_copy)
+    app.run()
+    assert not app.exception
+    assert any("rejected" in w.value for w in app.main.warning)
+    assert main_metrics(app)[0].value.startswith("7")  # still predicting with the last good model
+
+
+def test_a_missing_model_file_at_start(canvas, tmp_path, monkeypatch):
+    monkeypatch.setenv("CNN_MODEL_PATH", str(tmp_path / "nowhere.keras"))
+    app = start_app()
+    assert any("no model file" in e.value for e in app.main.error)
+    app.run()  # a rerun does not crash or loop either
+    assert not app.exception

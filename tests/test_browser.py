@@ -85,7 +85,7 @@ def test_retrain_from_the_sidebar_while_drawing(tmp_path, playwright):
     shutil.copy(DEFAULT_MODEL_PATH, model)
     shutil.copy(DEFAULT_MODEL_PATH.with_suffix(".json"), model.with_suffix(".json"))
     data = tmp_path / "mnist.npz"
-    np.savez(data, **make_mnist_arrays(train=3000, test=100))
+    np.savez(data, **make_mnist_arrays(train=8000, test=100))
     env = {"CNN_MODEL_PATH": str(model), "MNIST_NPZ": str(data)}
     with running_app(env) as url, chromium(playwright) as context:
         page = context.new_page()
@@ -95,10 +95,10 @@ def test_retrain_from_the_sidebar_while_drawing(tmp_path, playwright):
         page.locator(CANVAS).wait_for(timeout=60_000)
         sidebar = page.get_by_test_id("stSidebar")
         sidebar.get_by_role("button", name="Retrain").click()
-        expect(sidebar.get_by_text(re.compile(r"Training: epoch \d of 5"))).to_be_visible(timeout=30_000)
+        expect(sidebar.get_by_text(re.compile(r"Training: epoch \d of 2"))).to_be_visible(timeout=30_000)
         draw_digit(page, 7)  # the page stays usable while the model trains
         expect(prediction(page)).to_contain_text("Prediction", timeout=20_000)
         page.screenshot(path=ARTIFACTS / "browser-retraining.png")
         expect(sidebar.get_by_text("New model saved")).to_be_visible(timeout=180_000)
-        expect(sidebar).to_contain_text("on 3,000 images")
+        expect(sidebar).to_contain_text("on 8,000 images")
         assert errors == []

@@ -67,9 +67,7 @@ def test_bad_data_file_fails_before_training(tmp_path):
 
 def test_train_command_trains_and_saves(tmp_path, synthetic_npz):
     out = tmp_path / "model.keras"
-    result = run_cli(
-        "train", "--epochs", "2", "--batch-size", "16", "--data", str(synthetic_npz), "--out", str(out)
-    )
+    result = run_cli("train", "--epochs", "2", "--batch-size", "16", "--data", str(synthetic_npz), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "epoch 2/2" in result.stdout and "test accuracy" in result.stdout
     assert out.is_file() and out.with_suffix(".json").is_file()
@@ -88,9 +86,7 @@ def test_predict_reads_each_picture_and_reports_failures(tmp_path, mnist):
     junk.write_text("not a picture")
     blank = tmp_path / "blank.png"
     Image.new("L", (50, 50), 255).save(blank)
-    result = run_cli(
-        "predict", "--json", str(pictures[0]), str(junk), str(pictures[1]), str(blank), str(pictures[2])
-    )
+    result = run_cli("predict", "--json", str(pictures[0]), str(junk), str(pictures[1]), str(blank), str(pictures[2]))
     assert result.returncode != 0  # one file failed ...
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["path"] for r in records] == [str(p) for p in (pictures[0], pictures[1], blank, pictures[2])]

@@ -31,9 +31,7 @@ def test_maps_equal_the_layer_outputs_computed_by_keras(shipped_model, extractor
 
     image = mnist.x_test[:1]
     conv2 = keras.Model(shipped_model.inputs[0], shipped_model.get_layer("conv2").output)
-    np.testing.assert_allclose(
-        extractor.run(image[0, ..., 0]).maps["conv2"], conv2(image).numpy()[0], atol=1e-4
-    )
+    np.testing.assert_allclose(extractor.run(image[0, ..., 0]).maps["conv2"], conv2(image).numpy()[0], atol=1e-4)
 
 
 def test_each_channel_is_normalised_on_its_own():

@@ -93,3 +93,38 @@ def test_learns_real_mnist_from_a_small_slice(mnist):
     )
     result = train(TrainConfig(epochs=2, batch_size=64), small)
     assert result.test_accuracy > 0.85  # chance is 0.10
+
+
+def test_seed_recipe_is_the_notebooks():
+    seed = TrainConfig.seed_recipe()
+    assert (seed.epochs, seed.batch_size, seed.optimizer, seed.learning_rate, seed.schedule) == (
+        5,
+        64,
+        "rmsprop",
+        1e-3,
+        "constant",
+    )
+    assert TrainConfig.seed_recipe(seed=3).seed == 3
+
+
+def test_cosine_schedule_warms_up_then_decays_to_zero():
+    from cnn.training import learning_rate_for
+
+    config = TrainConfig(epochs=2, batch_size=100, learning_rate=3e-3, schedule="cosine")
+    schedule = learning_rate_for(config, train_samples=1000)  # 10 steps per epoch, 20 in all
+    rates = [float(schedule(step)) for step in range(21)]
+    peak = int(np.argmax(rates))
+    assert rates[0] == pytest.approx(3e-4) and rates[peak] == pytest.approx(3e-3)
+    assert peak == 2  # 10% of 20 steps
+    assert all(a >= b for a, b in zip(rates[peak:], rates[peak + 1 :], strict=False))
+    assert rates[-1] == pytest.approx(0.0, abs=1e-9)
+    assert learning_rate_for(TrainConfig(schedule="constant", learning_rate=0.01), 1000) == 0.01
+
+
+def test_validation_split_holds_out_data_and_reports_it(synthetic_npz):
+    reports = []
+    config = TrainConfig(epochs=1, batch_size=10, validation_split=0.5)
+    train(config, load_mnist(synthetic_npz), on_progress=reports.append)
+    batches = [r for r in reports if r.kind == "batch"]
+    assert len(batches) == 3  # 30 of the 60 images, in batches of 10
+    assert reports[-1].kind == "epoch" and reports[-1].val_accuracy is not None
