@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import script_runner
 
 from cnn import DEFAULT_MODEL_PATH
 from cnn.features import Activations
@@ -39,6 +40,20 @@ LAYER_STORY = {
     "Dense layers turn this into the ten probabilities.",
 }
 LAYER_KIND = {"conv": "Conv2D 3x3 + ReLU", "pool": "MaxPooling2D 2x2"}
+
+
+def keep_keras_state_between_runs() -> None:
+    """Stop Streamlit from calling keras.backend.clear_session() after every script run.
+
+    Streamlit 1.67 does that for any app that imported Keras (script_runner._clean_problem_modules).
+    Here it garbage-collects the whole heap and empties TensorFlow's kernel cache after every
+    stroke: about 300 ms of CPU per stroke, which capped a 20-session load test at 1.4
+    predictions a second. It would also reset Keras' global state under a training running in
+    the background. This app keeps its models in st.cache_resource on purpose, so there is
+    nothing for it to clean up.
+    """
+    if hasattr(script_runner, "_clean_problem_modules"):
+        script_runner._clean_problem_modules = lambda: None
 
 
 @st.cache_resource(show_spinner="Loading the model...")
@@ -314,6 +329,7 @@ def drawing_ui(store: ModelStore) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Digit lens", page_icon=":pencil2:", layout="wide")
+    keep_keras_state_between_runs()
     path = model_path()
     store, job = model_store(path), training_job(path)
     loaded = store.current()

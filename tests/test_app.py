@@ -276,3 +276,16 @@ def test_a_missing_model_file_at_start(canvas, tmp_path, monkeypatch):
     assert any("no model file" in e.value for e in app.main.error)
     app.run()  # a rerun does not crash or loop either
     assert not app.exception
+
+
+def test_streamlit_does_not_reset_keras_after_each_run(canvas, model_copy, monkeypatch, mnist):
+    # Streamlit would call keras.backend.clear_session() after every run: ~300 ms per stroke,
+    # and a reset of Keras' state under a training running in the background.
+    import keras
+
+    calls = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append(1))
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
+    app = start_app()
+    app.run()
+    assert main_metrics(app) and calls == []

@@ -40,3 +40,9 @@ def test_the_page_reads_no_path_from_its_users():
     # the server); nothing a visitor types or uploads becomes a path.
     source = (REPO / "app.py").read_text()
     assert "open(" not in source and "Path(" not in source
+
+
+def test_served_app_settings_that_keep_strokes_fast():
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+    assert config["server"]["fileWatcherType"] == "none"
