@@ -20,10 +20,13 @@ from streamlit.runtime.scriptrunner import script_runner
 
 from cnn import DEFAULT_MODEL_PATH
 from cnn.features import Activations
+from cnn.gallery import GalleryDigits, pick_other
+from cnn.mnist import MnistError, load_mnist
 from cnn.model import layer_table
 from cnn.model_store import LoadedModel, ModelStore
-from cnn.preprocess import Preprocessed, preprocess
-from cnn.render import enlarge, feature_grid, outline_box, png_bytes
+from cnn.pictures import PictureError, read_picture
+from cnn.preprocess import Preprocessed, as_model_input, preprocess
+from cnn.render import enlarge, feature_grid, kernel_grid, outline_box, png_bytes
 from cnn.training import OPTIMIZERS, TrainConfig
 from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
 
@@ -40,6 +43,9 @@ LAYER_STORY = {
     "Dense layers turn this into the ten probabilities.",
 }
 LAYER_KIND = {"conv": "Conv2D 3x3 + ReLU", "pool": "MaxPooling2D 2x2"}
+INPUT_SOURCES = ("Draw", "MNIST test digit", "Upload a picture")
+GALLERY_MODES = ("any digit", "a digit of my choice", "one the model gets wrong")
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 
 
 def keep_keras_state_between_runs() -> None:
@@ -60,6 +66,12 @@ def keep_keras_state_between_runs() -> None:
 def model_store(path: str) -> ModelStore:
     """One per server process: every session shares the loaded model and its extractor."""
     return ModelStore(path)
+
+
+@st.cache_resource(show_spinner="Loading the MNIST test set...")
+def test_digits() -> GalleryDigits:
+    """The 10,000 MNIST test digits, loaded once per server (MNIST_NPZ, else Keras' download)."""
+    return GalleryDigits(load_mnist())
 
 
 @st.cache_resource
@@ -211,6 +223,46 @@ def canvas_ui():
     return result.image_data
 
 
+def test_digit_ui(loaded: LoadedModel) -> Preprocessed | None:
+    """A digit from the MNIST test set, as the network sees it (no preprocessing needed)."""
+    try:
+        digits = test_digits()
+    except MnistError as error:
+        st.warning(f"The MNIST test set is not available here: {error}")
+        return None
+    mode = st.selectbox("Show", GALLERY_MODES, key="gallery_mode")
+    wanted = st.selectbox("Digit", range(10), key="gallery_digit") if mode == GALLERY_MODES[1] else None
+    rng = np.random.default_rng()
+    choice = (mode, wanted, loaded.version)
+    if st.button("Another one", key="gallery_next") or st.session_state.get("gallery_choice") != choice:
+        previous = st.session_state.get("gallery_index")
+        wrong = digits.misclassified(loaded.extractor) if mode == GALLERY_MODES[2] else None
+        if wrong is not None and len(wrong):
+            index = pick_other(rng, wrong, previous)
+        else:
+            index = digits.pick(rng, wanted, avoid=previous)
+        st.session_state.gallery_choice, st.session_state.gallery_index = choice, index
+    index = st.session_state.gallery_index
+    st.caption(f"Test digit #{index}, labelled **{digits.labels[index]}** by MNIST")
+    return as_model_input(digits.images[index])
+
+
+def upload_ui() -> Preprocessed | None:
+    """A picture of one digit from the visitor's device; read from memory, never written to disk."""
+    uploaded = st.file_uploader("A picture of one handwritten digit", type=UPLOAD_TYPES, key="upload")
+    if uploaded is None:
+        st.caption("A phone photo works: dark ink on light paper, or light on dark.")
+        return None
+    try:
+        picture = read_picture(uploaded.getvalue())
+        prepared = preprocess(picture)
+    except (PictureError, ValueError) as error:
+        st.error(f"That file cannot be used: {error}")
+        return None
+    show_picture(st, outline_box(prepared.ink, prepared.crop_box), width=200, caption="Your picture, as ink")
+    return prepared
+
+
 def clear_canvas() -> None:
     st.session_state.canvas_generation = st.session_state.get("canvas_generation", 0) + 1
 
@@ -278,7 +330,7 @@ def probability_chart_ui(probabilities: np.ndarray) -> None:
     st.vega_lite_chart(spec, width="stretch")
 
 
-def feature_maps_ui(activations: Activations, shapes: dict[str, tuple[int, ...]]) -> None:
+def feature_maps_ui(activations: Activations, shapes: dict[str, tuple[int, ...]], kernels: np.ndarray) -> None:
     st.header("Feature maps: the network's view, layer by layer")
     show_pooling = st.toggle("Show the pooling layers too", key="show_pooling")
     for name in activations.maps:
@@ -288,7 +340,16 @@ def feature_maps_ui(activations: Activations, shapes: dict[str, tuple[int, ...]]
         st.subheader(f"{name}: {LAYER_KIND[name[:4]]}, {height} x {width} x {channels}")
         st.caption(LAYER_STORY[name])
         grid_column, zoom_column = st.columns([3, 1])
-        show_picture(grid_column, feature_grid(activations.maps[name]), width="stretch")
+        grid_png = png_bytes(feature_grid(activations.maps[name]))
+        grid_column.image(grid_png, output_format="PNG", width="stretch")
+        grid_column.download_button(
+            f"Download the {name} grid (PNG)",
+            grid_png,
+            file_name=f"{name}.png",
+            mime="image/png",
+            on_click="ignore",
+            key=f"download_{name}",
+        )
         channel = zoom_column.number_input(f"Enlarge a channel of {name}", 0, channels - 1, 0, key=f"zoom_{name}")
         single = activations.maps[name][..., channel]
         peak = float(single.max())
@@ -297,6 +358,13 @@ def feature_maps_ui(activations: Activations, shapes: dict[str, tuple[int, ...]]
             enlarge(single / peak if peak > 0 else single, 240, cmap="viridis"),
             caption=f"{name} channel {channel}, strongest response {peak:.2f}",
         )
+        if name == "conv1":
+            show_picture(
+                zoom_column,
+                kernel_grid(kernels),
+                width="stretch",
+                caption="The 32 learned 3x3 filters (red +, blue -) that made these maps",
+            )
 
 
 @st.fragment
@@ -305,9 +373,15 @@ def drawing_ui(store: ModelStore) -> None:
     loaded = store.current()
     draw_column, input_column, prediction_column = st.columns([1.3, 1, 1], gap="medium")
     with draw_column:
-        st.subheader("Draw a digit")
-        drawing = canvas_ui()
-    prepared = preprocess(drawing) if drawing is not None else None
+        source = st.radio("Input", INPUT_SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
+        if source == INPUT_SOURCES[0]:
+            st.subheader("Draw a digit")
+            drawing = canvas_ui()
+            prepared = preprocess(drawing) if drawing is not None else None
+        elif source == INPUT_SOURCES[1]:
+            prepared = test_digit_ui(loaded)
+        else:
+            prepared = upload_ui()
     if prepared is None or prepared.is_empty:
         with input_column:
             hint = (
@@ -324,7 +398,7 @@ def drawing_ui(store: ModelStore) -> None:
         prediction_ui(activations)
     with input_column:
         network_input_ui(prepared)
-    feature_maps_ui(activations, loaded.extractor.shapes)
+    feature_maps_ui(activations, loaded.extractor.shapes, loaded.model.get_layer("conv1").get_weights()[0])
 
 
 def main() -> None:

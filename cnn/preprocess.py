@@ -172,3 +172,12 @@ def _centre_by_mass(digit: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     field[top : top + height, left : left + width] = digit
     centred_top, centred_left = (IMAGE_SIZE - height) // 2, (IMAGE_SIZE - width) // 2
     return field, (top - centred_top, left - centred_left)
+
+
+def as_model_input(image: np.ndarray) -> Preprocessed:
+    """A picture that is already MNIST-shaped (28x28 in [0, 1], like a test digit), used as it is:
+    re-centring it could change the very answer a lecturer wants to show."""
+    image = np.clip(np.asarray(image, dtype=np.float32).reshape(IMAGE_SIZE, IMAGE_SIZE), 0.0, 1.0)
+    if not (image > INK_THRESHOLD).any():
+        return Preprocessed(None, "blank", image, None, None)
+    return Preprocessed(image, "ok", image, (0, 0, IMAGE_SIZE, IMAGE_SIZE), image)

@@ -49,9 +49,13 @@ def tile_scale(height: int) -> int:
 
 def feature_grid(maps: np.ndarray, cmap: str = "viridis", columns: int = COLUMNS) -> np.ndarray:
     """(H, W, C) feature maps -> one RGB uint8 picture of all C channels in a labelled grid."""
-    height, width, channels = maps.shape
-    scale = tile_scale(height)
-    tiles = colourise(normalise_channels(maps), cmap)  # (H, W, C, 3)
+    return _tile_grid(normalise_channels(maps), cmap, tile_scale(maps.shape[0]), columns)
+
+
+def _tile_grid(values: np.ndarray, cmap: str, scale: int, columns: int) -> np.ndarray:
+    """(H, W, C) values in [0, 1] -> every channel coloured, enlarged `scale` times, in a grid."""
+    height, width, channels = values.shape
+    tiles = colourise(values, cmap)  # (H, W, C, 3)
     tiles = tiles.repeat(scale, axis=0).repeat(scale, axis=1)  # nearest neighbour: crisp pixels
     grid = _frame(height * scale, width * scale, channels, columns).copy()
     for channel in range(channels):
@@ -116,3 +120,13 @@ def png_bytes(picture: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(picture).save(buffer, "PNG", compress_level=1)
     return buffer.getvalue()
+
+
+def kernel_grid(kernels: np.ndarray, columns: int = COLUMNS) -> np.ndarray:
+    """Conv2D weights (3, 3, 1, C) -> a labelled grid of the C kernels in a diverging colour map:
+    red for positive weights, blue for negative, white for zero (one scale for all kernels, so
+    their strengths compare)."""
+    weights = kernels[:, :, 0, :] if kernels.ndim == 4 else kernels
+    limit = float(np.abs(weights).max()) or 1.0
+    values = (weights / limit + 1.0) / 2.0  # -limit..limit -> 0..1, zero at 0.5
+    return _tile_grid(values, "RdBu_r", tile_scale(weights.shape[0] * 2), columns)

@@ -1,0 +1,43 @@
+"""MNIST test digits as inputs for the page: at random, of a chosen class, or ones the current
+model gets wrong. The test split is loaded once; which digits are wrong is worked out once per
+model (one batched pass over the 10,000 images, about a second).
+"""
+
+import threading
+import weakref
+
+import numpy as np
+
+from cnn.features import FeatureExtractor
+from cnn.mnist import Mnist
+
+
+class GalleryDigits:
+    def __init__(self, data: Mnist):
+        self.images = data.x_test[..., 0]  # (N, 28, 28) float32 in [0, 1]
+        self.labels = data.y_test
+        self._wrong: weakref.WeakKeyDictionary[FeatureExtractor, np.ndarray] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def pick(self, rng: np.random.Generator, digit: int | None = None, avoid: int | None = None) -> int:
+        """A random index, of the given class if one is given, other than `avoid` if possible."""
+        candidates = np.flatnonzero(self.labels == digit) if digit is not None else np.arange(len(self))
+        return pick_other(rng, candidates, avoid)
+
+    def misclassified(self, extractor: FeatureExtractor) -> np.ndarray:
+        """Indices of the test digits this model gets wrong, in test-set order."""
+        with self._lock:
+            if extractor not in self._wrong:
+                predicted = extractor.probabilities(self.images).argmax(axis=1)
+                self._wrong[extractor] = np.flatnonzero(predicted != self.labels)
+            return self._wrong[extractor]
+
+
+def pick_other(rng: np.random.Generator, candidates: np.ndarray, avoid: int | None) -> int:
+    """A random candidate; not `avoid` unless it is the only one ("Another one" must change)."""
+    if len(candidates) > 1 and avoid is not None:
+        candidates = candidates[candidates != avoid]
+    return int(rng.choice(candidates))
