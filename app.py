@@ -19,6 +19,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
 
 from cnn import DEFAULT_MODEL_PATH
+from cnn.convolution import convolution_step
 from cnn.features import Activations
 from cnn.gallery import GalleryDigits, pick_other
 from cnn.mnist import MnistError, load_mnist
@@ -26,7 +27,8 @@ from cnn.model import layer_table
 from cnn.model_store import LoadedModel, ModelStore
 from cnn.pictures import PictureError, read_picture
 from cnn.preprocess import Preprocessed, as_model_input, preprocess
-from cnn.render import enlarge, feature_grid, kernel_grid, outline_box, png_bytes
+from cnn.render import enlarge, feature_grid, heat_overlay, kernel_grid, outline_box, png_bytes
+from cnn.saliency import saliency
 from cnn.training import OPTIMIZERS, TrainConfig
 from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
 
@@ -317,7 +319,7 @@ def probability_chart_ui(probabilities: np.ndarray) -> None:
                 "type": "nominal",
                 "sort": None,
                 "title": "digit",
-                "axis": {"labelAngle": 0, "labelFontSize": 15},
+                "axis": {"labelAngle": 0, "labelFontSize": 15, "labelOverlap": False},
             },
             "x": {
                 "field": "probability",
@@ -367,6 +369,60 @@ def feature_maps_ui(activations: Activations, shapes: dict[str, tuple[int, ...]]
             )
 
 
+def why_ui(loaded: LoadedModel, prepared: Preprocessed, activations: Activations) -> None:
+    """Saliency: which pixels the chosen class' probability is most sensitive to."""
+    if not st.toggle("Why this answer?", key="show_saliency"):
+        return
+    asked = st.selectbox("For the digit", range(10), index=activations.digit, key="saliency_class")
+    heat = saliency(loaded.model, prepared.image, int(asked))
+    show_picture(
+        st,
+        heat_overlay(prepared.image, heat, 252),
+        caption=f"Bright: pixels that change the probability of {asked} the most",
+    )
+
+
+def closeup_ui(loaded: LoadedModel, prepared: Preprocessed, activations: Activations) -> None:
+    """One output value of a Conv2D layer, computed in front of the class."""
+    st.header("Convolution close-up")
+    if not st.toggle("Show how one value of a feature map is computed", key="show_closeup"):
+        return
+    sources = {"conv1": None, "conv2": "pool1", "conv3": "pool2"}
+    layer_column, channel_column, row_column, column_column = st.columns(4)
+    layer = layer_column.selectbox("Layer", list(sources), key="closeup_layer")
+    size, _, channels = activations.maps[layer].shape
+    channel = channel_column.number_input("Channel", 0, channels - 1, 0, key="closeup_channel")
+    row = row_column.number_input("Row", 0, size - 1, size // 2, key="closeup_row")
+    column = column_column.number_input("Column", 0, size - 1, size // 2, key="closeup_column")
+    layer_input = prepared.image if sources[layer] is None else activations.maps[sources[layer]]
+    kernel, bias = loaded.model.get_layer(layer).get_weights()
+    step = convolution_step(layer_input, kernel, bias, int(row), int(column), int(channel))
+    if layer == "conv1":
+        patch_column, kernel_column, product_column = st.columns(3)
+        for container, title, values in (
+            (patch_column, "Input patch (3x3)", step.patch[..., 0]),
+            (kernel_column, f"Kernel of channel {channel}", step.kernel[..., 0]),
+            (product_column, "Products", step.products[..., 0]),
+        ):
+            container.markdown(f"**{title}**")
+            container.dataframe(np.round(values, 3), hide_index=True, width="stretch")
+    else:
+        strongest = np.argsort(-np.abs(step.per_input_channel))[:8]
+        st.markdown(f"The kernel spans all {step.patch.shape[2]} input channels; the biggest shares:")
+        st.dataframe(
+            {
+                "input channel": [f"{sources[layer]} #{i}" for i in strongest],
+                "sum of its 9 products": np.round(step.per_input_channel[strongest], 4),
+            },
+            hide_index=True,
+        )
+    st.markdown(
+        f"Sum of the products **{step.pre_activation - step.bias:+.4f}**, plus bias **{step.bias:+.4f}** "
+        f"= **{step.pre_activation:+.4f}**; ReLU keeps max(0, that) = **{step.output:.4f}**, the value of "
+        f"{layer} channel {channel} at row {row}, column {column}."
+    )
+
+
 @st.fragment
 def drawing_ui(store: ModelStore) -> None:
     """Reruns on its own after every stroke: the sidebar and the rest stay as they are."""
@@ -396,9 +452,55 @@ def drawing_ui(store: ModelStore) -> None:
     activations = loaded.extractor.run(prepared.image)
     with prediction_column:  # first, so the answer reaches the browser before the pictures
         prediction_ui(activations)
+        why_ui(loaded, prepared, activations)
     with input_column:
         network_input_ui(prepared)
     feature_maps_ui(activations, loaded.extractor.shapes, loaded.model.get_layer("conv1").get_weights()[0])
+    closeup_ui(loaded, prepared, activations)
+
+
+def use_test_digit(index: int, version: int) -> None:
+    """Make a test digit the page's input (a button callback, so it runs before the rerun)."""
+    st.session_state.input_source = INPUT_SOURCES[1]
+    st.session_state.gallery_mode = GALLERY_MODES[0]
+    st.session_state.gallery_choice = (GALLERY_MODES[0], None, version)
+    st.session_state.gallery_index = index
+
+
+def training_report_ui(loaded: LoadedModel) -> None:
+    """How the current model was trained and what it gets wrong on the 10,000 test digits."""
+    st.header("Training report")
+    if not st.toggle("Show the training report of the current model", key="show_report"):
+        return
+    history = loaded.card.history if loaded.card else {}
+    if history.get("loss"):
+        epochs = list(range(1, len(history["loss"]) + 1))
+        st.line_chart(
+            {"epoch": epochs, "loss": history["loss"], "accuracy": history["accuracy"]},
+            x="epoch",
+            y=["loss", "accuracy"],
+            height=220,
+        )
+    try:
+        digits = test_digits()
+    except MnistError as error:
+        st.warning(f"The MNIST test set is not available here: {error}")
+        return
+    matrix = digits.confusion(loaded.extractor)
+    st.markdown("**Confusion matrix** on the test set: rows are the true digits, columns what the network read.")
+    st.dataframe({"true": list(range(10)), **{f"read {d}": matrix[:, d] for d in range(10)}}, hide_index=True)
+    wrong = digits.misclassified(loaded.extractor)
+    predicted = digits.predicted(loaded.extractor)
+    st.markdown(f"**{len(wrong)} test digits it gets wrong**; press one to look at it closely.")
+    for row_start in range(0, min(len(wrong), 24), 8):
+        for column, index in zip(st.columns(8), wrong[row_start : row_start + 8], strict=False):
+            show_picture(column, enlarge(digits.images[index], 84))
+            column.button(
+                f"{digits.labels[index]} read as {predicted[index]}",
+                key=f"use_{index}",
+                on_click=use_test_digit,
+                args=(int(index), loaded.version),
+            )
 
 
 def main() -> None:
@@ -417,6 +519,7 @@ def main() -> None:
         st.info("Retrain a model from the sidebar to start; it takes about a minute.")
         return
     drawing_ui(store)
+    training_report_ui(loaded)
 
 
 main()

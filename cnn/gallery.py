@@ -16,7 +16,8 @@ class GalleryDigits:
     def __init__(self, data: Mnist):
         self.images = data.x_test[..., 0]  # (N, 28, 28) float32 in [0, 1]
         self.labels = data.y_test
-        self._wrong: weakref.WeakKeyDictionary[FeatureExtractor, np.ndarray] = weakref.WeakKeyDictionary()
+        # What each model reads every test digit as, worked out once per model.
+        self._predicted: weakref.WeakKeyDictionary[FeatureExtractor, np.ndarray] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -27,13 +28,22 @@ class GalleryDigits:
         candidates = np.flatnonzero(self.labels == digit) if digit is not None else np.arange(len(self))
         return pick_other(rng, candidates, avoid)
 
+    def predicted(self, extractor: FeatureExtractor) -> np.ndarray:
+        """(N,) the digit this model reads in each test image."""
+        with self._lock:
+            if extractor not in self._predicted:
+                self._predicted[extractor] = extractor.probabilities(self.images).argmax(axis=1)
+            return self._predicted[extractor]
+
     def misclassified(self, extractor: FeatureExtractor) -> np.ndarray:
         """Indices of the test digits this model gets wrong, in test-set order."""
-        with self._lock:
-            if extractor not in self._wrong:
-                predicted = extractor.probabilities(self.images).argmax(axis=1)
-                self._wrong[extractor] = np.flatnonzero(predicted != self.labels)
-            return self._wrong[extractor]
+        return np.flatnonzero(self.predicted(extractor) != self.labels)
+
+    def confusion(self, extractor: FeatureExtractor) -> np.ndarray:
+        """(10, 10) counts: row = the true digit, column = what the model read."""
+        matrix = np.zeros((10, 10), dtype=np.int64)
+        np.add.at(matrix, (self.labels, self.predicted(extractor)), 1)
+        return matrix
 
 
 def pick_other(rng: np.random.Generator, candidates: np.ndarray, avoid: int | None) -> int:

@@ -130,3 +130,13 @@ def kernel_grid(kernels: np.ndarray, columns: int = COLUMNS) -> np.ndarray:
     limit = float(np.abs(weights).max()) or 1.0
     values = (weights / limit + 1.0) / 2.0  # -limit..limit -> 0..1, zero at 0.5
     return _tile_grid(values, "RdBu_r", tile_scale(weights.shape[0] * 2), columns)
+
+
+def heat_overlay(image: np.ndarray, heat: np.ndarray, size: int = 252) -> np.ndarray:
+    """The 28x28 input in grey with `heat` ([0, 1]) laid over it in a hot colour map, enlarged."""
+    grey = colourise(image * 0.6, "gray").astype(np.float32)
+    hot = colourise(heat, "inferno").astype(np.float32)
+    weight = heat[..., np.newaxis]
+    blended = (grey * (1 - weight) + hot * weight).round().astype(np.uint8)
+    scale = max(1, size // image.shape[1])
+    return blended.repeat(scale, axis=0).repeat(scale, axis=1)

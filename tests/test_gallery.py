@@ -23,7 +23,10 @@ def test_misclassified_are_exactly_the_models_mistakes(mnist, extractor):
     predicted = extractor.probabilities(mnist.x_test).argmax(axis=1)
     np.testing.assert_array_equal(wrong, np.flatnonzero(predicted != mnist.y_test))
     assert 0 < len(wrong) < 100  # a ~99% model
-    assert digits.misclassified(extractor) is wrong  # worked out once per model
+    assert digits.predicted(extractor) is digits.predicted(extractor)  # worked out once per model
+    matrix = digits.confusion(extractor)
+    assert matrix.sum() == len(mnist.y_test) and np.trace(matrix) == len(mnist.y_test) - len(wrong)
+    assert matrix.sum(axis=1).tolist() == np.bincount(mnist.y_test, minlength=10).tolist()
 
 
 def test_test_digits_go_to_the_model_unchanged(mnist):

@@ -90,3 +90,60 @@ def test_kernel_grid_colours_sign_and_size():
     assert (grid == table[-1]).all(axis=2).any() and (grid == table[0]).all(axis=2).any()
     white = table[128]
     assert (np.abs(grid.astype(int) - white.astype(int)).sum(axis=2) < 10).sum() > 0
+
+
+def _drawn_seven(canvas, mnist):  # noqa: F811
+    from cnn.canvas_sim import draw_on_canvas
+
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
+
+
+def test_why_this_answer_shows_a_saliency_overlay(canvas, model_copy, mnist):  # noqa: F811
+    _drawn_seven(canvas, mnist)
+    app = start_app()
+    app.toggle(key="show_saliency").set_value(True).run()
+    assert not app.exception
+    assert app.selectbox(key="saliency_class").value == 7  # the predicted class by default
+    captions = [c for element in app.main.get("image") for c in element.captions]
+    assert any("probability of 7" in c for c in captions)
+    app.selectbox(key="saliency_class").set_value(1).run()
+    captions = [c for element in app.main.get("image") for c in element.captions]
+    assert any("probability of 1" in c for c in captions)
+
+
+@pytest.mark.parametrize("layer", ["conv1", "conv2", "conv3"])
+def test_convolution_close_up_reproduces_the_feature_map(canvas, model_copy, mnist, extractor, layer):  # noqa: F811
+    _drawn_seven(canvas, mnist)
+    app = start_app()
+    app.toggle(key="show_closeup").set_value(True).run()
+    app.selectbox(key="closeup_layer").set_value(layer).run()
+    app.number_input(key="closeup_channel").set_value(5).run()
+    app.number_input(key="closeup_row").set_value(1).run()
+    app.number_input(key="closeup_column").set_value(1).run()
+    assert not app.exception
+    sentence = next(m.value for m in app.main.markdown if "ReLU keeps" in m.value)
+    shown = float(re.search(r"= \*\*([0-9.]+)\*\*, the value of", sentence).group(1))
+    from cnn.canvas_sim import draw_on_canvas
+    from cnn.preprocess import preprocess
+
+    image = preprocess(draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)).image
+    expected = float(extractor.run(image).maps[layer][1, 1, 5])
+    assert shown == pytest.approx(expected, abs=1e-3)
+
+
+def test_training_report_confusion_matrix_and_mistakes_as_input(canvas, model_copy, mnist_env, mnist):  # noqa: F811
+    app = start_app()
+    app.toggle(key="show_report").set_value(True).run()
+    assert not app.exception
+    table = next(d.value for d in app.main.dataframe if "read 0" in d.value.columns)
+    matrix = table[[f"read {d}" for d in range(10)]].to_numpy()
+    assert matrix.sum() == 10_000 and np.trace(matrix) >= 9_900  # a ~99% model
+    mistakes = [b for b in app.main.button if b.key and b.key.startswith("use_")]
+    assert mistakes
+    index = int(mistakes[0].key.removeprefix("use_"))
+    true_digit, read_as = mistakes[0].label.split(" read as ")
+    mistakes[0].click().run()
+    assert not app.exception
+    assert app.radio(key="input_source").value == "MNIST test digit"
+    assert app.session_state["gallery_index"] == index and labelled(app) == int(true_digit)
+    assert main_metrics(app)[0].value.split()[0] == read_as  # the page now shows that mistake
