@@ -168,8 +168,10 @@ def train(
 
 
 def _datasets(data: Mnist, config: TrainConfig):
-    """tf.data pipelines over the arrays, built once: shuffled anew each epoch, batched, prefetched
-    (Keras' own handling of NumPy arrays copies and re-slices them every epoch)."""
+    """tf.data pipelines over the arrays: shuffled anew each epoch from the config's seed, batched,
+    prefetched. Measured here, no faster per epoch than passing the arrays to fit() (11.5 against
+    11.0 s in one run); kept because the shuffle follows the config's seed and prefetching
+    overlaps the next batch with the current step."""
     held_out = int(len(data.y_train) * config.validation_split)
     cut = len(data.y_train) - held_out  # like Keras' validation_split: the last fraction
     train = tf.data.Dataset.from_tensor_slices((data.x_train[:cut], data.y_train[:cut]))

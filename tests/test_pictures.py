@@ -86,3 +86,40 @@ def test_bad_files_name_the_file(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(PictureError, match="empty.png is empty"):
         read_picture(empty)
+
+
+_MEASURE_PEAK = """
+import resource, sys
+from cnn.pictures import PictureError, read_picture
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    read_picture(data)
+except PictureError:
+    pass
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)  # KiB
+"""
+
+
+@pytest.mark.parametrize("kind", ["bomb", "photo"])
+def test_reading_a_bomb_or_a_big_photo_keeps_memory_bounded(tmp_path, kind):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    path = tmp_path / "picture"
+    if kind == "bomb":  # 400 megapixels: 400 MB if decoded
+        path.write_bytes(encode(Image.new("1", (20_000, 20_000))))
+    else:  # 16 megapixels: 48 MB decoded at full size; draft mode decodes it at 1/4 scale
+        path.write_bytes(encode(digit_picture("RGB", size=4000), "JPEG"))
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURE_PEAK, str(path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    growth_mib = int(result.stdout.strip()) / 1024
+    assert growth_mib < 30, f"reading the {kind} grew the process by {growth_mib:.0f} MiB"
