@@ -76,6 +76,12 @@ def test_digits() -> GalleryDigits:
     return GalleryDigits(load_mnist())
 
 
+@st.cache_resource(max_entries=4)
+def conv1_filters_png(_loaded: LoadedModel, path: str, version: int) -> bytes:
+    """The picture of conv1's kernels: drawn once per model, not on every stroke."""
+    return png_bytes(kernel_grid(_loaded.model.get_layer("conv1").get_weights()[0]))
+
+
 @st.cache_resource
 def training_job(path: str) -> TrainingJob:
     """One per server process, so a second Retrain from any session is refused."""
@@ -332,7 +338,7 @@ def probability_chart_ui(probabilities: np.ndarray) -> None:
     st.vega_lite_chart(spec, width="stretch")
 
 
-def feature_maps_ui(activations: Activations, shapes: dict[str, tuple[int, ...]], kernels: np.ndarray) -> None:
+def feature_maps_ui(activations: Activations, shapes: dict[str, tuple[int, ...]], filters_png: bytes) -> None:
     st.header("Feature maps: the network's view, layer by layer")
     show_pooling = st.toggle("Show the pooling layers too", key="show_pooling")
     for name in activations.maps:
@@ -361,9 +367,9 @@ def feature_maps_ui(activations: Activations, shapes: dict[str, tuple[int, ...]]
             caption=f"{name} channel {channel}, strongest response {peak:.2f}",
         )
         if name == "conv1":
-            show_picture(
-                zoom_column,
-                kernel_grid(kernels),
+            zoom_column.image(
+                filters_png,
+                output_format="PNG",
                 width="stretch",
                 caption="The 32 learned 3x3 filters (red +, blue -) that made these maps",
             )
@@ -455,7 +461,9 @@ def drawing_ui(store: ModelStore) -> None:
         why_ui(loaded, prepared, activations)
     with input_column:
         network_input_ui(prepared)
-    feature_maps_ui(activations, loaded.extractor.shapes, loaded.model.get_layer("conv1").get_weights()[0])
+    feature_maps_ui(
+        activations, loaded.extractor.shapes, conv1_filters_png(loaded, store.path.as_posix(), loaded.version)
+    )
     closeup_ui(loaded, prepared, activations)
 
 
