@@ -29,7 +29,7 @@ from cnn.pictures import PictureError, read_picture
 from cnn.preprocess import Preprocessed, as_model_input, preprocess
 from cnn.render import enlarge, feature_grid, heat_overlay, kernel_grid, outline_box, png_bytes
 from cnn.saliency import saliency
-from cnn.training import OPTIMIZERS, TrainConfig
+from cnn.training import OPTIMIZERS, SCHEDULES, TrainConfig
 from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
 
 CANVAS_PIXELS = 280
@@ -48,6 +48,11 @@ LAYER_KIND = {"conv": "Conv2D 3x3 + ReLU", "pool": "MaxPooling2D 2x2"}
 INPUT_SOURCES = ("Draw", "MNIST test digit", "Upload a picture")
 GALLERY_MODES = ("any digit", "a digit of my choice", "one the model gets wrong")
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
+EMPTY_HINTS = {
+    "Draw": "Draw one digit, 0 to 9, on the black square: big and in the middle works best, but anywhere works.",
+    "MNIST test digit": "No test digit to show.",
+    "Upload a picture": "Upload a picture of one digit to see how the network reads it.",
+}
 
 
 def keep_keras_state_between_runs() -> None:
@@ -67,7 +72,9 @@ def keep_keras_state_between_runs() -> None:
 @st.cache_resource(show_spinner="Loading the model...")
 def model_store(path: str) -> ModelStore:
     """One per server process: every session shares the loaded model and its extractor."""
-    return ModelStore(path)
+    store = ModelStore(path)
+    store.current()  # load now, under the spinner, rather than silently on the first look
+    return store
 
 
 @st.cache_resource(show_spinner="Loading the MNIST test set...")
@@ -137,6 +144,13 @@ def retrain_form_ui() -> TrainConfig | None:
             format_func=lambda value: f"{value:g}",
             key="retrain_learning_rate",
         )
+        schedule = st.selectbox(
+            "Learning-rate schedule",
+            SCHEDULES,
+            SCHEDULES.index(defaults.schedule),
+            key="retrain_schedule",
+            help="cosine: warm up, then decay to zero (2 epochs reach ~99%); constant: the seed notebook's (5 epochs)",
+        )
         pressed = st.form_submit_button("Retrain", type="primary", width="stretch")
     if not pressed:
         return None
@@ -145,6 +159,7 @@ def retrain_form_ui() -> TrainConfig | None:
         batch_size=batch_size,
         optimizer=optimizer,
         learning_rate=learning_rate,
+        schedule=schedule,
         seed=int(time.time()) % 10_000,
     )
 
@@ -446,14 +461,7 @@ def drawing_ui(store: ModelStore) -> None:
             prepared = upload_ui()
     if prepared is None or prepared.is_empty:
         with input_column:
-            hint = (
-                prepared.message
-                if prepared is not None and prepared.status != "blank"
-                else (
-                    "Draw one digit, 0 to 9, on the black square: big and in the middle works best, but anywhere works."
-                )
-            )
-            st.info(hint)
+            st.info(EMPTY_HINTS[source] if prepared is None or prepared.status == "blank" else prepared.message)
         return
     activations = loaded.extractor.run(prepared.image)
     with prediction_column:  # first, so the answer reaches the browser before the pictures

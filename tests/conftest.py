@@ -1,12 +1,16 @@
 """Shared fixtures: where real MNIST is, small synthetic data sets, and the shipped model."""
 
 import os
+import shutil
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cnn import DEFAULT_MODEL_PATH
+from cnn.card import card_path_for
 
 REPO = Path(__file__).resolve().parent.parent
 # Where this workplace keeps MNIST; CI sets MNIST_NPZ to it as well.
@@ -70,3 +74,42 @@ def extractor(shipped_model):
     from cnn.features import FeatureExtractor
 
     return FeatureExtractor(shipped_model)
+
+
+def copy_shipped_model(folder: Path) -> Path:
+    """The shipped model and its card, copied into `folder`, for tests that may overwrite them."""
+    path = folder / "model.keras"
+    shutil.copy(DEFAULT_MODEL_PATH, path)
+    shutil.copy(card_path_for(DEFAULT_MODEL_PATH), card_path_for(path))
+    return path
+
+
+class FakeCanvas:
+    """Stands in for streamlit_drawable_canvas (which only works in a browser) in AppTest runs:
+    st_canvas returns `self.drawing`."""
+
+    def __init__(self):
+        self.drawing = None
+        self.keys = []
+        self.module = types.ModuleType("streamlit_drawable_canvas")
+        self.module.st_canvas = self.st_canvas
+
+    def st_canvas(self, **kwargs):
+        self.keys.append(kwargs["key"])
+        assert kwargs["width"] == kwargs["height"] == 280 and kwargs["return_image_data"]
+        return types.SimpleNamespace(image_data=self.drawing, json_data={"objects": []})
+
+
+@pytest.fixture
+def canvas(monkeypatch) -> FakeCanvas:
+    fake = FakeCanvas()
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", fake.module)
+    return fake
+
+
+@pytest.fixture
+def model_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of the shipped model that the page under test uses and may retrain."""
+    path = copy_shipped_model(tmp_path)
+    monkeypatch.setenv("CNN_MODEL_PATH", str(path))
+    return path

@@ -4,72 +4,14 @@ The drawing component only works inside a browser, so these tests put a stand-in
 place that returns a chosen drawing; the browser tests (test_browser.py) draw for real.
 """
 
-import shutil
-import sys
 import time
-import types
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from cnn import DEFAULT_MODEL_PATH
 from cnn.canvas_sim import draw_on_canvas
-from tests.conftest import REPO, make_mnist_arrays
-
-APP = str(REPO / "app.py")
-
-
-class FakeCanvas:
-    """Stands in for streamlit_drawable_canvas: st_canvas returns `self.drawing`."""
-
-    def __init__(self):
-        self.drawing = None
-        self.keys = []
-        self.module = types.ModuleType("streamlit_drawable_canvas")
-        self.module.st_canvas = self.st_canvas
-
-    def st_canvas(self, **kwargs):
-        self.keys.append(kwargs["key"])
-        assert kwargs["width"] == kwargs["height"] == 280 and kwargs["return_image_data"]
-        return types.SimpleNamespace(image_data=self.drawing, json_data={"objects": []})
-
-
-@pytest.fixture
-def canvas(monkeypatch):
-    fake = FakeCanvas()
-    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", fake.module)
-    return fake
-
-
-@pytest.fixture
-def model_copy(tmp_path, monkeypatch):
-    """The shipped model and card, copied so the page may retrain them freely."""
-    path = tmp_path / "model.keras"
-    shutil.copy(DEFAULT_MODEL_PATH, path)
-    shutil.copy(DEFAULT_MODEL_PATH.with_suffix(".json"), path.with_suffix(".json"))
-    monkeypatch.setenv("CNN_MODEL_PATH", str(path))
-    return path
-
-
-def start_app() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
-def main_metrics(app):
-    return [m for m in app.main.metric if m.label == "Prediction"]
-
-
-def sidebar_text(app) -> str:
-    parts = [
-        e.value
-        for kind in ("markdown", "caption", "success", "info", "warning", "error")
-        for e in getattr(app.sidebar, kind)
-    ]
-    return "\n".join(str(p) for p in parts)
+from tests.apptest_support import main_metrics, sidebar_text, start_app
+from tests.conftest import make_mnist_arrays
 
 
 def test_empty_canvas_shows_a_hint_and_no_prediction(canvas, model_copy):
@@ -180,11 +122,13 @@ def wait_for_sidebar(app, text, timeout=120):
 def test_retrain_updates_the_model_card(canvas, model_copy, tiny_mnist):
     app = start_app()
     assert "on 60,000 images" in sidebar_text(app)
+    app.selectbox(key="retrain_schedule").set_value("constant")
     press_retrain(app, epochs=2)
     wait_for_sidebar(app, "New model saved")
     text = wait_for_sidebar(app, "on 400 images")  # the card now describes the new model
     assert "for 2 epochs" in text
-    assert model_copy.with_suffix(".json").read_text().count('"train_samples": 400') == 1
+    card = model_copy.with_suffix(".json").read_text()
+    assert '"train_samples": 400' in card and '"schedule": "constant"' in card  # the form's choices
 
 
 def test_a_second_retrain_is_refused_and_cancel_keeps_the_old_model(canvas, model_copy, tiny_mnist):

@@ -74,16 +74,11 @@ def test_feature_maps_and_sidebar_are_on_the_page(page):
 
 
 def test_retrain_from_the_sidebar_while_drawing(tmp_path, playwright):
-    import shutil
-
     import numpy as np
 
-    from cnn import DEFAULT_MODEL_PATH
-    from tests.conftest import make_mnist_arrays
+    from tests.conftest import copy_shipped_model, make_mnist_arrays
 
-    model = tmp_path / "model.keras"
-    shutil.copy(DEFAULT_MODEL_PATH, model)
-    shutil.copy(DEFAULT_MODEL_PATH.with_suffix(".json"), model.with_suffix(".json"))
+    model = copy_shipped_model(tmp_path)
     data = tmp_path / "mnist.npz"
     np.savez(data, **make_mnist_arrays(train=8000, test=100))
     env = {"CNN_MODEL_PATH": str(model), "MNIST_NPZ": str(data)}

@@ -2,21 +2,18 @@
 reload in the middle must not hand anyone a half-loaded model. One training per server."""
 
 import os
-import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from cnn import DEFAULT_MODEL_PATH
-from cnn.card import card_path_for
 from cnn.mnist import load_mnist
 from cnn.model import build_model, save_model_atomically
 from cnn.model_store import ModelStore
 from cnn.training import TrainConfig
 from cnn.training_job import AlreadyTraining, TrainingJob
-from tests.conftest import make_mnist_arrays
+from tests.conftest import copy_shipped_model, make_mnist_arrays
 
 
 def test_extractor_gives_the_same_answers_from_many_threads(extractor, mnist):
@@ -31,9 +28,7 @@ def test_extractor_gives_the_same_answers_from_many_threads(extractor, mnist):
 
 
 def test_sessions_keep_getting_whole_models_while_the_file_is_replaced(tmp_path):
-    path = tmp_path / "model.keras"
-    shutil.copy(DEFAULT_MODEL_PATH, path)
-    shutil.copy(card_path_for(DEFAULT_MODEL_PATH), card_path_for(path))
+    path = copy_shipped_model(tmp_path)
     store = ModelStore(path)
     store.current()
     image = np.zeros((28, 28), np.float32)
@@ -110,8 +105,7 @@ def test_a_corrupt_mnist_file_fails_the_job_before_training(tmp_path, monkeypatc
 def test_model_store_loads_once_when_many_sessions_start_together(tmp_path, threads, monkeypatch):
     import cnn.model_store as model_store
 
-    path = tmp_path / "model.keras"
-    shutil.copy(DEFAULT_MODEL_PATH, path)
+    path = copy_shipped_model(tmp_path)
     loads = []
     real_load = model_store.load_model
     monkeypatch.setattr(model_store, "load_model", lambda p: loads.append(p) or real_load(p))

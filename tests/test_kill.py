@@ -2,7 +2,6 @@
 unchanged. Real processes, real signals: nothing in the training code gets a chance to clean up."""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -11,10 +10,9 @@ import time
 import numpy as np
 import pytest
 
-from cnn import DEFAULT_MODEL_PATH
 from cnn.card import card_path_for
 from cnn.model import load_model
-from tests.conftest import REPO, make_mnist_arrays
+from tests.conftest import REPO, copy_shipped_model, make_mnist_arrays
 
 # Runs `python -m cnn ARGS...` with one step slowed down, touching MARKER when it gets there, so
 # the test can kill the process at exactly that point. HOOK is "none", "half-written" (the
@@ -50,9 +48,7 @@ sys.exit(main(args))
 
 @pytest.fixture
 def workspace(tmp_path):
-    model = tmp_path / "model.keras"
-    shutil.copy(DEFAULT_MODEL_PATH, model)
-    shutil.copy(card_path_for(DEFAULT_MODEL_PATH), card_path_for(model))
+    model = copy_shipped_model(tmp_path)
     data = tmp_path / "mnist.npz"
     np.savez(data, **make_mnist_arrays(train=2000, test=50))
     return model, data

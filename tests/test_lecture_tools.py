@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from cnn.render import kernel_grid
-from tests.test_app import canvas, main_metrics, model_copy, start_app  # noqa: F401 - fixtures
+from tests.apptest_support import main_metrics, start_app
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def labelled(app) -> int:
     return int(re.search(r"labelled \*\*(\d)\*\*", caption).group(1))
 
 
-def test_a_test_digit_of_a_chosen_class(canvas, model_copy, mnist_env):  # noqa: F811
+def test_a_test_digit_of_a_chosen_class(canvas, model_copy, mnist_env):
     app = start_app()
     app.radio(key="input_source").set_value("MNIST test digit").run()
     app.selectbox(key="gallery_mode").set_value("a digit of my choice").run()
@@ -36,7 +36,7 @@ def test_a_test_digit_of_a_chosen_class(canvas, model_copy, mnist_env):  # noqa:
     assert app.session_state["gallery_index"] != first
 
 
-def test_one_the_model_gets_wrong(canvas, model_copy, mnist_env):  # noqa: F811
+def test_one_the_model_gets_wrong(canvas, model_copy, mnist_env):
     app = start_app()
     app.radio(key="input_source").set_value("MNIST test digit").run()
     app.selectbox(key="gallery_mode").set_value("one the model gets wrong").run()
@@ -44,7 +44,7 @@ def test_one_the_model_gets_wrong(canvas, model_copy, mnist_env):  # noqa: F811
     assert main_metrics(app)[0].value.split()[0] != str(labelled(app))
 
 
-def test_an_uploaded_photo_of_a_digit(canvas, model_copy, mnist):  # noqa: F811
+def test_an_uploaded_photo_of_a_digit(canvas, model_copy, mnist):
     # A "photo": dark ink on grey paper, large, with a little noise.
     seven = (mnist.x_test[0, ..., 0] * 255).astype(np.uint8)
     ink = np.asarray(Image.fromarray(seven).resize((600, 600), Image.Resampling.BILINEAR), np.float32)
@@ -54,12 +54,13 @@ def test_an_uploaded_photo_of_a_digit(canvas, model_copy, mnist):  # noqa: F811
     Image.fromarray(noisy.astype(np.uint8)).convert("RGB").save(buffer, "JPEG", quality=85)
     app = start_app()
     app.radio(key="input_source").set_value("Upload a picture").run()
+    assert any("Upload a picture of one digit" in i.value for i in app.main.info)  # not "draw"
     app.file_uploader(key="upload").set_value(("seven.jpg", buffer.getvalue(), "image/jpeg")).run()
     assert not app.exception
     assert main_metrics(app)[0].value.split()[0] == "7"
 
 
-def test_a_broken_upload_gets_a_clear_message(canvas, model_copy):  # noqa: F811
+def test_a_broken_upload_gets_a_clear_message(canvas, model_copy):
     app = start_app()
     app.radio(key="input_source").set_value("Upload a picture").run()
     app.file_uploader(key="upload").set_value(("digit.png", b"\x89PNG\r\n\x1a\n broken", "image/png")).run()
@@ -68,7 +69,7 @@ def test_a_broken_upload_gets_a_clear_message(canvas, model_copy):  # noqa: F811
     assert not main_metrics(app)
 
 
-def test_filters_and_downloads_are_shown_with_the_maps(canvas, model_copy, mnist):  # noqa: F811
+def test_filters_and_downloads_are_shown_with_the_maps(canvas, model_copy, mnist):
     from cnn.canvas_sim import draw_on_canvas
 
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
@@ -92,13 +93,13 @@ def test_kernel_grid_colours_sign_and_size():
     assert (np.abs(grid.astype(int) - white.astype(int)).sum(axis=2) < 10).sum() > 0
 
 
-def _drawn_seven(canvas, mnist):  # noqa: F811
+def _drawn_seven(canvas, mnist):
     from cnn.canvas_sim import draw_on_canvas
 
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
 
 
-def test_why_this_answer_shows_a_saliency_overlay(canvas, model_copy, mnist):  # noqa: F811
+def test_why_this_answer_shows_a_saliency_overlay(canvas, model_copy, mnist):
     _drawn_seven(canvas, mnist)
     app = start_app()
     app.toggle(key="show_saliency").set_value(True).run()
@@ -112,7 +113,7 @@ def test_why_this_answer_shows_a_saliency_overlay(canvas, model_copy, mnist):  #
 
 
 @pytest.mark.parametrize("layer", ["conv1", "conv2", "conv3"])
-def test_convolution_close_up_reproduces_the_feature_map(canvas, model_copy, mnist, extractor, layer):  # noqa: F811
+def test_convolution_close_up_reproduces_the_feature_map(canvas, model_copy, mnist, extractor, layer):
     _drawn_seven(canvas, mnist)
     app = start_app()
     app.toggle(key="show_closeup").set_value(True).run()
@@ -131,7 +132,7 @@ def test_convolution_close_up_reproduces_the_feature_map(canvas, model_copy, mni
     assert shown == pytest.approx(expected, abs=1e-3)
 
 
-def test_training_report_confusion_matrix_and_mistakes_as_input(canvas, model_copy, mnist_env, mnist):  # noqa: F811
+def test_training_report_confusion_matrix_and_mistakes_as_input(canvas, model_copy, mnist_env, mnist):
     app = start_app()
     app.toggle(key="show_report").set_value(True).run()
     assert not app.exception

@@ -1,25 +1,17 @@
 """The shared model: loaded once, reloaded when its file changes, and never replaced by a broken one."""
 
 import os
-import shutil
 
 import numpy as np
 
-from cnn import DEFAULT_MODEL_PATH
 from cnn.card import card_path_for
 from cnn.model import build_model, save_model_atomically
 from cnn.model_store import ModelStore
-
-
-def copy_shipped(tmp_path):
-    path = tmp_path / "model.keras"
-    shutil.copy(DEFAULT_MODEL_PATH, path)
-    shutil.copy(card_path_for(DEFAULT_MODEL_PATH), card_path_for(path))
-    return path
+from tests.conftest import copy_shipped_model
 
 
 def test_loads_once_and_hands_out_the_same_model(tmp_path):
-    store = ModelStore(copy_shipped(tmp_path))
+    store = ModelStore(copy_shipped_model(tmp_path))
     first = store.current()
     assert first is not None and first.version == 1 and store.problem is None
     assert first.card is not None and first.card.test_accuracy >= 0.99
@@ -27,7 +19,7 @@ def test_loads_once_and_hands_out_the_same_model(tmp_path):
 
 
 def test_a_new_file_on_disk_is_picked_up(tmp_path):
-    path = copy_shipped(tmp_path)
+    path = copy_shipped_model(tmp_path)
     store = ModelStore(path)
     old = store.current()
     save_model_atomically(build_model(), path)  # as `python -m cnn train` would
@@ -38,7 +30,7 @@ def test_a_new_file_on_disk_is_picked_up(tmp_path):
 
 
 def test_a_corrupt_replacement_is_rejected_and_the_last_good_model_kept(tmp_path):
-    path = copy_shipped(tmp_path)
+    path = copy_shipped_model(tmp_path)
     store = ModelStore(path)
     good = store.current()
     broken = tmp_path / "broken.keras"
@@ -58,7 +50,7 @@ def test_missing_file_at_start_is_a_problem_not_a_crash(tmp_path):
 
 
 def test_a_card_written_after_the_model_is_picked_up(tmp_path):
-    path = copy_shipped(tmp_path)
+    path = copy_shipped_model(tmp_path)
     card = card_path_for(path)
     saved_card = card.read_text()
     card.unlink()
