@@ -31,9 +31,9 @@ from cnn.render import enlarge, feature_grid, heat_overlay, kernel_grid, outline
 from cnn.saliency import saliency
 from cnn.training import OPTIMIZERS, SCHEDULES, TrainConfig
 from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
+from ui.canvas import canvas_ui, pen_width_ui
+from ui.style import page_style
 
-CANVAS_PIXELS = 280
-DEFAULT_STROKE = 22  # on a 280 px canvas, a digit drawn 200 px tall gets MNIST-like 2-3 px strokes
 LOW_CONFIDENCE = 0.7  # below this the page says the network is unsure
 LAYER_STORY = {
     "conv1": "32 filters of 3x3 slide over the input: each lights up where it finds its pattern "
@@ -226,26 +226,6 @@ def retrain_ui(job: TrainingJob) -> None:
 # ---------------------------------------------------------------- main area: draw and see
 
 
-def canvas_ui():
-    """The drawing surface and its controls; returns the RGBA drawing or None."""
-    from streamlit_drawable_canvas import st_canvas  # registers only inside a running app
-
-    generation = st.session_state.setdefault("canvas_generation", 0)
-    stroke = st.slider("Pen width", 8, 40, DEFAULT_STROKE, key="stroke_width")
-    result = st_canvas(
-        stroke_width=stroke,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=CANVAS_PIXELS,
-        width=CANVAS_PIXELS,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=f"canvas-{generation}",  # a new key is a new, empty canvas
-    )
-    st.button("Clear", on_click=clear_canvas, width="content", key="clear_canvas")
-    return result.image_data
-
-
 def test_digit_ui(loaded: LoadedModel) -> Preprocessed | None:
     """A digit from the MNIST test set, as the network sees it (no preprocessing needed)."""
     try:
@@ -286,10 +266,6 @@ def upload_ui() -> Preprocessed | None:
     return prepared
 
 
-def clear_canvas() -> None:
-    st.session_state.canvas_generation = st.session_state.get("canvas_generation", 0) + 1
-
-
 def show_picture(container, picture: np.ndarray, **options) -> None:
     """An RGB/grey uint8 array as a crisp PNG (Streamlit's "auto" would send a blurry JPEG)."""
     container.image(png_bytes(picture), output_format="PNG", **options)
@@ -311,6 +287,14 @@ def network_input_ui(prepared: Preprocessed) -> None:
     ]
     for column, (picture, caption) in zip(st.columns(3), steps, strict=True):
         show_picture(column, picture, caption=caption, width="stretch")
+
+
+def readout_ui(container, activations: Activations) -> None:
+    """The answer in one line, right under the drawing (shown on narrow screens only, see page.css)."""
+    container.container(key="readout_answer").markdown(
+        f"The network reads **{activations.digit}** ({activations.confidence:.0%} sure)",
+        help="The ten probabilities are in the chart below.",
+    )
 
 
 def prediction_ui(activations: Activations) -> None:
@@ -452,18 +436,20 @@ def drawing_ui(store: ModelStore) -> None:
     with draw_column:
         source = st.radio("Input", INPUT_SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
         if source == INPUT_SOURCES[0]:
-            st.subheader("Draw a digit")
             drawing = canvas_ui()
             prepared = preprocess(drawing) if drawing is not None else None
+        readout = st.container(key="readout")  # right under the canvas: on a phone, on the same screen
+        if source == INPUT_SOURCES[0]:
+            pen_width_ui()
         elif source == INPUT_SOURCES[1]:
             prepared = test_digit_ui(loaded)
         else:
             prepared = upload_ui()
     if prepared is None or prepared.is_empty:
-        with input_column:
-            st.info(EMPTY_HINTS[source] if prepared is None or prepared.status == "blank" else prepared.message)
+        readout.info(EMPTY_HINTS[source] if prepared is None or prepared.status == "blank" else prepared.message)
         return
     activations = loaded.extractor.run(prepared.image)
+    readout_ui(readout, activations)
     with prediction_column:  # first, so the answer reaches the browser before the pictures
         prediction_ui(activations)
         why_ui(loaded, prepared, activations)
@@ -522,6 +508,7 @@ def training_report_ui(loaded: LoadedModel) -> None:
 def main() -> None:
     st.set_page_config(page_title="Digit lens", page_icon=":pencil2:", layout="wide")
     keep_keras_state_between_runs()
+    page_style()
     path = model_path()
     store, job = model_store(path), training_job(path)
     loaded = store.current()

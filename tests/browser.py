@@ -152,11 +152,74 @@ def draw_digit(page, digit: int, left=0.2, top=0.15, size=0.65, steps=6) -> None
 
 
 def clear_canvas(page) -> None:
-    """Press Clear and wait until the new, empty canvas has replaced the old one."""
-    old = page.locator(CANVAS).element_handle()
-    page.get_by_role("button", name="Clear").click()
-    page.wait_for_function("canvas => !canvas.isConnected", arg=old, timeout=20_000)
-    page.locator(CANVAS).wait_for(timeout=20_000)
-    # The new canvas loads its (empty) initial drawing asynchronously and wipes anything drawn
-    # before that finishes; a person never draws that fast after pressing Clear.
-    page.wait_for_timeout(600)
+    """Press Clear (the page's own button under the canvas); it empties the canvas at once."""
+    page.get_by_role("button", name="Clear", exact=True).click()
+
+
+@contextlib.contextmanager
+def phone(playwright, width=390, height=844):
+    """A phone-sized Chromium context with a touch screen."""
+    context = playwright.chromium.launch_persistent_context(
+        tempfile.mkdtemp(prefix="chromium-phone-"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": width, "height": height},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=3,
+    )
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def draw_digit_by_touch(page, digit: int, left=0.2, top=0.15, size=0.65, steps=8) -> None:
+    """Draw `digit` with a finger: real touch events through the DevTools protocol
+    (Playwright's page.touchscreen can only tap)."""
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind, x=None, y=None):
+        points = [] if x is None else [{"x": x, "y": y, "radiusX": 4, "radiusY": 4, "force": 1, "id": 0}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    box = page.locator(CANVAS).bounding_box()
+    for points in stroke_points(box, digit, left, top, size):
+        touch("touchStart", *points[0])
+        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+            for step in range(1, steps + 1):
+                touch("touchMove", x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps)
+        touch("touchEnd")
+    cdp.detach()
+
+
+_INK_AT = """([x, y]) => {
+  for (const host of document.querySelectorAll("[data-testid='stBidiComponentIsolated']")) {
+    // The drawing's own Fabric canvas (the background has a lower-canvas of its own).
+    const upper = host.shadowRoot && host.shadowRoot.querySelector("canvas.upper-canvas");
+    const canvas = upper && upper.parentElement.querySelector("canvas.lower-canvas");
+    if (!canvas) continue;
+    const scale = canvas.width / canvas.getBoundingClientRect().width;
+    const pixel = canvas.getContext("2d").getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data;
+    return pixel[0];
+  }
+  return null;
+}"""
+
+
+def ink_at(page, x: float, y: float) -> int:
+    """Red value (0 black .. 255 white ink) of the canvas at (x, y) in canvas pixels."""
+    return page.evaluate(_INK_AT, [x, y])
+
+
+def in_viewport(page, locator) -> bool:
+    """Whether the element lies wholly inside the window, as scrolled now."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return (
+        box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and (box["x"] + box["width"] <= size["width"] and box["y"] + box["height"] <= size["height"])
+    )

@@ -1,0 +1,55 @@
+"""The drawing surface: streamlit-drawable-canvas, mended so that no stroke is lost.
+
+Two things it gets wrong are worked around here, without replacing it:
+- its floating toolbar covers the canvas's top band and eats strokes that start there; it is
+  hidden and its Undo, Redo and reset are pressed from buttons of our own under the canvas
+  (canvas_controls.js says how);
+- a Clear done in Python (a new key, hence a new canvas) lands a round trip later and wipes a
+  stroke started in between; Clear here is the library's own reset, done in the browser.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+CANVAS_PIXELS = 280
+DEFAULT_STROKE = 22  # on a 280 px canvas, a digit drawn 200 px tall gets MNIST-like 2-3 px strokes
+CANVAS_KEY = "canvas"
+
+_HERE = Path(__file__).parent
+_controls = st.components.v2.component(
+    "digit_lens.canvas_controls",
+    html=(
+        '<div class="canvas-controls" role="group" aria-label="Canvas">'
+        '<button type="button" data-action="undo" disabled>Undo</button>'
+        '<button type="button" data-action="redo" disabled>Redo</button>'
+        '<button type="button" data-action="clear" title="Clear the canvas">Clear</button>'
+        "</div>"
+    ),
+    css=(_HERE / "canvas_controls.css").read_text(),
+    js=(_HERE / "canvas_controls.js").read_text(),
+)
+
+
+def canvas_ui() -> np.ndarray | None:
+    """The canvas and its Undo / Redo / Clear; returns the RGBA drawing, None before any stroke."""
+    from streamlit_drawable_canvas import st_canvas  # registers only inside a running app
+
+    result = st_canvas(
+        stroke_width=st.session_state.get("stroke_width", DEFAULT_STROKE),
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_PIXELS,
+        width=CANVAS_PIXELS,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=CANVAS_KEY,
+    )
+    _controls(key="canvas_controls", width="content", height="content")
+    return result.image_data
+
+
+def pen_width_ui() -> None:
+    """Below the readout: on a phone the answer must stay on the canvas's screen."""
+    st.slider("Pen width", 8, 40, DEFAULT_STROKE, key="stroke_width")

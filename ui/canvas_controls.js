@@ -1,0 +1,66 @@
+// Undo, Redo and Clear for streamlit-drawable-canvas, as buttons of our own under the canvas.
+//
+// Why: the canvas's floating toolbar is invisible at rest but its box still covers the top band
+// of the canvas, so a stroke that starts there (the top of a 7 or a 5) hits the toolbar and is
+// lost. We hide that toolbar and press its buttons from here instead: the library keeps doing the
+// undo/redo/reset itself, in the browser, with no round trip to the server. Clear is therefore
+// instant, and a stroke started right after it is kept (a Python-side Clear that swaps the whole
+// canvas lands ~0.2 s later and wipes such a stroke).
+
+const HOST = "[data-testid='stBidiComponentIsolated']";
+const TOOLBAR_STYLE = ".dc-toolbar { display: none !important; }";
+const LIBRARY_BUTTON = { undo: "Undo", redo: "Redo", clear: "Reset canvas & history" };
+
+function canvasRoot() {
+  for (const host of document.querySelectorAll(HOST)) {
+    const root = host.shadowRoot;
+    if (root && root.querySelector(".dc-root")) return root;
+  }
+  return null;
+}
+
+function hideToolbar(root) {
+  if (root.querySelector("style[data-digit-lens]")) return;
+  const style = document.createElement("style");
+  style.dataset.digitLens = "toolbar";
+  style.textContent = TOOLBAR_STYLE;
+  root.appendChild(style);
+}
+
+export default function ({ parentElement }) {
+  const ownRoot = parentElement.getRootNode();
+  const buttons = [...parentElement.querySelectorAll("button[data-action]")];
+  const libraryButton = (action) => {
+    const root = canvasRoot();
+    return root && root.querySelector(`.dc-toolbar button[aria-label="${LIBRARY_BUTTON[action]}"]`);
+  };
+  const mirrorDisabled = () => {
+    for (const button of buttons) {
+      const original = libraryButton(button.dataset.action);
+      const disabled = !original || (button.dataset.action !== "clear" && original.disabled);
+      if (button.disabled !== disabled) button.disabled = disabled; // no-op writes would re-trigger the observer
+    }
+  };
+  // The canvas may mount after us, or again when the page switches back to drawing, and its
+  // undo/redo buttons are enabled and disabled after each stroke: all of it shows up as DOM
+  // changes, in the page or inside the canvas's shadow root.
+  const observed = new WeakSet();
+  const observer = new MutationObserver(() => mend());
+  const watch = (node) => {
+    if (observed.has(node) || node === ownRoot) return;
+    observed.add(node);
+    observer.observe(node, { childList: true, subtree: true, attributes: true, attributeFilter: ["disabled"] });
+  };
+  const mend = () => {
+    for (const host of document.querySelectorAll(HOST)) if (host.shadowRoot) watch(host.shadowRoot);
+    const root = canvasRoot();
+    if (root) hideToolbar(root);
+    mirrorDisabled();
+  };
+  for (const button of buttons) {
+    button.onclick = () => libraryButton(button.dataset.action)?.click();
+  }
+  observer.observe(document.body, { childList: true, subtree: true });
+  mend();
+  return () => observer.disconnect();
+}
