@@ -32,6 +32,7 @@ from cnn.saliency import saliency
 from cnn.training import OPTIMIZERS, SCHEDULES, TrainConfig
 from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
 from ui.canvas import canvas_ui, pen_width_ui
+from ui.lecture_view import lecture_placeholder_ui, lecture_view_ui
 from ui.style import page_style
 
 LOW_CONFIDENCE = 0.7  # below this the page says the network is unsure
@@ -461,6 +462,35 @@ def drawing_ui(store: ModelStore) -> None:
     closeup_ui(loaded, prepared, activations)
 
 
+def show_view(name: str) -> None:
+    """Switch views through the URL, so either can be bookmarked (?view=lecture)."""
+    if name == "lecture":
+        st.query_params["view"] = "lecture"
+    else:
+        st.query_params.pop("view", None)
+
+
+@st.fragment
+def lecture_drawing_ui(store: ModelStore) -> None:
+    """The lecture view: canvas on the left, the whole network reading it on the right."""
+    loaded = store.current()
+    canvas_column, network_column = st.columns([290, 1000], gap="small")
+    with canvas_column:
+        st.container(key="lecture_title").markdown("**Digit lens** · the whole network")
+        drawing = canvas_ui()
+        prepared = preprocess(drawing) if drawing is not None else None
+        readout = st.container(key="readout")
+        st.button("Detailed view", on_click=show_view, args=("detailed",), key="to_detailed_view")
+    with network_column:
+        if prepared is None or prepared.is_empty:
+            readout.info(EMPTY_HINTS["Draw"] if prepared is None or prepared.status == "blank" else prepared.message)
+            lecture_placeholder_ui()
+            return
+        activations = loaded.extractor.run(prepared.image)
+        readout_ui(readout, activations)
+        lecture_view_ui(loaded, prepared.image, activations)
+
+
 def use_test_digit(index: int, version: int) -> None:
     """Make a test digit the page's input (a button callback, so it runs before the rerun)."""
     st.session_state.input_source = INPUT_SOURCES[1]
@@ -506,23 +536,38 @@ def training_report_ui(loaded: LoadedModel) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Digit lens", page_icon=":pencil2:", layout="wide")
+    lecture = st.query_params.get("view") == "lecture"
+    st.set_page_config(
+        page_title="Digit lens",
+        page_icon=":pencil2:",
+        layout="wide",
+        initial_sidebar_state="collapsed" if lecture else "auto",
+    )
     keep_keras_state_between_runs()
-    page_style()
+    page_style(lecture)
     path = model_path()
     store, job = model_store(path), training_job(path)
     loaded = store.current()
     with st.sidebar:
         model_card_ui(loaded)
         retrain_ui(job)
-    st.title("How a convnet reads your digit")
+    if not lecture:
+        title_column, switch_column = st.columns([5, 1], vertical_alignment="bottom")
+        title_column.title("How a convnet reads your digit")
+        switch_column.button(
+            "Lecture view", on_click=show_view, args=("lecture",), key="to_lecture_view", type="primary"
+        )
     if store.problem:
         (st.error if loaded is None else st.warning)(store.problem)
     if loaded is None:
         st.info("Retrain a model from the sidebar to start; it takes about a minute.")
         return
+    if lecture:
+        lecture_drawing_ui(store)
+        return
     drawing_ui(store)
     training_report_ui(loaded)
 
 
-main()
+if __name__ == "__main__":  # `streamlit run app.py` runs it as __main__; tests may import it
+    main()

@@ -24,6 +24,7 @@ from cnn import IMAGE_SIZE
 
 # The layers whose outputs the page shows, in the order the story is told, input to softmax.
 SHOWN_LAYERS = ("conv1", "pool1", "conv2", "pool2", "conv3")
+DENSE_LAYER = "dense"  # the hidden Dense(64) between conv3 and the softmax
 # The one thread all forward passes of this process run on (see the module docstring).
 _INFERENCE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
 
@@ -32,6 +33,7 @@ _INFERENCE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
 class Activations:
     maps: dict[str, np.ndarray]  # layer name -> (H, W, C) float32
     probabilities: np.ndarray  # (10,) float32, sums to 1
+    dense: np.ndarray | None = None  # (64,) float32: the hidden Dense layer, after its ReLU
 
     @property
     def digit(self) -> int:
@@ -45,7 +47,12 @@ class Activations:
 class FeatureExtractor:
     def __init__(self, model: keras.Model, layer_names: tuple[str, ...] = SHOWN_LAYERS):
         self.layer_names = tuple(layer_names)
-        outputs = [model.get_layer(name).output for name in self.layer_names] + [model.outputs[0]]
+        # The hidden Dense layer is computed anyway; returning it costs nothing (models without one
+        # still work: their `dense` is None).
+        names = [layer.name for layer in model.layers]
+        self._has_dense = DENSE_LAYER in names
+        dense = [model.get_layer(DENSE_LAYER).output] if self._has_dense else []
+        outputs = [model.get_layer(name).output for name in self.layer_names] + dense + [model.outputs[0]]
         self._model = keras.Model(model.inputs[0], outputs, name="feature_extractor")
         self._forward = tf.function(
             lambda images: self._model(images, training=False),
@@ -66,8 +73,13 @@ class FeatureExtractor:
     def run_batch(self, images: np.ndarray) -> list[Activations]:
         """Activations for a batch of images shaped (N, 28, 28) or (N, 28, 28, 1)."""
         *maps, probabilities = self._compute(images)
+        dense = maps.pop() if self._has_dense else None
         return [
-            Activations({name: layer[i] for name, layer in zip(self.layer_names, maps, strict=True)}, probabilities[i])
+            Activations(
+                {name: layer[i] for name, layer in zip(self.layer_names, maps, strict=True)},
+                probabilities[i],
+                None if dense is None else dense[i],
+            )
             for i in range(len(images))
         ]
 

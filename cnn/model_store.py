@@ -9,13 +9,16 @@ and kept at the last good version when a new file turns out to be broken.
 Thread-safe: the page calls it from one thread per session.
 """
 
+import dataclasses
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
 
+from cnn.anatomy import LayerAnatomy, anatomy
 from cnn.card import ModelCard, card_path_for, read_card
 from cnn.features import FeatureExtractor
 from cnn.model import ModelFileError, load_model
@@ -27,6 +30,30 @@ class LoadedModel:
     extractor: FeatureExtractor
     card: ModelCard | None
     version: int  # 1, 2, ...: goes up every time a new file is taken into use
+    layers: tuple[LayerAnatomy, ...] = ()  # every layer after the input, in the order the data flows
+    # layer name -> (kernel, bias) as numpy, read once at load so the page never asks Keras
+    weights: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+
+    @staticmethod
+    def of(model: keras.Model, extractor: FeatureExtractor, card: ModelCard | None, version: int) -> "LoadedModel":
+        weights = {layer.name: tuple(layer.get_weights()) for layer in model.layers if len(layer.get_weights()) == 2}
+        return LoadedModel(model, extractor, card, version, tuple(anatomy(model)), weights)
+
+    def kernel(self, layer: str) -> tuple[np.ndarray, np.ndarray]:
+        """(kernel, bias) of a Conv2D or Dense layer, as Keras stores them."""
+        return self.weights[layer]
+
+    def layer(self, name: str) -> LayerAnatomy:
+        return next(layer for layer in self.layers if layer.name == name)
+
+    def input_of(self, name: str) -> str | None:
+        """The layer whose output feeds `name`; None when it is the image itself."""
+        index = [layer.name for layer in self.layers].index(name)
+        return self.layers[index - 1].name if index else None
+
+    @property
+    def parameters(self) -> int:
+        return sum(layer.parameters for layer in self.layers)
 
 
 def _signature(path: Path) -> tuple | None:
@@ -59,12 +86,7 @@ class ModelStore:
                 self._reload(signature)
             elif card_signature != self._card_seen and self._loaded is not None:
                 # The card is written just after the model; pick it up when it lands.
-                self._loaded = LoadedModel(
-                    self._loaded.model,
-                    self._loaded.extractor,
-                    read_card(card_path_for(self.path)),
-                    self._loaded.version,
-                )
+                self._loaded = dataclasses.replace(self._loaded, card=read_card(card_path_for(self.path)))
             self._card_seen = card_signature
             return self._loaded
 
@@ -85,6 +107,6 @@ class ModelStore:
             self._seen = signature
             return
         version = 1 if self._loaded is None else self._loaded.version + 1
-        self._loaded = LoadedModel(model, extractor, read_card(card_path_for(self.path)), version)
+        self._loaded = LoadedModel.of(model, extractor, read_card(card_path_for(self.path)), version)
         self.problem = None
         self._seen = signature

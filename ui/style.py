@@ -7,9 +7,11 @@ import streamlit as st
 
 
 @cache
-def _css() -> str:
-    return (Path(__file__).parent / "page.css").read_text()
+def _css(name: str) -> str:
+    return (Path(__file__).parent / name).read_text()
 
 
-def page_style() -> None:
-    st.html(f"<style>{_css()}</style>")
+def page_style(lecture: bool = False) -> None:
+    """lecture: the lecture view's narrower margins on top (lecture.css)."""
+    css = _css("page.css") + (_css("lecture.css") if lecture else "")
+    st.html(f"<style>{css}</style>")

@@ -1,0 +1,77 @@
+"""What the network is made of, read from the model itself: every layer's name, kind, output
+shape, parameter count, window and stride, and from those its receptive field on the input.
+
+    layers = anatomy(model)
+    layers[2].name, layers[2].shape, layers[2].receptive_field  # 'conv2', (11, 11, 64), 8
+    receptive_box(layers[2], row=4, column=5)                    # (top, left, size) in the 28x28 input
+
+Nothing here is hard-coded to this network: a unit of a layer sees `receptive_field` input pixels
+on a side, and neighbouring units are `jump` input pixels apart ('valid' padding, so the box of
+unit (r, c) starts at (r * jump, c * jump)).
+"""
+
+from dataclasses import dataclass
+
+import keras
+
+
+@dataclass(frozen=True)
+class LayerAnatomy:
+    name: str
+    kind: str  # "Conv2D", "MaxPooling2D", "Flatten", "Dense"
+    shape: tuple[int, ...]  # output shape without the batch axis: (H, W, C) or (units,)
+    parameters: int
+    window: int  # kernel or pool size along each side; 1 for layers without one
+    stride: int
+    receptive_field: int  # input pixels along each side that one unit depends on
+    jump: int  # input pixels between neighbouring units
+
+    @property
+    def is_spatial(self) -> bool:
+        return len(self.shape) == 3
+
+    @property
+    def shape_text(self) -> str:
+        return " x ".join(str(d) for d in self.shape)
+
+
+def _window_and_stride(layer: keras.layers.Layer) -> tuple[int, int]:
+    if isinstance(layer, keras.layers.Conv2D):
+        if layer.padding != "valid" or layer.kernel_size[0] != layer.kernel_size[1]:
+            raise ValueError(f"{layer.name}: only square 'valid' convolutions are described")
+        return layer.kernel_size[0], layer.strides[0]
+    if isinstance(layer, keras.layers.MaxPooling2D):
+        return layer.pool_size[0], layer.strides[0]
+    return 1, 1
+
+
+def anatomy(model: keras.Model) -> list[LayerAnatomy]:
+    """Every layer after the input, in the order the data flows."""
+    layers, receptive_field, jump = [], 1, 1
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        window, stride = _window_and_stride(layer)
+        shape = tuple(int(d) for d in layer.output.shape[1:])
+        if len(shape) == 3:
+            receptive_field += (window - 1) * jump
+            jump *= stride
+        elif layers and layers[-1].is_spatial:  # a flattened unit: the whole last map's field
+            receptive_field += (layers[-1].shape[0] - 1) * jump
+            jump = 0
+        layers.append(
+            LayerAnatomy(
+                layer.name, type(layer).__name__, shape, layer.count_params(), window, stride, receptive_field, jump
+            )
+        )
+    return layers
+
+
+def receptive_box(layer: LayerAnatomy, row: int, column: int) -> tuple[int, int, int]:
+    """(top, left, size) of the input square that unit (row, column) of a spatial layer sees."""
+    if not layer.is_spatial:
+        raise ValueError(f"{layer.name} has no rows and columns")
+    height, width = layer.shape[:2]
+    if not (0 <= row < height and 0 <= column < width):
+        raise ValueError(f"({row}, {column}) is outside {layer.name}'s {height} x {width} map")
+    return row * layer.jump, column * layer.jump, layer.receptive_field

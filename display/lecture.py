@@ -1,0 +1,82 @@
+"""The lecture view's data: every layer's activations for one drawing as compact arrays that the
+browser draws itself (ui/lecture_view.js), plus what feeds each dense and softmax unit.
+
+Sending arrays rather than pictures keeps the server's work per stroke to quantising ~38,000
+numbers (no PNG encoding) and the message to ~50 kB.
+
+    payload = lecture_payload(layers, weights, image, activations)
+"""
+
+import base64
+
+import numpy as np
+
+STRONGEST_INPUTS = 5  # per dense or softmax unit: the inputs that add the most to it
+
+
+def quantise(values: np.ndarray) -> tuple[str, list[float]]:
+    """(H, W, C) activations -> base64 of uint8 (C, H, W), each channel scaled by its own peak,
+    and the peaks, so the browser can show every channel's pattern and its true strength."""
+    peaks = values.max(axis=(0, 1))
+    scaled = np.divide(values, peaks, out=np.zeros_like(values), where=peaks > 1e-6)
+    pixels = (np.clip(scaled, 0, 1) * 255).round().astype(np.uint8).transpose(2, 0, 1)
+    return base64.b64encode(pixels.tobytes()).decode("ascii"), [round(float(p), 4) for p in peaks]
+
+
+def strongest_inputs(inputs: np.ndarray, kernel: np.ndarray, count: int = STRONGEST_INPUTS) -> list[list[list]]:
+    """For each output unit of a Dense layer: its `count` largest contributions input x weight,
+    as [input index, contribution], largest first. inputs: (N,); kernel: (N, units)."""
+    contributions = inputs[:, np.newaxis] * kernel  # (N, units)
+    top = np.argsort(-contributions, axis=0)[:count]  # (count, units)
+    return [
+        [[int(index), round(float(contributions[index, unit]), 4)] for index in top[:, unit]]
+        for unit in range(kernel.shape[1])
+    ]
+
+
+def lecture_payload(layers, weights: dict, image: np.ndarray, activations) -> dict:
+    """Everything the lecture view draws for one drawing.
+
+    layers: the model's LayerAnatomy list; weights: layer name -> (kernel, bias);
+    image: (28, 28) in [0, 1]; activations: cnn.features.Activations (with `dense`).
+    """
+    shown = []
+    for layer in layers:
+        if layer.name in activations.maps:
+            data, peaks = quantise(activations.maps[layer.name])
+            shown.append(_layer_entry(layer) | {"data": data, "peaks": peaks})
+    payload = {
+        "input": base64.b64encode((np.clip(image, 0, 1) * 255).round().astype(np.uint8).tobytes()).decode("ascii"),
+        "layers": shown,
+        "probabilities": [round(float(p), 4) for p in activations.probabilities],
+        "digit": activations.digit,
+        "parameters": sum(layer.parameters for layer in layers),
+    }
+    dense_layers = [layer for layer in layers if layer.kind == "Dense"]
+    if activations.dense is not None and len(dense_layers) == 2:
+        hidden, output = dense_layers
+        flat = activations.maps[_last_map(layers, activations)].ravel()  # (row, column, channel) order
+        dense = activations.dense
+        peak = float(dense.max()) or 1.0
+        payload["dense"] = _layer_entry(hidden) | {
+            "values": [round(float(v), 4) for v in dense],
+            "scaled": [round(float(v) / peak, 3) for v in dense],
+            "inputs": strongest_inputs(flat, weights[hidden.name][0]),
+        }
+        payload["output"] = _layer_entry(output) | {"inputs": strongest_inputs(dense, weights[output.name][0])}
+    return payload
+
+
+def _layer_entry(layer) -> dict:
+    return {
+        "name": layer.name,
+        "kind": layer.kind,
+        "shape": list(layer.shape),
+        "parameters": layer.parameters,
+        "receptiveField": layer.receptive_field,
+        "jump": layer.jump,
+    }
+
+
+def _last_map(layers, activations) -> str:
+    return [layer.name for layer in layers if layer.name in activations.maps][-1]

@@ -1,0 +1,75 @@
+"""The lecture view: the whole network reading the drawing on one screen, every unit clickable.
+
+Drawn in the browser (lecture_view.js) from compact arrays, so a stroke costs the server no
+picture encoding. Clicking a map or a position sends the unit back here; the close-up numbers
+for it are computed in display/closeup.py and sent with the next run.
+
+Session state it owns: `lecture_unit` (the chosen unit, or None).
+"""
+
+import base64
+from pathlib import Path
+
+import streamlit as st
+
+from cnn.features import Activations
+from cnn.model_store import LoadedModel
+from cnn.render import colour_table
+from display.closeup import strongest_point, unit_closeup
+from display.lecture import lecture_payload
+
+_HERE = Path(__file__).parent
+_LECTURE_KEY = "lecture"
+_lecture = st.components.v2.component(
+    "digit_lens.lecture_view",
+    html='<div class="lv-root"></div>',
+    css=(_HERE / "lecture_view.css").read_text(),
+    js=(_HERE / "lecture_view.js").read_text(),
+)
+_PALETTE = base64.b64encode(colour_table("viridis").tobytes()).decode("ascii")
+
+
+def _remember_unit() -> None:
+    st.session_state.lecture_unit = st.session_state[_LECTURE_KEY].get("unit")
+
+
+def chosen_unit(loaded: LoadedModel, activations: Activations) -> dict | None:
+    """The unit the person clicked, checked against this model (a retrain may change shapes);
+    a unit without a position gets the strongest one of its map."""
+    unit = st.session_state.get("lecture_unit")
+    if not unit or unit.get("layer") not in activations.maps:
+        return None
+    maps = activations.maps[unit["layer"]]
+    if not 0 <= int(unit.get("channel", -1)) < maps.shape[2]:
+        return None
+    row, column = unit.get("row"), unit.get("column")
+    if row is None or not (0 <= row < maps.shape[0] and 0 <= column < maps.shape[1]):
+        row, column = strongest_point(maps[..., int(unit["channel"])])
+    return {"layer": unit["layer"], "channel": int(unit["channel"]), "row": int(row), "column": int(column)}
+
+
+def lecture_view_ui(loaded: LoadedModel, image, activations: Activations) -> None:
+    """image: the (28, 28) input the network received."""
+    payload = lecture_payload(loaded.layers, loaded.weights, image, activations)
+    payload["palette"] = _PALETTE
+    unit = chosen_unit(loaded, activations)
+    if unit is not None:
+        layer = loaded.layer(unit["layer"])
+        source = loaded.input_of(layer.name)
+        layer_input = image if source is None else activations.maps[source]
+        payload["selected"] = unit
+        payload["closeup"] = unit_closeup(
+            layer,
+            layer_input,
+            loaded.weights,
+            activations.maps[layer.name],
+            unit["channel"],
+            unit["row"],
+            unit["column"],
+        )
+    _lecture(data=payload, key=_LECTURE_KEY, default={"unit": None}, on_unit_change=_remember_unit)
+
+
+def lecture_placeholder_ui() -> None:
+    """Before anything is drawn: the same component with nothing to show."""
+    _lecture(data=None, key=_LECTURE_KEY, default={"unit": None}, on_unit_change=_remember_unit)
