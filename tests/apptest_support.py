@@ -25,3 +25,12 @@ def sidebar_text(app) -> str:
         for e in getattr(app.sidebar, kind)
     ]
     return "\n".join(str(p) for p in parts)
+
+
+def component_data(app, name: str):
+    """The data a Components v2 piece of ours (e.g. "digit_lens.lecture_view") was sent last run."""
+    import json
+
+    shown = [e for e in app.get("bidi_component") if e.proto.component_name == name]
+    assert shown, f"{name} is not on the page"
+    return json.loads(shown[-1].proto.json) if shown[-1].proto.json else None

@@ -1,0 +1,88 @@
+"""The lecture view's payload and the close-up rows, against the model they describe."""
+
+import base64
+
+import numpy as np
+import pytest
+
+from cnn.anatomy import anatomy
+from display.closeup import strongest_point, unit_closeup
+from display.lecture import lecture_payload, quantise, strongest_inputs
+
+
+@pytest.fixture(scope="module")
+def seven(mnist):
+    return mnist.x_test[int(np.flatnonzero(mnist.y_test == 7)[0]), ..., 0]  # (28, 28) in [0, 1]
+
+
+@pytest.fixture(scope="module")
+def weights(shipped_model):
+    return {layer.name: tuple(layer.get_weights()) for layer in shipped_model.layers if len(layer.get_weights()) == 2}
+
+
+def test_quantise_keeps_each_channels_pattern_and_peak():
+    rng = np.random.default_rng(0)
+    maps = rng.random((5, 4, 3)).astype(np.float32) * np.array([1.0, 10.0, 0.0], np.float32)
+    data, peaks = quantise(maps)
+    pixels = np.frombuffer(base64.b64decode(data), np.uint8).reshape(3, 5, 4)
+    np.testing.assert_allclose(peaks, maps.max(axis=(0, 1)), rtol=1e-3)
+    np.testing.assert_allclose(pixels[1] / 255 * peaks[1], maps[..., 1], atol=peaks[1] / 255)
+    assert pixels[2].max() == 0  # a dead channel stays black
+
+
+def test_strongest_inputs_are_the_largest_products():
+    rng = np.random.default_rng(1)
+    inputs, kernel = rng.random(20), rng.normal(size=(20, 3))
+    top = strongest_inputs(inputs, kernel, count=4)
+    for unit in range(3):
+        products = inputs * kernel[:, unit]
+        assert [index for index, _ in top[unit]] == list(np.argsort(-products)[:4])
+        assert top[unit][0][1] == pytest.approx(products.max(), abs=1e-4)
+
+
+def test_lecture_payload_has_every_layer_of_the_model(shipped_model, extractor, weights, seven):
+    image = seven.astype(np.float32)
+    activations = extractor.run(image)
+    payload = lecture_payload(anatomy(shipped_model), weights, image, activations)
+    assert [layer["name"] for layer in payload["layers"]] == ["conv1", "pool1", "conv2", "pool2", "conv3"]
+    for layer in payload["layers"]:
+        assert len(base64.b64decode(layer["data"])) == np.prod(layer["shape"])
+    assert payload["parameters"] == shipped_model.count_params()
+    assert payload["digit"] == 7 and len(payload["probabilities"]) == 10
+    assert len(payload["dense"]["values"]) == 64 and len(payload["output"]["inputs"]) == 10
+    kernel = weights["probabilities"][0]
+    best_unit, contribution = payload["output"]["inputs"][7][0]
+    assert contribution == pytest.approx(float((activations.dense * kernel[:, 7]).max()), abs=1e-3)
+    assert best_unit == int(np.argmax(activations.dense * kernel[:, 7]))
+
+
+@pytest.mark.parametrize("name,source", [("conv1", None), ("conv2", "pool1"), ("conv3", "pool2"), ("pool1", "conv1")])
+def test_the_closeup_adds_up_to_the_value_on_screen(shipped_model, extractor, weights, seven, name, source):
+    image = seven.astype(np.float32)
+    activations = extractor.run(image)
+    layer = next(layer for layer in anatomy(shipped_model) if layer.name == name)
+    maps = activations.maps[name]
+    channel = int(np.argmax(maps.max(axis=(0, 1))))
+    row, column = strongest_point(maps[..., channel])
+    assert maps[row, column, channel] == maps[..., channel].max() > 0  # never a blank patch
+    layer_input = image if source is None else activations.maps[source]
+    closeup = unit_closeup(layer, layer_input, weights, maps, channel, row, column)
+    assert closeup["value"] == pytest.approx(float(maps[row, column, channel]), abs=1e-3)
+    if closeup["kind"] == "pool":
+        assert closeup["maximum"] == pytest.approx(closeup["value"], abs=1e-4)
+        return
+    assert closeup["output"] == pytest.approx(closeup["value"], abs=1e-3)
+    assert closeup["sum"] + closeup["bias"] == pytest.approx(closeup["preActivation"], abs=1e-3)
+    if name == "conv1":
+        assert np.sum(closeup["products"]) == pytest.approx(closeup["sum"], abs=1e-3)
+    else:
+        shares = [s["share"] for s in closeup["strongest"]]
+        assert sum(shares) + closeup["others"] == pytest.approx(closeup["sum"], abs=1e-3)
+        assert shares == sorted(shares, key=abs, reverse=True)
+
+
+def test_a_unit_outside_the_layer_is_refused(shipped_model, extractor, weights, seven):
+    activations = extractor.run(seven.astype(np.float32))
+    conv3 = next(layer for layer in anatomy(shipped_model) if layer.name == "conv3")
+    with pytest.raises(ValueError, match="outside"):
+        unit_closeup(conv3, activations.maps["pool2"], weights, activations.maps["conv3"], 64, 0, 0)

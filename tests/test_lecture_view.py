@@ -1,0 +1,85 @@
+"""The lecture view, headless (AppTest): every layer reaches the browser component, a chosen
+unit gets its close-up, and the view is one click (or one URL) away."""
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from cnn.canvas_sim import draw_on_canvas
+from tests.apptest_support import APP, component_data, main_metrics
+
+LECTURE = "digit_lens.lecture_view"
+
+
+def start_lecture() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["view"] = "lecture"
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_nothing_drawn_shows_a_hint_and_an_empty_view(canvas, model_copy):
+    app = start_lecture()
+    assert component_data(app, LECTURE) is None
+    assert any("Draw one digit" in info.value for info in app.main.info)
+
+
+def test_every_layer_dense_and_softmax_reach_the_view(canvas, model_copy, mnist, extractor):
+    digit = mnist.x_test[0, ..., 0]
+    canvas.drawing = draw_on_canvas(digit, 0.5, left=60, top=40)
+    app = start_lecture()
+    payload = component_data(app, LECTURE)
+    assert [layer["name"] for layer in payload["layers"]] == ["conv1", "pool1", "conv2", "pool2", "conv3"]
+    assert [layer["shape"] for layer in payload["layers"]] == [
+        [26, 26, 32],
+        [13, 13, 32],
+        [11, 11, 64],
+        [5, 5, 64],
+        [3, 3, 64],
+    ]
+    assert len(payload["dense"]["values"]) == 64 and len(payload["probabilities"]) == 10
+    assert payload["digit"] == int(mnist.y_test[0])
+    assert payload["parameters"] == extractor._model.count_params()
+    assert not main_metrics(app)  # the detailed view's sections are not drawn underneath
+    assert any(f"reads **{payload['digit']}**" in m.value for m in app.main.markdown)
+
+
+def test_a_chosen_unit_gets_its_closeup_at_its_strongest_point(canvas, model_copy, mnist):
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    app = start_lecture()
+    app.session_state["lecture_unit"] = {"layer": "conv2", "channel": 5}  # what a click on a map sends
+    app.run()
+    payload = component_data(app, LECTURE)
+    selected, closeup = payload["selected"], payload["closeup"]
+    assert selected["layer"] == "conv2" and selected["channel"] == 5
+    layer = next(entry for entry in payload["layers"] if entry["name"] == "conv2")
+    height, width, _ = layer["shape"]
+    pixels = np.frombuffer(__import__("base64").b64decode(layer["data"]), np.uint8).reshape(-1, height, width)[5]
+    assert pixels[selected["row"], selected["column"]] == pixels.max()
+    assert closeup["layer"] == "conv2" and closeup["kind"] == "conv" and len(closeup["strongest"]) == 6
+    assert closeup["output"] == closeup["value"] > 0
+
+    app.session_state["lecture_unit"] = {"layer": "conv1", "channel": 0, "row": 3, "column": 4}  # a position click
+    app.run()
+    closeup = component_data(app, LECTURE)["closeup"]
+    assert (closeup["row"], closeup["column"]) == (3, 4) and np.shape(closeup["patch"]) == (3, 3)
+
+
+def test_a_unit_from_an_older_model_is_ignored(canvas, model_copy, mnist):
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    app = start_lecture()
+    app.session_state["lecture_unit"] = {"layer": "conv9", "channel": 500}
+    app.run()
+    assert not app.exception
+    assert "closeup" not in component_data(app, LECTURE)
+
+
+def test_one_click_switches_views_through_the_url(canvas, model_copy):
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    app.button(key="to_lecture_view").click().run()
+    assert app.query_params["view"] == "lecture"
+    assert component_data(app, LECTURE) is None  # the lecture view, nothing drawn yet
+    app.button(key="to_detailed_view").click().run()
+    assert "view" not in app.query_params
+    assert not app.exception
