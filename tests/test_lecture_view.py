@@ -30,13 +30,7 @@ def test_every_layer_dense_and_softmax_reach_the_view(canvas, model_copy, mnist,
     app = start_lecture()
     payload = component_data(app, LECTURE)
     assert [layer["name"] for layer in payload["layers"]] == ["conv1", "pool1", "conv2", "pool2", "conv3"]
-    assert [layer["shape"] for layer in payload["layers"]] == [
-        [26, 26, 32],
-        [13, 13, 32],
-        [11, 11, 64],
-        [5, 5, 64],
-        [3, 3, 64],
-    ]
+    assert [layer["shape"] for layer in payload["layers"]] == [list(extractor.shapes[n]) for n in extractor.layer_names]
     assert len(payload["dense"]["values"]) == 64 and len(payload["probabilities"]) == 10
     assert payload["digit"] == int(mnist.y_test[0])
     assert payload["parameters"] == extractor._model.count_params()

@@ -1,0 +1,93 @@
+"""The lecture view in a real browser at projector size: the whole network on the first
+screen after a stroke, and one unit opened and explained."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser import CANVAS, chromium, draw_digit, in_viewport, running_app
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = REPO / "artifacts"
+VIEW = "[data-testid='stBidiComponentIsolated'] .lv-root"
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with running_app() as url:
+        yield url
+
+
+def open_lecture(context, url):
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(f"{url}/?view=lecture")
+    page.locator(CANVAS).wait_for(timeout=60_000)
+    return page
+
+
+def test_the_whole_network_fits_a_projector_and_a_unit_opens(playwright, app_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with chromium(playwright, width=1280, height=720) as context:
+        page = open_lecture(context, app_url)
+        draw_digit(page, 7)
+        digit = page.locator(f"{VIEW} .lv-digit")
+        expect(digit).to_have_text("7", timeout=20_000)
+        page.wait_for_timeout(500)  # the view fits itself to the window after drawing
+        for element in (
+            page.locator(CANVAS),
+            page.get_by_role("button", name="Clear", exact=True),
+            *(page.locator(f"{VIEW} section[data-layer={name}]") for name in ("input", "conv1", "conv2", "conv3")),
+            page.locator(f"{VIEW} .lv-dense"),
+            page.locator(f"{VIEW} .lv-probs"),
+            digit,
+        ):
+            assert in_viewport(page, element), element
+        assert page.locator(f"{VIEW} .lv-total").inner_text() == "93,322 parameters in all"
+        page.screenshot(path=ARTIFACTS / "lecture-1280x720.png")
+
+        grid = page.locator(f"{VIEW} section[data-layer=conv2] canvas")
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 4, box["y"] + 4)  # the first map
+        inspector = page.locator(f"{VIEW} .lv-inspector")
+        expect(inspector).to_contain_text("conv2 · channel 0")
+        expect(inspector).to_contain_text("ReLU keeps", timeout=20_000)
+        big = page.locator(f"{VIEW} .lv-big").bounding_box()
+        page.mouse.click(big["x"] + big["width"] * 0.5, big["y"] + big["height"] * 0.5)  # the middle of 11 x 11
+        expect(inspector).to_contain_text(re.compile(r"Row [456], column [456] sees"))
+        row, column = map(int, re.search(r"Row (\d+), column (\d+)", inspector.inner_text()).groups())
+        # conv2: 8 x 8 input pixels per unit, 2 apart (tests/test_anatomy.py checks these by brute force)
+        expect(inspector).to_contain_text(
+            f"sees a 8 x 8 patch of the input: rows {2 * row}–{2 * row + 7}, columns {2 * column}–{2 * column + 7}"
+        )
+        expect(inspector).to_contain_text("ReLU keeps", timeout=20_000)
+        assert in_viewport(page, inspector)
+        page.screenshot(path=ARTIFACTS / "lecture-1280x720-unit.png")
+
+        page.locator(f"{VIEW} .lv-prob").nth(7).hover()
+        expect(page.locator(f"{VIEW} .lv-status")).to_contain_text(re.compile(r"7: .*strongest inputs: dense #\d+"))
+        page.get_by_role("button", name="Step").click()
+        expect(inspector).to_contain_text("Row 0, column 0 sees")
+        assert page.errors == []
+
+
+def test_a_big_screen_uses_the_room(playwright, app_url):
+    with chromium(playwright, width=1920, height=1080) as context:
+        page = open_lecture(context, app_url)
+        draw_digit(page, 4)
+        expect(page.locator(f"{VIEW} .lv-digit")).to_have_text("4", timeout=20_000)
+        page.wait_for_timeout(500)
+        conv2 = page.locator(f"{VIEW} section[data-layer=conv2] canvas").bounding_box()
+        assert conv2["height"] > 500  # the grids grow with the screen
+        assert in_viewport(page, page.locator(f"{VIEW} .lv-status"))
+        page.screenshot(path=ARTIFACTS / "lecture-1920x1080.png")
+        assert page.errors == []
