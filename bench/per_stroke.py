@@ -8,6 +8,7 @@ Targets (issue 3): preprocessing + extraction <= 1.5 ms median; all Conv2D grids
 """
 
 import argparse
+import json
 
 import numpy as np
 from common import mnist_path, spread_ms, summary_ms, time_calls
@@ -16,8 +17,10 @@ from cnn import DEFAULT_MODEL_PATH
 from cnn.canvas_sim import random_drawing
 from cnn.features import FeatureExtractor
 from cnn.model import CONV_LAYER_NAMES, load_model
+from cnn.model_store import LoadedModel
 from cnn.preprocess import plain_resize, preprocess
-from cnn.render import feature_grid
+from cnn.render import feature_grid, png_bytes
+from display.lecture import lecture_payload
 
 
 def rows(drawings: int = 1000, repeats: int = 300) -> list[tuple[str, str, str]]:
@@ -26,6 +29,16 @@ def rows(drawings: int = 1000, repeats: int = 300) -> list[tuple[str, str, str]]
     return [
         ("preprocess + extract, per stroke", spread_ms(figures["both"]), "<= 1.5 ms"),
         ("render conv1-3 feature-map grids", spread_ms(figures["render"]), "<= 10 ms"),
+        (
+            "lecture view message per stroke (all layers as arrays, JSON)",
+            f"{spread_ms(figures['lecture'])}, {figures['lecture_bytes'] / 1024:.0f} KiB",
+            "",
+        ),
+        (
+            "detailed page pictures per stroke (conv1-3 grids, PNG)",
+            f"{spread_ms(figures['pictures'])}, {figures['pictures_bytes'] / 1024:.0f} KiB",
+            "",
+        ),
         (
             "accuracy, re-drawn test digits (plain resize)",
             f"{figures['pipeline']:.1%} ({figures['naive']:.1%})",
@@ -47,6 +60,15 @@ def measure(drawings: int, repeats: int) -> dict:
 
     image = preprocess(canvases[0]).image
     maps = extractor.run(image).maps
+    activations = extractor.run(image)
+    loaded = LoadedModel.of(extractor._model, extractor, None, 1)
+
+    def lecture_message() -> bytes:  # what the lecture view sends per stroke: arrays as JSON
+        return json.dumps(lecture_payload(loaded.layers, loaded.weights, image, activations)).encode()
+
+    def detailed_pictures() -> int:  # what the detailed page encodes per stroke: one PNG per shown grid
+        return sum(len(png_bytes(feature_grid(maps[name]))) for name in CONV_LAYER_NAMES)
+
     prepared = np.stack([preprocess(c).image for c in canvases])
     naive = np.stack([plain_resize(c) for c in canvases])
     return {
@@ -54,6 +76,10 @@ def measure(drawings: int, repeats: int) -> dict:
         "extract": time_calls(lambda: extractor.run(image), repeats),
         "both": time_calls(lambda: extractor.run(preprocess(next_canvas()).image), repeats),
         "render": time_calls(lambda: [feature_grid(maps[name]) for name in CONV_LAYER_NAMES], repeats // 3),
+        "lecture": time_calls(lecture_message, repeats // 3),
+        "lecture_bytes": len(lecture_message()),
+        "pictures": time_calls(detailed_pictures, repeats // 3),
+        "pictures_bytes": detailed_pictures(),
         "predict_call": time_calls(lambda: extractor._model.predict(image[None, ..., None], verbose=0), 30),
         "pipeline": (extractor.probabilities(prepared).argmax(1) == labels).mean(),
         "naive": (extractor.probabilities(naive).argmax(1) == labels).mean(),
@@ -72,6 +98,10 @@ def main() -> None:
     print(f"  preprocess + extract                     {summary_ms(f['both'])}   target <= 1.5 ms")
     print(f"  render conv1+conv2+conv3 grids           {summary_ms(f['render'])}   target <= 10 ms")
     print(f"  for comparison, keras predict() per call {summary_ms(f['predict_call'])}")
+    print(f"  lecture view message (arrays, JSON)      {summary_ms(f['lecture'])}, {f['lecture_bytes'] / 1024:.0f} KiB")
+    print(
+        f"  detailed page grids as PNG (conv1-3)     {summary_ms(f['pictures'])}, {f['pictures_bytes'] / 1024:.0f} KiB"
+    )
     print(f"accuracy through the whole pipeline        {f['pipeline']:.1%}   target >= 98%")
     print(f"accuracy with a plain 280->28 resize       {f['naive']:.1%}")
 

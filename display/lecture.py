@@ -27,7 +27,9 @@ def strongest_inputs(inputs: np.ndarray, kernel: np.ndarray, count: int = STRONG
     """For each output unit of a Dense layer: its `count` largest contributions input x weight,
     as [input index, contribution], largest first. inputs: (N,); kernel: (N, units)."""
     contributions = inputs[:, np.newaxis] * kernel  # (N, units)
-    top = np.argsort(-contributions, axis=0)[:count]  # (count, units)
+    top = np.argpartition(-contributions, count - 1, axis=0)[:count]  # (count, units), unordered
+    order = np.argsort(-np.take_along_axis(contributions, top, axis=0), axis=0)
+    top = np.take_along_axis(top, order, axis=0)  # largest first
     return [
         [[int(index), round(float(contributions[index, unit]), 4)] for index in top[:, unit]]
         for unit in range(kernel.shape[1])
