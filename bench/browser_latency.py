@@ -50,9 +50,9 @@ _PROBE = """() => {
 _LECTURE_SHOWN = """() => [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
   .some(host => host.shadowRoot && host.shadowRoot.querySelector(".lv-digit"))"""
 _LECTURE_PROBE = (
-    "() => { const shown = ("
-    + _LECTURE_SHOWN
-    + ")(); if (shown && window.__seen && window.__seen.view === undefined) window.__seen.view = performance.now() - window.__mouseUp; return shown && window.__seen && window.__seen.view !== undefined; }"
+    "() => { const shown = (" + _LECTURE_SHOWN + ")(); const seen = window.__seen;"
+    " if (shown && seen && seen.view === undefined) seen.view = performance.now() - window.__mouseUp;"
+    " return Boolean(shown && seen && seen.view !== undefined); }"
 )
 
 
