@@ -31,6 +31,7 @@ from cnn.render import enlarge, feature_grid, heat_overlay, kernel_grid, outline
 from cnn.saliency import saliency
 from cnn.training import OPTIMIZERS, SCHEDULES, TrainConfig
 from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
+from display.closeup import strongest_point
 from ui.canvas import canvas_ui, pen_width_ui
 from ui.lecture_view import lecture_placeholder_ui, lecture_view_ui
 from ui.style import page_style
@@ -87,7 +88,7 @@ def test_digits() -> GalleryDigits:
 @st.cache_resource(max_entries=4)
 def conv1_filters_png(_loaded: LoadedModel, path: str, version: int) -> bytes:
     """The picture of conv1's kernels: drawn once per model, not on every stroke."""
-    return png_bytes(kernel_grid(_loaded.model.get_layer("conv1").get_weights()[0]))
+    return png_bytes(kernel_grid(_loaded.kernel("conv1")[0]))
 
 
 @st.cache_resource
@@ -124,7 +125,7 @@ def model_card_ui(loaded: LoadedModel | None) -> None:
             f"({card.optimizer}, learning rate {card.learning_rate:g} {card.schedule}, batch {card.batch_size}) "
             f"on {card.train_samples:,} images in {card.training_seconds:.0f} s."
         )
-    st.caption(f"{loaded.model.count_params():,} parameters")
+    st.caption(f"{loaded.parameters:,} parameters")
     with st.expander("Layers (model.summary())"):
         st.dataframe(layer_table(loaded.model), hide_index=True, width="stretch")
 
@@ -290,11 +291,15 @@ def network_input_ui(prepared: Preprocessed) -> None:
         show_picture(column, picture, caption=caption, width="stretch")
 
 
+def empty_message(source: str, prepared: Preprocessed | None) -> str:
+    """What to say when there is nothing to read: a hint for this input, or why the ink was refused."""
+    return EMPTY_HINTS[source] if prepared is None or prepared.status == "blank" else prepared.message
+
+
 def readout_ui(container, activations: Activations) -> None:
     """The answer in one line, right under the drawing (shown on narrow screens only, see page.css)."""
     container.container(key="readout_answer").markdown(
-        f"The network reads **{activations.digit}** ({activations.confidence:.0%} sure)",
-        help="The ten probabilities are in the chart below.",
+        f"The network reads **{activations.digit}** ({activations.confidence:.0%} sure)"
     )
 
 
@@ -393,15 +398,22 @@ def closeup_ui(loaded: LoadedModel, prepared: Preprocessed, activations: Activat
     st.header("Convolution close-up")
     if not st.toggle("Show how one value of a feature map is computed", key="show_closeup"):
         return
-    sources = {"conv1": None, "conv2": "pool1", "conv3": "pool2"}
+    conv_layers = [layer.name for layer in loaded.layers if layer.kind == "Conv2D"]
     layer_column, channel_column, row_column, column_column = st.columns(4)
-    layer = layer_column.selectbox("Layer", list(sources), key="closeup_layer")
+    layer = layer_column.selectbox("Layer", conv_layers, key="closeup_layer")
     size, _, channels = activations.maps[layer].shape
     channel = channel_column.number_input("Channel", 0, channels - 1, 0, key="closeup_channel")
-    row = row_column.number_input("Row", 0, size - 1, size // 2, key="closeup_row")
-    column = column_column.number_input("Column", 0, size - 1, size // 2, key="closeup_column")
-    layer_input = prepared.image if sources[layer] is None else activations.maps[sources[layer]]
-    kernel, bias = loaded.model.get_layer(layer).get_weights()
+    # Open on the map's strongest unit, never on a blank patch; a point chosen by hand stays until
+    # the layer, the channel or the drawing's strongest point changes.
+    strongest = strongest_point(activations.maps[layer][..., int(channel)])
+    if st.session_state.get("closeup_choice") != (layer, int(channel), strongest):
+        st.session_state.closeup_choice = (layer, int(channel), strongest)
+        st.session_state.closeup_row, st.session_state.closeup_column = strongest
+    row = row_column.number_input("Row", 0, size - 1, key="closeup_row")
+    column = column_column.number_input("Column", 0, size - 1, key="closeup_column")
+    source = loaded.input_of(layer)
+    layer_input = prepared.image if source is None else activations.maps[source]
+    kernel, bias = loaded.kernel(layer)
     step = convolution_step(layer_input, kernel, bias, int(row), int(column), int(channel))
     if layer == "conv1":
         patch_column, kernel_column, product_column = st.columns(3)
@@ -417,7 +429,7 @@ def closeup_ui(loaded: LoadedModel, prepared: Preprocessed, activations: Activat
         st.markdown(f"The kernel spans all {step.patch.shape[2]} input channels; the biggest shares:")
         st.dataframe(
             {
-                "input channel": [f"{sources[layer]} #{i}" for i in strongest],
+                "input channel": [f"{source} #{i}" for i in strongest],
                 "sum of its 9 products": np.round(step.per_input_channel[strongest], 4),
             },
             hide_index=True,
@@ -447,7 +459,7 @@ def drawing_ui(store: ModelStore) -> None:
         else:
             prepared = upload_ui()
     if prepared is None or prepared.is_empty:
-        readout.info(EMPTY_HINTS[source] if prepared is None or prepared.status == "blank" else prepared.message)
+        readout.info(empty_message(source, prepared))
         return
     activations = loaded.extractor.run(prepared.image)
     readout_ui(readout, activations)
@@ -483,7 +495,7 @@ def lecture_drawing_ui(store: ModelStore) -> None:
         st.button("Detailed view", on_click=show_view, args=("detailed",), key="to_detailed_view")
     with network_column:
         if prepared is None or prepared.is_empty:
-            readout.info(EMPTY_HINTS["Draw"] if prepared is None or prepared.status == "blank" else prepared.message)
+            readout.info(empty_message(INPUT_SOURCES[0], prepared))
             lecture_placeholder_ui()
             return
         activations = loaded.extractor.run(prepared.image)

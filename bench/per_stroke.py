@@ -52,7 +52,8 @@ def measure(drawings: int, repeats: int) -> dict:
     digits, labels = data["x_test"][:drawings], data["y_test"][:drawings]
     rng = np.random.default_rng(0)
     canvases = [random_drawing(digit, rng) for digit in digits]
-    extractor = FeatureExtractor(load_model(DEFAULT_MODEL_PATH))
+    model = load_model(DEFAULT_MODEL_PATH)
+    extractor = FeatureExtractor(model)
     cycle = iter(range(10**9))
 
     def next_canvas():
@@ -61,7 +62,7 @@ def measure(drawings: int, repeats: int) -> dict:
     image = preprocess(canvases[0]).image
     maps = extractor.run(image).maps
     activations = extractor.run(image)
-    loaded = LoadedModel.of(extractor._model, extractor, None, 1)
+    loaded = LoadedModel.of(model, extractor, None, 1)
 
     def lecture_message() -> bytes:  # what the lecture view sends per stroke: arrays as JSON
         return json.dumps(lecture_payload(loaded.layers, loaded.weights, image, activations)).encode()

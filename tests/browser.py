@@ -115,8 +115,9 @@ def running_app(env_extra: dict | None = None, timeout: float = 90.0):
 
 
 @contextlib.contextmanager
-def chromium(playwright, width=1280, height=900):
-    """A headless Chromium context from Debian's package (Playwright never downloads one here)."""
+def chromium(playwright, width=1280, height=900, **options):
+    """A headless Chromium context from Debian's package (Playwright never downloads one here);
+    `options` go to Playwright's context (is_mobile, has_touch, ...)."""
     if not os.path.exists(CHROMIUM):
         raise RuntimeError(f"{CHROMIUM} is missing: apt-get install chromium")
     context = playwright.chromium.launch_persistent_context(
@@ -125,11 +126,27 @@ def chromium(playwright, width=1280, height=900):
         headless=True,
         args=CHROMIUM_ARGS,
         viewport={"width": width, "height": height},
+        **options,
     )
     try:
         yield context
     finally:
         context.close()
+
+
+def phone(playwright, width=390, height=844):
+    """A phone-sized Chromium context with a touch screen."""
+    return chromium(playwright, width, height, is_mobile=True, has_touch=True, device_scale_factor=3)
+
+
+def open_page(context, url: str):
+    """A new tab on `url`, once the canvas is there; `page.errors` collects the page's script errors."""
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(url)
+    page.locator(CANVAS).wait_for(timeout=60_000)
+    return page
 
 
 def stroke_points(box: dict, digit: int, left: float, top: float, size: float) -> list[list[tuple]]:
@@ -154,25 +171,6 @@ def draw_digit(page, digit: int, left=0.2, top=0.15, size=0.65, steps=6) -> None
 def clear_canvas(page) -> None:
     """Press Clear (the page's own button under the canvas); it empties the canvas at once."""
     page.get_by_role("button", name="Clear", exact=True).click()
-
-
-@contextlib.contextmanager
-def phone(playwright, width=390, height=844):
-    """A phone-sized Chromium context with a touch screen."""
-    context = playwright.chromium.launch_persistent_context(
-        tempfile.mkdtemp(prefix="chromium-phone-"),
-        executable_path=CHROMIUM,
-        headless=True,
-        args=CHROMIUM_ARGS,
-        viewport={"width": width, "height": height},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=3,
-    )
-    try:
-        yield context
-    finally:
-        context.close()
 
 
 def draw_digit_by_touch(page, digit: int, left=0.2, top=0.15, size=0.65, steps=8) -> None:

@@ -113,3 +113,21 @@ def model_copy(tmp_path, monkeypatch) -> Path:
     path = copy_shipped_model(tmp_path)
     monkeypatch.setenv("CNN_MODEL_PATH", str(path))
     return path
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    """One per browser test module: Playwright's sync API cannot be started twice at once."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """The real app, served by `streamlit run` for one test module."""
+    from tests.browser import running_app
+
+    with running_app() as url:
+        yield url

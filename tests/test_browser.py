@@ -6,9 +6,9 @@ In CI a missing browser is a failure, not a skip: .ci/run installs Chromium.
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser import CANVAS, chromium, clear_canvas, draw_digit, running_app
+from tests.browser import chromium, clear_canvas, draw_digit, open_page, running_app
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
@@ -25,21 +25,9 @@ DRAWINGS = [
 
 
 @pytest.fixture(scope="module")
-def playwright():
-    # One per module: Playwright's sync API cannot be started twice at once.
-    with sync_playwright() as instance:
-        yield instance
-
-
-@pytest.fixture(scope="module")
-def page(playwright):
-    with running_app() as url, chromium(playwright) as context:
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        page.goto(url)
-        page.locator(CANVAS).wait_for(timeout=60_000)
-        yield page
+def page(playwright, app_url):
+    with chromium(playwright) as context:
+        yield open_page(context, app_url)
 
 
 def prediction(page):
@@ -83,11 +71,7 @@ def test_retrain_from_the_sidebar_while_drawing(tmp_path, playwright):
     np.savez(data, **make_mnist_arrays(train=8000, test=100))
     env = {"CNN_MODEL_PATH": str(model), "MNIST_NPZ": str(data)}
     with running_app(env) as url, chromium(playwright) as context:
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(url)
-        page.locator(CANVAS).wait_for(timeout=60_000)
+        page = open_page(context, url)
         sidebar = page.get_by_test_id("stSidebar")
         sidebar.get_by_role("button", name="Retrain").click()
         expect(sidebar.get_by_text(re.compile(r"Training: epoch \d of 2"))).to_be_visible(timeout=30_000)
@@ -96,4 +80,4 @@ def test_retrain_from_the_sidebar_while_drawing(tmp_path, playwright):
         page.screenshot(path=ARTIFACTS / "browser-retraining.png")
         expect(sidebar.get_by_text("New model saved")).to_be_visible(timeout=180_000)
         expect(sidebar).to_contain_text("on 8,000 images")
-        assert errors == []
+        assert page.errors == []

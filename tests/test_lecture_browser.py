@@ -4,9 +4,9 @@ screen after a stroke, and one unit opened and explained."""
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser import CANVAS, chromium, draw_digit, in_viewport, running_app
+from tests.browser import CANVAS, chromium, draw_digit, in_viewport, open_page
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
@@ -14,25 +14,8 @@ ARTIFACTS = REPO / "artifacts"
 VIEW = "[data-testid='stBidiComponentIsolated'] .lv-root"
 
 
-@pytest.fixture(scope="module")
-def playwright():
-    with sync_playwright() as instance:
-        yield instance
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app() as url:
-        yield url
-
-
 def open_lecture(context, url):
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.goto(f"{url}/?view=lecture")
-    page.locator(CANVAS).wait_for(timeout=60_000)
-    return page
+    return open_page(context, f"{url}/?view=lecture")
 
 
 def test_the_whole_network_fits_a_projector_and_a_unit_opens(playwright, app_url):

@@ -148,3 +148,20 @@ def test_training_report_confusion_matrix_and_mistakes_as_input(canvas, model_co
     assert app.radio(key="input_source").value == "MNIST test digit"
     assert app.session_state["gallery_index"] == index and labelled(app) == int(true_digit)
     assert main_metrics(app)[0].value.split()[0] == read_as  # the page now shows that mistake
+
+
+def test_convolution_close_up_opens_on_the_strongest_unit(canvas, model_copy, mnist, extractor):
+    _drawn_seven(canvas, mnist)
+    app = start_app()
+    app.toggle(key="show_closeup").set_value(True).run()
+    app.selectbox(key="closeup_layer").set_value("conv2").run()
+    app.number_input(key="closeup_channel").set_value(5).run()
+    from cnn.canvas_sim import draw_on_canvas
+    from cnn.preprocess import preprocess
+
+    image = preprocess(draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)).image
+    channel = extractor.run(image).maps["conv2"][..., 5]
+    row, column = app.number_input(key="closeup_row").value, app.number_input(key="closeup_column").value
+    assert channel[row, column] == channel.max() > 0  # not a blank patch
+    app.number_input(key="closeup_row").set_value(0).run()  # a point chosen by hand stays
+    assert app.number_input(key="closeup_row").value == 0

@@ -24,7 +24,7 @@ def test_nothing_drawn_shows_a_hint_and_an_empty_view(canvas, model_copy):
     assert any("Draw one digit" in info.value for info in app.main.info)
 
 
-def test_every_layer_dense_and_softmax_reach_the_view(canvas, model_copy, mnist, extractor):
+def test_every_layer_dense_and_softmax_reach_the_view(canvas, model_copy, mnist, extractor, shipped_model):
     digit = mnist.x_test[0, ..., 0]
     canvas.drawing = draw_on_canvas(digit, 0.5, left=60, top=40)
     app = start_lecture()
@@ -33,7 +33,7 @@ def test_every_layer_dense_and_softmax_reach_the_view(canvas, model_copy, mnist,
     assert [layer["shape"] for layer in payload["layers"]] == [list(extractor.shapes[n]) for n in extractor.layer_names]
     assert len(payload["dense"]["values"]) == 64 and len(payload["probabilities"]) == 10
     assert payload["digit"] == int(mnist.y_test[0])
-    assert payload["parameters"] == extractor._model.count_params()
+    assert payload["parameters"] == shipped_model.count_params()
     assert not main_metrics(app)  # the detailed view's sections are not drawn underneath
     assert any(f"reads **{payload['digit']}**" in m.value for m in app.main.markdown)
 

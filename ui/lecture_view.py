@@ -33,7 +33,7 @@ def _remember_unit() -> None:
     st.session_state.lecture_unit = st.session_state[_LECTURE_KEY].get("unit")
 
 
-def chosen_unit(loaded: LoadedModel, activations: Activations) -> dict | None:
+def chosen_unit(activations: Activations) -> dict | None:
     """The unit the person clicked, checked against this model (a retrain may change shapes);
     a unit without a position gets the strongest one of its map."""
     unit = st.session_state.get("lecture_unit")
@@ -52,7 +52,7 @@ def lecture_view_ui(loaded: LoadedModel, image, activations: Activations) -> Non
     """image: the (28, 28) input the network received."""
     payload = lecture_payload(loaded.layers, loaded.weights, image, activations)
     payload["palette"] = _PALETTE
-    unit = chosen_unit(loaded, activations)
+    unit = chosen_unit(activations)
     if unit is not None:
         layer = loaded.layer(unit["layer"])
         source = loaded.input_of(layer.name)
