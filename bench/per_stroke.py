@@ -19,8 +19,8 @@ from cnn.features import FeatureExtractor
 from cnn.model import CONV_LAYER_NAMES, load_model
 from cnn.model_store import LoadedModel
 from cnn.preprocess import plain_resize, preprocess
-from cnn.render import feature_grid, png_bytes
 from display.lecture import lecture_payload
+from display.render import feature_grid, png_bytes
 
 
 def rows(drawings: int = 1000, repeats: int = 300) -> list[tuple[str, str, str]]:

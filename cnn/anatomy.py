@@ -25,6 +25,7 @@ class LayerAnatomy:
     stride: int
     receptive_field: int  # input pixels along each side that one unit depends on
     jump: int  # input pixels between neighbouring units
+    activation: str | None = None  # "relu", "softmax", ...; None for layers without one
 
     @property
     def is_spatial(self) -> bool:
@@ -59,9 +60,18 @@ def anatomy(model: keras.Model) -> list[LayerAnatomy]:
         elif layers and layers[-1].is_spatial:  # a flattened unit: the whole last map's field
             receptive_field += (layers[-1].shape[0] - 1) * jump
             jump = 0
+        activation = getattr(layer, "activation", None)
         layers.append(
             LayerAnatomy(
-                layer.name, type(layer).__name__, shape, layer.count_params(), window, stride, receptive_field, jump
+                layer.name,
+                type(layer).__name__,
+                shape,
+                layer.count_params(),
+                window,
+                stride,
+                receptive_field,
+                jump,
+                getattr(activation, "__name__", None),
             )
         )
     return layers

@@ -52,6 +52,11 @@ class LoadedModel:
         return self.layers[index - 1].name if index else None
 
     @property
+    def first_conv(self) -> str:
+        """The Conv2D that reads the image itself: its kernels are pictures of what it looks for."""
+        return next(layer.name for layer in self.layers if layer.kind == "Conv2D")
+
+    @property
     def parameters(self) -> int:
         return sum(layer.parameters for layer in self.layers)
 

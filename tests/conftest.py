@@ -32,6 +32,13 @@ def mnist_path() -> Path:
     return path
 
 
+@pytest.fixture
+def mnist_env(mnist_path, monkeypatch) -> Path:
+    """MNIST_NPZ pointed at the real data, for pages and jobs that read it themselves."""
+    monkeypatch.setenv("MNIST_NPZ", str(mnist_path))
+    return mnist_path
+
+
 @pytest.fixture(scope="session")
 def mnist(mnist_path):
     from cnn.mnist import load_mnist

@@ -61,6 +61,7 @@ def test_feature_maps_and_sidebar_are_on_the_page(page):
     assert page.errors == []
 
 
+@pytest.mark.slow
 def test_retrain_from_the_sidebar_while_drawing(tmp_path, playwright):
     import numpy as np
 

@@ -8,6 +8,8 @@ from PIL import Image
 
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow
+
 
 def run_cli(*args, env_extra=None):
     import os

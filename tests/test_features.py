@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cnn.features import SHOWN_LAYERS
-from cnn.render import COLUMNS, colour_table, feature_grid, normalise_channels, tile_scale
+from display.render import COLUMNS, colour_table, feature_grid, normalise_channels, tile_scale
 
 
 def test_softmax_equals_the_models_own_output(shipped_model, extractor, mnist):

@@ -42,6 +42,8 @@ elif hook == "before-rename":
         return real_replace(src, dst, *a, **k)
     os.replace = replace
 from cnn.__main__ import main
+
+pytestmark = pytest.mark.slow
 sys.exit(main(args))
 """
 

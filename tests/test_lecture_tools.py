@@ -8,13 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnn.render import kernel_grid
+from display.render import kernel_grid
 from tests.apptest_support import main_metrics, start_app
-
-
-@pytest.fixture
-def mnist_env(mnist_path, monkeypatch):
-    monkeypatch.setenv("MNIST_NPZ", str(mnist_path))
 
 
 def labelled(app) -> int:
@@ -85,7 +80,7 @@ def test_kernel_grid_colours_sign_and_size():
     kernels[0, 0, 0, 0] = 1.0  # strongest positive: the map's reddest colour
     kernels[0, 0, 0, 1] = -1.0  # strongest negative: its bluest
     grid = kernel_grid(kernels)
-    from cnn.render import colour_table
+    from display.render import colour_table
 
     table = colour_table("RdBu_r")
     assert (grid == table[-1]).all(axis=2).any() and (grid == table[0]).all(axis=2).any()

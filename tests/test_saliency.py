@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from cnn.render import heat_overlay
 from cnn.saliency import saliency
+from display.render import heat_overlay
 
 
 def test_saliency_sits_on_and_around_the_ink(shipped_model, mnist):

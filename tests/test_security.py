@@ -35,11 +35,39 @@ def test_no_secrets_or_data_in_the_repository():
     assert all((REPO / f).stat().st_size < 5_000_000 for f in tracked if (REPO / f).exists())
 
 
-def test_the_page_reads_no_path_from_its_users():
-    # The only file the page opens is the model it owns (CNN_MODEL_PATH, set by whoever starts
-    # the server); nothing a visitor types or uploads becomes a path.
-    source = (REPO / "app.py").read_text()
-    assert "open(" not in source and "Path(" not in source
+def test_the_page_opens_no_file_while_people_use_it(canvas, model_copy, mnist_env, mnist, monkeypatch):
+    # The files the page may open are the model it owns (CNN_MODEL_PATH, set by whoever starts
+    # the server), its card and MNIST; nothing a visitor draws, types or clicks becomes a path.
+    import builtins
+    import io
+    import site
+    import sys
+
+    from cnn.canvas_sim import draw_on_canvas
+    from tests.apptest_support import start_app
+
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.6, left=40, top=40)
+    app = start_app()  # start-up: loads the model, the page's own style and components
+    opened = []
+    real_open = builtins.open
+
+    def recording_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", recording_open)
+    monkeypatch.setattr(io, "open", recording_open)
+    app.toggle(key="show_closeup").set_value(True).run()
+    app.toggle(key="show_report").set_value(True).run()
+    app.radio(key="input_source").set_value("MNIST test digit").run()
+    app.query_params["view"] = "lecture"
+    app.run()
+    assert not app.exception
+    allowed = {str(model_copy), str(model_copy.with_suffix(".json")), str(mnist_env)}
+    installed = (sys.prefix, sys.base_prefix, *site.getsitepackages())  # libraries reading their own files
+    own_assets = str(REPO / "ui")  # the page's CSS and components, read once
+    ours = {path for path in opened if not path.startswith((*installed, own_assets))}
+    assert ours <= allowed, ours - allowed
 
 
 def test_served_app_settings_that_keep_strokes_fast():

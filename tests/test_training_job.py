@@ -63,5 +63,6 @@ def test_missing_mnist_is_a_clear_failure(tmp_path):
     status = job.wait(timeout=30)
     assert status.state == FAILED and "MNIST_NPZ" in status.message
     assert not (tmp_path / "model.keras").exists()
-    job.start(TrainConfig(epochs=1))  # a failed run does not block the next one
-    job.wait(timeout=30)
+    job.start(TrainConfig(epochs=1))  # a failed run does not block the next one (no AlreadyTraining)
+    assert job.wait(timeout=30).state == FAILED  # and fails again, for the same reason
+    assert not job.status().running

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from cnn.features import Activations
 from cnn.model_store import LoadedModel
-from cnn.render import colour_table
+from cnn.reading import Reading
 from display.closeup import strongest_point, unit_closeup
 from display.lecture import lecture_payload
+from display.render import colour_table
 
 _HERE = Path(__file__).parent
 _LECTURE_KEY = "lecture"
@@ -33,13 +33,13 @@ def _remember_unit() -> None:
     st.session_state.lecture_unit = st.session_state[_LECTURE_KEY].get("unit")
 
 
-def chosen_unit(activations: Activations) -> dict | None:
+def chosen_unit(reading: Reading) -> dict | None:
     """The unit the person clicked, checked against this model (a retrain may change shapes);
     a unit without a position gets the strongest one of its map."""
     unit = st.session_state.get("lecture_unit")
-    if not unit or unit.get("layer") not in activations.maps:
+    if not unit or unit.get("layer") not in reading.maps:
         return None
-    maps = activations.maps[unit["layer"]]
+    maps = reading.maps[unit["layer"]]
     if not 0 <= int(unit.get("channel", -1)) < maps.shape[2]:
         return None
     row, column = unit.get("row"), unit.get("column")
@@ -48,21 +48,20 @@ def chosen_unit(activations: Activations) -> dict | None:
     return {"layer": unit["layer"], "channel": int(unit["channel"]), "row": int(row), "column": int(column)}
 
 
-def lecture_view_ui(loaded: LoadedModel, image, activations: Activations) -> None:
-    """image: the (28, 28) input the network received."""
-    payload = lecture_payload(loaded.layers, loaded.weights, image, activations)
+def lecture_view_ui(loaded: LoadedModel, reading: Reading) -> None:
+    payload = lecture_payload(loaded.layers, loaded.weights, reading.image, reading.activations)
     payload["palette"] = _PALETTE
-    unit = chosen_unit(activations)
+    unit = chosen_unit(reading)
     if unit is not None:
         layer = loaded.layer(unit["layer"])
         source = loaded.input_of(layer.name)
-        layer_input = image if source is None else activations.maps[source]
+        layer_input = reading.image if source is None else reading.maps[source]
         payload["selected"] = unit
         payload["closeup"] = unit_closeup(
             layer,
             layer_input,
             loaded.weights,
-            activations.maps[layer.name],
+            reading.maps[layer.name],
             unit["channel"],
             unit["row"],
             unit["column"],

@@ -1,0 +1,54 @@
+"""The answer: the one-line readout under the canvas, the Prediction with its ten probabilities,
+and "Why this answer?" (saliency).
+
+Session state it owns: `show_saliency`, `saliency_class`.
+"""
+
+import numpy as np
+import streamlit as st
+
+from cnn.model_store import LoadedModel
+from cnn.reading import Reading
+from cnn.saliency import saliency
+from display.charts import probability_chart_spec
+from display.render import heat_overlay
+from ui.pictures import show_picture
+
+LOW_CONFIDENCE = 0.7  # below this the page says the network is unsure
+
+
+def readout_ui(container, reading: Reading) -> None:
+    """The answer in one line, right under the drawing (shown on narrow screens only, see page.css)."""
+    container.container(key="readout_answer").markdown(
+        f"The network reads **{reading.digit}** ({reading.confidence:.0%} sure)"
+    )
+
+
+def prediction_ui(reading: Reading) -> None:
+    probabilities = reading.probabilities
+    ranked = np.argsort(probabilities)[::-1]
+    best, runner_up = int(ranked[0]), int(ranked[1])
+    st.metric("Prediction", f"{best}  ({probabilities[best]:.0%})")
+    if probabilities[best] < LOW_CONFIDENCE:
+        st.warning(
+            f"Not sure: {probabilities[best]:.0%} for {best}, "
+            f"{probabilities[runner_up]:.0%} for {runner_up}. Try drawing it bigger or clearer."
+        )
+    probability_chart_ui(probabilities)
+
+
+def probability_chart_ui(probabilities: np.ndarray) -> None:
+    st.vega_lite_chart(probability_chart_spec(probabilities), width="stretch")
+
+
+def why_ui(loaded: LoadedModel, reading: Reading) -> None:
+    """Saliency: which pixels the chosen class' probability is most sensitive to."""
+    if not st.toggle("Why this answer?", key="show_saliency"):
+        return
+    asked = st.selectbox("For the digit", range(10), index=reading.digit, key="saliency_class")
+    heat = saliency(loaded.model, reading.image, int(asked))
+    show_picture(
+        st,
+        heat_overlay(reading.image, heat, 252),
+        caption=f"Bright: pixels that change the probability of {asked} the most",
+    )

@@ -1,0 +1,68 @@
+"""What one server process shares between all its sessions: the model store, the training job,
+the MNIST test digits and pictures drawn once per model; and the session's own name.
+
+Session state it owns: `session_name`.
+"""
+
+import os
+import secrets
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import script_runner
+
+from cnn import DEFAULT_MODEL_PATH
+from cnn.gallery import GalleryDigits
+from cnn.mnist import load_mnist
+from cnn.model_store import LoadedModel, ModelStore
+from cnn.training_job import TrainingJob
+from display.render import kernel_grid, png_bytes
+
+
+def keep_keras_state_between_runs() -> None:
+    """Stop Streamlit from calling keras.backend.clear_session() after every script run.
+
+    Streamlit 1.67 does that for any app that imported Keras (script_runner._clean_problem_modules).
+    Here it garbage-collects the whole heap and empties TensorFlow's kernel cache after every
+    stroke: about 300 ms of CPU per stroke, which capped a 20-session load test at 1.4
+    predictions a second. It would also reset Keras' global state under a training running in
+    the background. This app keeps its models in st.cache_resource on purpose, so there is
+    nothing for it to clean up.
+    """
+    if hasattr(script_runner, "_clean_problem_modules"):
+        script_runner._clean_problem_modules = lambda: None
+
+
+@st.cache_resource(show_spinner="Loading the model...")
+def model_store(path: str) -> ModelStore:
+    """One per server process: every session shares the loaded model and its extractor."""
+    store = ModelStore(path)
+    store.current()  # load now, under the spinner, rather than silently on the first look
+    return store
+
+
+@st.cache_resource(show_spinner="Loading the MNIST test set...")
+def test_digits() -> GalleryDigits:
+    """The 10,000 MNIST test digits, loaded once per server (MNIST_NPZ, else Keras' download)."""
+    return GalleryDigits(load_mnist())
+
+
+@st.cache_resource(max_entries=4)
+def first_filters_png(_loaded: LoadedModel, path: str, version: int) -> bytes:
+    """The picture of the first Conv2D's kernels: drawn once per model, not on every stroke."""
+    return png_bytes(kernel_grid(_loaded.kernel(_loaded.first_conv)[0]))
+
+
+@st.cache_resource
+def training_job(path: str) -> TrainingJob:
+    """One per server process, so a second Retrain from any session is refused."""
+    return TrainingJob(path)
+
+
+def model_path() -> str:
+    return os.environ.get("CNN_MODEL_PATH") or str(DEFAULT_MODEL_PATH)
+
+
+def session_name() -> str:
+    if "session_name" not in st.session_state:
+        st.session_state.session_name = f"session {secrets.token_hex(2)}"
+    return st.session_state.session_name

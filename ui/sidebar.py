@@ -1,0 +1,129 @@
+"""The sidebar: the model card, the layer table, and Retrain with live progress.
+
+Session state it owns: the `retrain_*` form keys and `cancel_training`.
+"""
+
+import time
+
+import streamlit as st
+
+from cnn.model import layer_table
+from cnn.model_store import LoadedModel
+from cnn.training import OPTIMIZERS, SCHEDULES, TrainConfig
+from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
+from ui.resources import session_name
+
+
+def model_card_ui(loaded: LoadedModel | None) -> None:
+    st.header("The model")
+    if loaded is None:
+        st.error("No working model is loaded.")
+        return
+    card = loaded.card
+    if card is None:
+        st.caption("This model has no model card (it was not trained by `python -m cnn train`).")
+    else:
+        st.metric("Test accuracy", f"{card.test_accuracy:.2%}", help="On the 10,000 MNIST test images")
+        st.caption(
+            f"Trained {card.trained_at.replace('T', ' ')[:16]} UTC for {card.epochs} epochs "
+            f"({card.optimizer}, learning rate {card.learning_rate:g} {card.schedule}, batch {card.batch_size}) "
+            f"on {card.train_samples:,} images in {card.training_seconds:.0f} s."
+        )
+    st.caption(f"{loaded.parameters:,} parameters")
+    with st.expander("Layers (model.summary())"):
+        st.dataframe(layer_table(loaded.model), hide_index=True, width="stretch")
+
+
+def retrain_form_ui() -> TrainConfig | None:
+    """The Retrain controls; returns the chosen config when the button was pressed."""
+    defaults = TrainConfig()
+    with st.form("retrain_form", border=False):
+        epochs = st.slider("Epochs", 1, 15, defaults.epochs, key="retrain_epochs")
+        batch_size = st.select_slider(
+            "Batch size", [32, 64, 128, 256, 512], defaults.batch_size, key="retrain_batch_size"
+        )
+        optimizer = st.selectbox("Optimizer", OPTIMIZERS, OPTIMIZERS.index(defaults.optimizer), key="retrain_optimizer")
+        learning_rate = st.select_slider(
+            "Learning rate",
+            [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1],
+            defaults.learning_rate,
+            format_func=lambda value: f"{value:g}",
+            key="retrain_learning_rate",
+        )
+        schedule = st.selectbox(
+            "Learning-rate schedule",
+            SCHEDULES,
+            SCHEDULES.index(defaults.schedule),
+            key="retrain_schedule",
+            help="cosine: warm up, then decay to zero (2 epochs reach ~99%); constant: the seed notebook's (5 epochs)",
+        )
+        pressed = st.form_submit_button("Retrain", type="primary", width="stretch")
+    if not pressed:
+        return None
+    return TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        schedule=schedule,
+        seed=int(time.time()) % 10_000,
+    )
+
+
+def training_curves_ui(status: JobStatus) -> None:
+    points = status.curve or status.epochs
+    if not points:
+        return
+    epochs_done = [p.epoch - 1 + p.batch / p.batches_per_epoch for p in points]
+    st.line_chart(
+        {"epoch": epochs_done, "loss": [p.loss for p in points], "accuracy": [p.accuracy for p in points]},
+        x="epoch",
+        y=["loss", "accuracy"],
+        height=180,
+    )
+
+
+def training_outcome_ui(status: JobStatus) -> None:
+    if status.state == SUCCEEDED:
+        st.success(status.message)
+    elif status.state == CANCELLED:
+        st.info(status.message)
+    elif status.state == FAILED:
+        st.error(status.message)
+        st.caption("To train offline, start the app with MNIST_NPZ=/path/to/mnist.npz.")
+
+
+@st.fragment(run_every=1.0)
+def live_training_ui(job: TrainingJob) -> None:
+    """Redrawn every second while a training runs, without rerunning the rest of the page."""
+    status = job.status()
+    if not status.running:
+        st.rerun()  # the training ended: redraw the whole page with the new model and card
+    mine = status.started_by == session_name()
+    st.progress(status.fraction_done, text=f"Training: {status.describe()}")
+    st.caption("Started by you." if mine else "Started by another session.")
+    training_curves_ui(status)
+    if st.button("Cancel training", key="cancel_training", width="stretch"):
+        job.cancel()
+        st.toast("Cancelling after the current batch...")
+
+
+def retrain_ui(job: TrainingJob) -> None:
+    st.header("Retrain")
+    st.caption(
+        "Trains the same network from scratch on MNIST's 60,000 training images. "
+        "Everyone keeps using the current model until the new one is saved."
+    )
+    config = retrain_form_ui()
+    if config is not None:
+        try:
+            job.start(config, started_by=session_name())
+        except AlreadyTraining as busy:
+            st.warning(f"{busy} Only one training runs at a time; wait for it or cancel it.")
+    status = job.status()
+    if status.running:
+        live_training_ui(job)
+    else:
+        training_outcome_ui(status)
+        if status.state == SUCCEEDED:
+            training_curves_ui(status)
