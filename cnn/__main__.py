@@ -17,6 +17,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from cnn import DEFAULT_MODEL_PATH  # noqa: E402
+from cnn.config import OPTIMIZERS, SCHEDULES  # noqa: E402  (no TensorFlow behind it)
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -41,9 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train the convnet on MNIST and save it")
     train.add_argument("--epochs", type=_positive_int)
     train.add_argument("--batch-size", type=_positive_int)
-    train.add_argument("--optimizer", choices=("rmsprop", "adam", "sgd"))
+    train.add_argument("--optimizer", choices=OPTIMIZERS)
     train.add_argument("--learning-rate", type=float, help="the peak rate with --schedule cosine")
-    train.add_argument("--schedule", choices=("cosine", "constant"))
+    train.add_argument("--schedule", choices=SCHEDULES)
     train.add_argument(
         "--seed-recipe",
         action="store_true",
@@ -86,18 +87,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(args) -> int:
+    from cnn.config import TrainConfig, config_fields, with_overrides
     from cnn.mnist import load_mnist
-    from cnn.training import TrainConfig, train_and_save, with_overrides
+    from cnn.training import train_and_save
 
-    config = with_overrides(
-        TrainConfig.seed_recipe() if args.seed_recipe else TrainConfig(),
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        optimizer=args.optimizer,
-        learning_rate=args.learning_rate,
-        schedule=args.schedule,
-        seed=args.seed,
-    )
+    # Each --flag is named after the TrainConfig field it sets; flags left out keep the recipe's.
+    flags = {name: getattr(args, name) for name in config_fields() if hasattr(args, name)}
+    config = with_overrides(TrainConfig.seed_recipe() if args.seed_recipe else TrainConfig(), **flags)
     data = load_mnist(args.data)  # fails here, before any training, on a bad file
     print(f"training on {len(data.y_train)} images from {data.source}: {config}", flush=True)
 

@@ -1,23 +1,22 @@
-"""The model card: a small JSON file beside each `.keras` model saying how it was made and how
-well it scores, so the page and the command line can show it without re-evaluating.
+"""The model card: a small JSON file beside each `.keras` model saying how it was made (the whole
+TrainConfig, as given) and how well it scores, so the page and the command line can show it
+without re-evaluating.
 """
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from cnn.atomic import write_text_atomically
+from cnn.config import TrainConfig, config_fields
 
 
 @dataclass(frozen=True)
 class ModelCard:
+    config: TrainConfig  # the recipe, field by field as it was given
     test_accuracy: float
     test_loss: float
-    epochs: int  # epochs actually trained
-    batch_size: int
-    optimizer: str
-    learning_rate: float
-    seed: int
     training_seconds: float
     trained_at: str  # ISO 8601, UTC
     keras_version: str
@@ -28,7 +27,6 @@ class ModelCard:
     data_sha256: str | None
     # Per-epoch curves, for the training report: {"loss": [...], "accuracy": [...], ...}
     history: dict[str, list[float]] = field(default_factory=dict)
-    schedule: str = "constant"  # of the learning rate; cards from before schedules had none
 
 
 def card_path_for(model_path: str | os.PathLike) -> Path:
@@ -37,25 +35,21 @@ def card_path_for(model_path: str | os.PathLike) -> Path:
 
 
 def write_card(card: ModelCard, path: str | os.PathLike) -> None:
-    """Write the card atomically (temporary file, then rename), like the model itself."""
-    path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
-    os.chmod(tmp_name, 0o644)  # mkstemp makes it 0600; a card is not a secret
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(asdict(card), handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    """Write the card atomically, like the model itself."""
+    write_text_atomically(path, json.dumps(asdict(card), indent=2) + "\n")
 
 
 def read_card(path: str | os.PathLike) -> ModelCard | None:
-    """The card at `path`, or None when there is none or it cannot be read (a card is optional)."""
+    """The card at `path`, or None when there is none or it cannot be read (a card is optional).
+
+    Cards written before the card held the config kept its fields at the top level (and no
+    schedule: those runs were "constant"); they are read into a config the same way.
+    """
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        known = {name: raw[name] for name in ModelCard.__dataclass_fields__ if name in raw}
-        return ModelCard(**known)
-    except (OSError, ValueError, TypeError):
+        recipe = raw.get("config") or {"schedule": "constant", **raw}
+        config = TrainConfig(**{name: recipe[name] for name in config_fields() if name in recipe})
+        known = {name: raw[name] for name in ModelCard.__dataclass_fields__ if name in raw and name != "config"}
+        return ModelCard(config=config, **known)
+    except (OSError, ValueError, TypeError, AttributeError):
         return None

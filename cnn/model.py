@@ -3,19 +3,15 @@ loaded: `.keras` files, written atomically, read in Keras' safe mode.
 """
 
 import os
-import tempfile
-import time
 from pathlib import Path
 
 import keras
 
 from cnn import IMAGE_SIZE, NUM_CLASSES
+from cnn.atomic import replacing
 
 # Names that the feature extractor and the page look layers up by.
 CONV_LAYER_NAMES = ("conv1", "conv2", "conv3")
-_PUBLIC_READ = 0o644
-# A temporary file this old is what a killed save left behind (a save takes about a second).
-_STALE_SECONDS = 3600
 
 
 class ModelFileError(Exception):
@@ -37,36 +33,9 @@ def build_model() -> keras.Model:
 
 
 def save_model_atomically(model: keras.Model, path: str | os.PathLike) -> None:
-    """Write `model` to `path` so that a crash at any moment leaves the old file intact.
-
-    The model goes to a temporary file in the same folder (same file system, so the rename is
-    atomic), is flushed to disk, and only then replaces the old file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".keras")
-    os.close(fd)
-    os.chmod(tmp_name, _PUBLIC_READ)  # mkstemp makes it 0600; a model is not a secret
-    try:
-        model.save(tmp_name)
-        _fsync_file(tmp_name)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    _remove_stale_temporaries(path)
-
-
-def _remove_stale_temporaries(path: Path) -> None:
-    """Delete temporary files that killed saves of `path` left behind, so they do not pile up."""
-    cutoff = time.time() - _STALE_SECONDS
-    for leftover in path.parent.glob(f".{path.stem}-*.keras"):
-        try:
-            if leftover.stat().st_mtime < cutoff:
-                leftover.unlink()
-        except OSError:
-            pass  # gone already, or not ours to delete
+    """Write `model` to `path` so that a crash at any moment leaves the old file intact."""
+    with replacing(path, suffix=".keras") as temporary:
+        model.save(str(temporary))
 
 
 def load_model(path: str | os.PathLike) -> keras.Model:
@@ -92,25 +61,6 @@ def load_model(path: str | os.PathLike) -> keras.Model:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0][:300]
-
-
-def _fsync_file(name: str) -> None:
-    with open(name, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not possible on every platform, and harmless to skip.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def layer_table(model: keras.Model) -> list[dict]:

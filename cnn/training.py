@@ -7,7 +7,7 @@ between batches, and a save that never leaves a half-written model behind.
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import keras
@@ -15,51 +15,9 @@ import numpy as np
 import tensorflow as tf
 
 from cnn.card import ModelCard, card_path_for, write_card
+from cnn.config import OPTIMIZERS, SCHEDULES, TrainConfig, with_overrides  # noqa: F401 (re-exported)
 from cnn.mnist import Mnist
 from cnn.model import build_model, save_model_atomically
-
-OPTIMIZERS = ("rmsprop", "adam", "sgd")
-SCHEDULES = ("cosine", "constant")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """The default recipe reaches the seed's ~99.1% in 2 epochs instead of 5 (bench/train_speed.py:
-    99.13-99.26% on 3 seeds, in about 0.4 of the seed's time). Every epoch costs the same ~10 s
-    here whatever the batch size, so the saving comes from needing fewer epochs: a larger learning
-    rate, warmed up and then annealed to zero, gets there sooner."""
-
-    epochs: int = 2
-    batch_size: int = 128  # 64 -> 128 lets the higher peak rate train stably; no faster per epoch
-    optimizer: str = "rmsprop"  # the seed's optimizer; Adam was no better here
-    learning_rate: float = 3e-3  # the peak, reached after the warm-up ("constant": throughout)
-    schedule: str = "cosine"  # warm up over the first 10% of steps, then cosine decay to 0
-    seed: int = 0  # weights init and shuffling; same seed, same data -> same model on one machine
-    validation_split: float = 0.0  # the seed trains on all 60,000; >0 holds out the last fraction
-
-    @classmethod
-    def seed_recipe(cls, **changes) -> "TrainConfig":
-        """The seed notebook's recipe: RMSprop at 1e-3, batch 64, 5 epochs (~99.1%, 50-60 s here)."""
-        recipe = {"epochs": 5, "batch_size": 64, "learning_rate": 1e-3, "schedule": "constant"}
-        return cls(**{**recipe, **changes})
-
-    def __post_init__(self):
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be at least 1, not {self.epochs}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch size must be at least 1, not {self.batch_size}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
-        if not 0 < self.learning_rate < 10:
-            raise ValueError(f"learning rate must be in (0, 10), not {self.learning_rate}")
-        if not 0 <= self.validation_split < 1:
-            raise ValueError(f"validation split must be in [0, 1), not {self.validation_split}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
-
-    def steps_per_epoch(self, train_samples: int) -> int:
-        fit_samples = train_samples - int(train_samples * self.validation_split)
-        return max(1, -(-fit_samples // self.batch_size))
 
 
 @dataclass(frozen=True)
@@ -193,14 +151,9 @@ def train_and_save(
     """Train, evaluate, then atomically replace the model at `out_path` and its card."""
     result = train(config, data, on_progress, should_stop)
     card = ModelCard(
+        config=config,
         test_accuracy=result.test_accuracy,
         test_loss=result.test_loss,
-        epochs=result.epochs_done,
-        batch_size=config.batch_size,
-        optimizer=config.optimizer,
-        learning_rate=config.learning_rate,
-        schedule=config.schedule,
-        seed=config.seed,
         training_seconds=round(result.training_seconds, 2),
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         keras_version=keras.__version__,
@@ -214,11 +167,6 @@ def train_and_save(
     save_model_atomically(result.model, out_path)
     write_card(card, card_path_for(out_path))
     return card
-
-
-def with_overrides(config: TrainConfig, **changes) -> TrainConfig:
-    """A copy of `config` with the given fields changed, ignoring those given as None."""
-    return replace(config, **{name: value for name, value in changes.items() if value is not None})
 
 
 class _ProgressReporter(keras.callbacks.Callback):

@@ -4,6 +4,7 @@ The drawing component only works inside a browser, so these tests put a stand-in
 place that returns a chosen drawing; the browser tests (test_browser.py) draw for real.
 """
 
+import json
 import time
 
 import numpy as np
@@ -118,7 +119,8 @@ def test_retrain_updates_the_model_card(canvas, model_copy, tiny_mnist):
     text = wait_for_sidebar(app, "on 400 images")  # the card now describes the new model
     assert "for 2 epochs" in text
     card = model_copy.with_suffix(".json").read_text()
-    assert '"train_samples": 400' in card and '"schedule": "constant"' in card  # the form's choices
+    saved = json.loads(card)
+    assert saved["train_samples"] == 400 and saved["config"]["schedule"] == "constant"  # the form's choices
 
 
 def test_a_second_retrain_is_refused_and_cancel_keeps_the_old_model(canvas, model_copy, tiny_mnist):

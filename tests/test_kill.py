@@ -14,6 +14,8 @@ from cnn.card import card_path_for
 from cnn.model import load_model
 from tests.conftest import REPO, copy_shipped_model, make_mnist_arrays
 
+pytestmark = pytest.mark.slow
+
 # Runs `python -m cnn ARGS...` with one step slowed down, touching MARKER when it gets there, so
 # the test can kill the process at exactly that point. HOOK is "none", "half-written" (the
 # temporary model file is cut short, as if the process died while writing it) or "before-rename".
@@ -42,8 +44,6 @@ elif hook == "before-rename":
         return real_replace(src, dst, *a, **k)
     os.replace = replace
 from cnn.__main__ import main
-
-pytestmark = pytest.mark.slow
 sys.exit(main(args))
 """
 

@@ -20,13 +20,15 @@ def model_card_ui(loaded: LoadedModel | None) -> None:
         st.error("No working model is loaded.")
         return
     card = loaded.card
+    recipe = card.config if card else None
     if card is None:
         st.caption("This model has no model card (it was not trained by `python -m cnn train`).")
     else:
         st.metric("Test accuracy", f"{card.test_accuracy:.2%}", help="On the 10,000 MNIST test images")
         st.caption(
-            f"Trained {card.trained_at.replace('T', ' ')[:16]} UTC for {card.epochs} epochs "
-            f"({card.optimizer}, learning rate {card.learning_rate:g} {card.schedule}, batch {card.batch_size}) "
+            f"Trained {card.trained_at.replace('T', ' ')[:16]} UTC for {recipe.epochs} epochs "
+            f"({recipe.optimizer}, learning rate {recipe.learning_rate:g} {recipe.schedule}, "
+            f"batch {recipe.batch_size}) "
             f"on {card.train_samples:,} images in {card.training_seconds:.0f} s."
         )
     st.caption(f"{loaded.parameters:,} parameters")
