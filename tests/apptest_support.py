@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPO
+from tests.support import REPO
 
 APP = str(REPO / "app.py")
 

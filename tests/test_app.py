@@ -12,7 +12,7 @@ import pytest
 
 from cnn.canvas_sim import draw_on_canvas
 from tests.apptest_support import main_metrics, sidebar_text, start_app
-from tests.conftest import make_mnist_arrays
+from tests.support import make_mnist_arrays
 
 
 def test_empty_canvas_shows_a_hint_and_no_prediction(canvas, model_copy):

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import chromium, clear_canvas, draw_digit, open_page, running_app
-from tests.conftest import REPO
+from tests.support import REPO
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "artifacts"
@@ -65,7 +65,7 @@ def test_feature_maps_and_sidebar_are_on_the_page(page):
 def test_retrain_from_the_sidebar_while_drawing(tmp_path, playwright):
     import numpy as np
 
-    from tests.conftest import copy_shipped_model, make_mnist_arrays
+    from tests.support import copy_shipped_model, make_mnist_arrays
 
     model = copy_shipped_model(tmp_path)
     data = tmp_path / "mnist.npz"

@@ -21,7 +21,7 @@ from tests.browser import (
     open_page,
     phone,
 )
-from tests.conftest import REPO
+from tests.support import REPO
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "artifacts"

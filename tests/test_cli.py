@@ -6,7 +6,7 @@ import sys
 import pytest
 from PIL import Image
 
-from tests.conftest import REPO
+from tests.support import REPO
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from cnn.model import build_model, save_model_atomically
 from cnn.model_store import ModelStore
 from cnn.training import TrainConfig
 from cnn.training_job import AlreadyTraining, TrainingJob
-from tests.conftest import copy_shipped_model, make_mnist_arrays
+from tests.support import copy_shipped_model, make_mnist_arrays
 
 
 def test_extractor_gives_the_same_answers_from_many_threads(extractor, mnist):

@@ -12,7 +12,7 @@ import pytest
 
 from cnn.card import card_path_for
 from cnn.model import load_model
-from tests.conftest import REPO, copy_shipped_model, make_mnist_arrays
+from tests.support import REPO, copy_shipped_model, make_mnist_arrays
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import CANVAS, chromium, draw_digit, in_viewport, open_page
-from tests.conftest import REPO
+from tests.support import REPO
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "artifacts"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnn.mnist import ENV_VAR, MnistError, load_mnist, resolve_path
-from tests.conftest import make_mnist_arrays
+from tests.support import make_mnist_arrays
 
 
 def test_loads_float_images_in_unit_range_and_integer_labels(synthetic_npz):

@@ -7,7 +7,7 @@ import numpy as np
 from cnn.card import card_path_for
 from cnn.model import build_model, save_model_atomically
 from cnn.model_store import ModelStore
-from tests.conftest import copy_shipped_model
+from tests.support import copy_shipped_model
 
 
 def test_loads_once_and_hands_out_the_same_model(tmp_path):

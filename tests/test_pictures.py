@@ -106,7 +106,7 @@ def test_reading_a_bomb_or_a_big_photo_keeps_memory_bounded(tmp_path, kind):
     import subprocess
     import sys
 
-    from tests.conftest import REPO
+    from tests.support import REPO
 
     path = tmp_path / "picture"
     if kind == "bomb":  # 400 megapixels: 400 MB if decoded

@@ -6,7 +6,7 @@ import keras
 import pytest
 
 from cnn.model import ModelFileError, load_model
-from tests.conftest import REPO
+from tests.support import REPO
 
 
 def test_streamlit_settings():

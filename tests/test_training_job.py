@@ -8,7 +8,7 @@ from cnn.mnist import MnistError, load_mnist
 from cnn.model import build_model, save_model_atomically
 from cnn.training import TrainConfig
 from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, TrainingJob
-from tests.conftest import make_mnist_arrays
+from tests.support import make_mnist_arrays
 
 
 @pytest.fixture
