@@ -90,10 +90,14 @@ def _train(args) -> int:
     from cnn.config import TrainConfig, config_fields, with_overrides
     from cnn.mnist import load_mnist
     from cnn.training import train_and_save
+    from cnn.training_lock import TrainingLock
 
     # Each --flag is named after the TrainConfig field it sets; flags left out keep the recipe's.
     flags = {name: getattr(args, name) for name in config_fields() if hasattr(args, name)}
     config = with_overrides(TrainConfig.seed_recipe() if args.seed_recipe else TrainConfig(), **flags)
+    lock = TrainingLock(args.out)
+    if not lock.acquire({"started_by": "python -m cnn train", "progress": "loading MNIST"}):
+        raise ValueError(f"another process is training {args.out} ({(lock.holder() or {}).get('progress', '')})")
     data = load_mnist(args.data)  # fails here, before any training, on a bad file
     print(f"training on {len(data.y_train)} images from {data.source}: {config}", flush=True)
 

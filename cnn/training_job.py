@@ -1,4 +1,5 @@
-"""At most one training at a time per server, in a background thread, with progress anyone can
+"""At most one training at a time per model file, across all server processes (cnn/training_lock.py),
+in a background thread, with progress anyone can
 read and a cancel anyone can press. The page keeps one `TrainingJob` for the whole server.
 
     job = TrainingJob(model_path)
@@ -18,6 +19,7 @@ from pathlib import Path
 from cnn.card import ModelCard
 from cnn.mnist import Mnist, MnistError, load_mnist
 from cnn.training import TrainConfig, TrainingCancelled, TrainProgress, train_and_save
+from cnn.training_lock import TrainingLock
 
 IDLE, RUNNING, SUCCEEDED, CANCELLED, FAILED = "idle", "running", "succeeded", "cancelled", "failed"
 _CURVE_POINTS_PER_EPOCH = 20
@@ -85,6 +87,7 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._status = JobStatus()
         self._run: _Run | None = None
+        self._across_processes = TrainingLock(self.model_path)
         _ALL_JOBS.add(self)
 
     def status(self) -> JobStatus:
@@ -96,11 +99,22 @@ class TrainingJob:
         with self._lock:
             if self._status.running:
                 raise AlreadyTraining(f"A training is already running ({self._status.describe()}).")
+            if not self._across_processes.acquire({"started_by": started_by, "progress": "loading MNIST"}):
+                raise AlreadyTraining(f"A training is already running {self.elsewhere() or 'in another process'}.")
             run = _Run()
             self._run = run
             self._status = JobStatus(RUNNING, config, started_by, time.time())
             run.thread = threading.Thread(target=self._train, args=(config, run), daemon=True, name="retrain")
         run.thread.start()
+
+    def elsewhere(self) -> str | None:
+        """'in another server process (epoch 1 of 2, ...)' while another process trains this model."""
+        if self._across_processes.held_here:
+            return None
+        holder = self._across_processes.holder()
+        if holder is None:
+            return None
+        return f"in another server process ({holder.get('progress', 'starting')}, pid {holder.get('pid', '?')})"
 
     def cancel(self) -> bool:
         """Ask a running training to stop after its current batch; False if none is running."""
@@ -130,6 +144,10 @@ class TrainingJob:
             elif progress.batch % every == 0:
                 status = replace(status, curve=status.curve + (progress,))
             self._status = replace(status, progress=progress)
+        if progress.kind == "epoch" or progress.batch % every == 0:  # for the other processes' pages
+            self._across_processes.update(
+                {"progress": f"epoch {progress.epoch} of {progress.epochs}, {progress.fraction_done:.0%} done"}
+            )
 
     def _train(self, config: TrainConfig, run: _Run) -> None:
         try:
@@ -153,3 +171,4 @@ class TrainingJob:
 
     def _finish(self, state: str, message: str, card: ModelCard | None = None) -> None:
         self._update(state=state, message=message, card=card, finished_at=time.time())
+        self._across_processes.release()

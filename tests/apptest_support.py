@@ -34,3 +34,11 @@ def component_data(app, name: str):
     shown = [e for e in app.get("bidi_component") if e.proto.component_name == name]
     assert shown, f"{name} is not on the page"
     return json.loads(shown[-1].proto.json) if shown[-1].proto.json else None
+
+
+def press_retrain(app, epochs=1, batch_size=32):
+    app.slider(key="retrain_epochs").set_value(epochs)
+    app.select_slider(key="retrain_batch_size").set_value(batch_size)
+    [button for button in app.sidebar.button if button.label == "Retrain"][0].click()
+    app.run()
+    assert not app.exception, app.exception

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cnn.canvas_sim import draw_on_canvas
-from tests.apptest_support import main_metrics, sidebar_text, start_app
+from tests.apptest_support import main_metrics, press_retrain, sidebar_text, start_app
 from tests.support import make_mnist_arrays
 
 
@@ -91,14 +91,6 @@ def tiny_mnist(tmp_path, monkeypatch):
     np.savez(path, **make_mnist_arrays(train=400, test=50))
     monkeypatch.setenv("MNIST_NPZ", str(path))
     return path
-
-
-def press_retrain(app, epochs=1, batch_size=32):
-    app.slider(key="retrain_epochs").set_value(epochs)
-    app.select_slider(key="retrain_batch_size").set_value(batch_size)
-    [button for button in app.sidebar.button if button.label == "Retrain"][0].click()
-    app.run()
-    assert not app.exception, app.exception
 
 
 def wait_for_sidebar(app, text, timeout=120):

@@ -123,6 +123,9 @@ def retrain_ui(job: TrainingJob) -> None:
         except AlreadyTraining as busy:
             st.warning(f"{busy} Only one training runs at a time; wait for it or cancel it.")
     status = job.status()
+    elsewhere = None if status.running else job.elsewhere()
+    if elsewhere:
+        st.info(f"A training is running {elsewhere}. Every server process switches to the new model once it is saved.")
     if status.running:
         live_training_ui(job)
     else:
