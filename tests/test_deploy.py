@@ -1,0 +1,123 @@
+"""Replicas behind nginx, as deploy/local.sh runs them: the config is valid, a browser draws
+through the proxy, Ctrl-C stops everything, and only one replica trains at a time."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import chromium, draw_digit, free_port, open_page
+from tests.support import REPO, copy_shipped_model, make_mnist_arrays
+
+LOCAL = REPO / "deploy" / "local.sh"
+
+
+def test_the_nginx_config_is_valid():
+    result = subprocess.run(
+        ["bash", str(LOCAL), "--check"],
+        env=dict(os.environ, REPLICAS="3", PORT="18555"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "nginx config OK: 3 replicas" in result.stdout
+
+
+def test_compose_fills_in_exactly_what_the_template_asks_for():
+    template = (REPO / "deploy" / "nginx.conf.template").read_text()
+    compose = (REPO / "deploy" / "compose.yaml").read_text()
+    asked = set(re.findall(r"\$\{(\w+)\}", template))
+    assert asked == {"PORT", "UPSTREAM_SERVERS"}
+    assert all(f"{name}:" in compose for name in asked)
+    assert "nginx.conf.template:/etc/nginx/templates/default.conf.template" in compose
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+            return response.read() == b"ok"
+    except OSError:
+        return False
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def replicas(tmp_path_factory):
+    """deploy/local.sh with 2 replicas on free ports; yields (proxy port, [replica ports])."""
+    folder = tmp_path_factory.mktemp("deploy")
+    model = copy_shipped_model(folder)
+    np.savez(folder / "mnist.npz", **make_mnist_arrays(train=8000, test=100))
+    port, first = free_port(), free_port()
+    while first + 1 == port or _listening(first + 1):
+        first = free_port()
+    env = dict(os.environ, REPLICAS="2", PORT=str(port), FIRST_REPLICA_PORT=str(first))
+    env.update(CNN_MODEL_PATH=str(model), MNIST_NPZ=str(folder / "mnist.npz"))
+    log = open(folder / "local.log", "w+")
+    process = subprocess.Popen(["bash", str(LOCAL)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while not _healthy(port):
+            assert process.poll() is None and time.monotonic() < deadline, log.seek(0) or log.read()[-3000:]
+            time.sleep(0.5)
+        yield process, port, [first, first + 1]
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+        log.close()
+
+
+@pytest.mark.browser
+def test_a_drawing_is_read_through_the_proxy(replicas, playwright):
+    _, port, _ = replicas
+    with chromium(playwright) as context:
+        page = open_page(context, f"http://127.0.0.1:{port}")
+        draw_digit(page, 7)
+        prediction = page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric")
+        expect(prediction).to_contain_text(re.compile(r"Prediction\s*7"), timeout=30_000)
+        expect(page.locator("[data-testid='stImage'] img").first).to_be_visible()  # media via the same replica
+        cookies = {c["name"] for c in context.cookies()}
+        assert "digit_lens_replica" in cookies
+        assert page.errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_retrain_on_one_replica_while_the_other_trains_is_refused(replicas, playwright):
+    _, _, (first, second) = replicas
+    with chromium(playwright) as context:
+        trainer = open_page(context, f"http://127.0.0.1:{first}")
+        sidebar = trainer.get_by_test_id("stSidebar")
+        sidebar.get_by_role("button", name="Retrain").click()
+        expect(sidebar.get_by_text(re.compile(r"Training: "))).to_be_visible(timeout=30_000)
+
+        other = open_page(context, f"http://127.0.0.1:{second}")
+        other_sidebar = other.get_by_test_id("stSidebar")
+        expect(other_sidebar).to_contain_text("A training is running in another server process", timeout=20_000)
+        other_sidebar.get_by_role("button", name="Retrain").click()
+        expect(other_sidebar).to_contain_text("already running in another server process", timeout=20_000)
+
+        sidebar.get_by_role("button", name="Cancel training").click()
+        expect(sidebar).to_contain_text("cancelled", timeout=60_000)
+
+
+def test_sigterm_stops_nginx_and_every_replica(replicas):
+    # Last in this module: it ends the servers the other tests used.
+    process, port, ports = replicas
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 128 + signal.SIGTERM
+    deadline = time.monotonic() + 15
+    while any(_listening(p) for p in [port, *ports]):
+        assert time.monotonic() < deadline, "something still listens after SIGTERM"
+        time.sleep(0.2)
