@@ -1,9 +1,12 @@
 """A lecture hall at once: N clients (default 20) speak Streamlit's own websocket protocol to one
 server, as the browser does, each drawing digits (real MNIST test digits placed at random on the
-canvas) for a fixed time; one of them presses Retrain part-way through. Counts errors; reports
-throughput, stroke-to-prediction latency (p50/p95), and the server's memory per session.
+canvas) for a fixed time; one of them presses Retrain part-way through. Like a browser, each
+client fetches every picture and download a rerun references before it counts the stroke as
+shown. Counts errors; reports throughput, stroke-to-prediction latency (p50/p95), the server's
+CPU time per stroke and its memory per session.
 
-    python bench/load_test.py [--users 20] [--seconds 60] [--retrain-at 15]
+    python bench/load_test.py [--users 20] [--seconds 60] [--retrain-at 15] [--think 0.2 0.6]
+                              [--view detailed|lecture]
 
 Why not 20 browser pages: on this 2-core machine 20 Chromium renderers take the CPU from the
 server, and the test then measures Chromium (tried: 18 predictions in 60 s, all of them waiting
@@ -18,10 +21,12 @@ import asyncio
 import base64
 import io
 import json
+import os
 import shutil
 import statistics
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +39,12 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from cnn import DEFAULT_MODEL_PATH
 from cnn.canvas_sim import random_drawing
 from tests.browser import running_app
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> float:
@@ -54,13 +65,16 @@ def as_canvas_state(drawing: np.ndarray) -> str:
 class Session:
     """One visitor's connection; `run` sends widget states and reads the page until it is drawn."""
 
-    def __init__(self, websocket):
-        self.websocket = websocket
+    def __init__(self, websocket, base_url: str, query: str = ""):
+        self.websocket, self.base_url, self.query = websocket, base_url, query
         self.canvas_id = self.fragment_id = self.retrain_id = None
+        self.media_errors = 0
 
     async def run(self, widgets=(), fragment_id="") -> tuple[list[ForwardMsg], float | None]:
+        """Send one rerun; returns the messages and the seconds until the answer and every
+        picture and download it references had arrived (None: no answer shown)."""
         message = BackMsg()
-        message.rerun_script.query_string = ""
+        message.rerun_script.query_string = self.query
         message.rerun_script.fragment_id = fragment_id
         for widget_id, field, value in widgets:
             state = message.rerun_script.widget_states.widgets.add()
@@ -68,7 +82,7 @@ class Session:
             setattr(state, field, value)
         started = time.perf_counter()
         await self.websocket.send(message.SerializeToString())
-        received, prediction_after = [], None
+        received, answered, media = [], False, []
         while True:
             forward = ForwardMsg.FromString(await asyncio.wait_for(self.websocket.recv(), timeout=60))
             received.append(forward)
@@ -76,25 +90,49 @@ class Session:
             if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                 element = forward.delta.new_element
                 which = element.WhichOneof("type")
-                if which == "metric" and element.metric.label == "Prediction" and prediction_after is None:
-                    prediction_after = time.perf_counter() - started
+                if which == "metric" and element.metric.label == "Prediction":
+                    answered = True
                 elif which == "bidi_component":
-                    self.canvas_id, self.fragment_id = element.bidi_component.id, forward.delta.fragment_id
+                    component = element.bidi_component
+                    if component.component_name.startswith("streamlit-drawable-canvas"):
+                        self.canvas_id, self.fragment_id = component.id, forward.delta.fragment_id
+                    elif component.component_name == "digit_lens.lecture_view" and '"digit"' in component.json:
+                        answered = True
+                elif which == "imgs":
+                    media += [image.url for image in element.imgs.imgs]
+                elif which == "download_button" and element.download_button.url:
+                    media.append(element.download_button.url)
                 elif which == "button" and element.button.label == "Retrain":
                     self.retrain_id = element.button.id
                 elif which == "exception":
                     raise RuntimeError(f"the page raised: {element.exception.message}")
             if kind == "script_finished":
-                return received, prediction_after
+                await asyncio.gather(*(asyncio.to_thread(self._fetch, url) for url in media))
+                return received, (time.perf_counter() - started) if answered else None
+
+    def _fetch(self, url: str) -> None:
+        """What the browser does with each picture and download link of a rerun."""
+        try:
+            with urllib.request.urlopen(self.base_url + url if url.startswith("/") else url, timeout=30) as reply:
+                reply.read()
+        except OSError:
+            self.media_errors += 1
 
 
 def prediction_of(messages: list[ForwardMsg]) -> str | None:
-    """The digit the page shows after "Prediction" ("7  (99%)" -> "7")."""
+    """The digit the page shows: after "Prediction" ("7  (99%)" -> "7"), or the lecture view's."""
     for forward in messages:
         element = forward.delta.new_element
-        if forward.WhichOneof("type") == "delta" and element.WhichOneof("type") == "metric":
-            if element.metric.label == "Prediction":
-                return element.metric.body.split()[0]
+        if forward.WhichOneof("type") != "delta":
+            continue
+        if element.WhichOneof("type") == "metric" and element.metric.label == "Prediction":
+            return element.metric.body.split()[0]
+        if element.WhichOneof("type") == "bidi_component" and element.bidi_component.component_name.endswith(
+            "lecture_view"
+        ):
+            data = json.loads(element.bidi_component.json or "null")
+            if data:
+                return str(data["digit"])
     return None
 
 
@@ -102,13 +140,18 @@ def texts(messages: list[ForwardMsg]) -> str:
     return " ".join(str(m.delta.new_element) for m in messages if m.WhichOneof("type") == "delta")
 
 
-async def visitor(url, index, deadline, digits, labels, tally, retrain):
+async def visitor(url, index, deadline, digits, labels, tally, retrain, think=(0.2, 0.6), query=""):
     rng = np.random.default_rng(index + 1)
     try:
+        # A browser's first request: the page, which also gives it the proxy's sticky cookie.
+        cookie = await asyncio.to_thread(_first_visit, url)
         async with websockets.connect(
-            url.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"], max_size=None
+            url.replace("http", "ws") + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            max_size=None,
+            additional_headers={"Cookie": cookie} if cookie else None,
         ) as websocket:
-            session = Session(websocket)
+            session = Session(websocket, url, query)
             await session.run()  # the first visit: the whole page
             while time.monotonic() < deadline:
                 if index == 0 and retrain.get("at") and time.monotonic() > retrain["at"] and "pressed" not in retrain:
@@ -125,12 +168,22 @@ async def visitor(url, index, deadline, digits, labels, tally, retrain):
                 tally["latencies"].append(latency)
                 shown = prediction_of(page)
                 tally["right" if shown == str(labels[pick]) else "wrong"] += 1
-                await asyncio.sleep(rng.uniform(0.2, 0.6))  # a person takes a moment between strokes
+                tally["strokes"] += 1
+                await asyncio.sleep(rng.uniform(*think))  # a person takes a moment between strokes
+            if session.media_errors:
+                tally["errors"].append(f"visitor {index}: {session.media_errors} pictures or downloads failed")
     except Exception as error:  # noqa: BLE001 - every failure is counted and shown
         tally["errors"].append(f"visitor {index}: {type(error).__name__}: {str(error)[:200]}")
 
 
-async def run(users: int, seconds: float, retrain_after: float | None) -> None:
+def _first_visit(url: str) -> str:
+    """GET the page as a browser would; returns the cookies it set ("name=value; ...")."""
+    with urllib.request.urlopen(url + "/", timeout=60) as reply:
+        reply.read()
+        return "; ".join(header.split(";")[0] for header in reply.headers.get_all("Set-Cookie") or [])
+
+
+async def run(users: int, seconds: float, retrain_after: float | None, think=(0.2, 0.6), view="detailed") -> None:
     workdir = Path(tempfile.mkdtemp(prefix="load-test-"))
     model = workdir / "model.keras"
     shutil.copy(DEFAULT_MODEL_PATH, model)
@@ -138,19 +191,21 @@ async def run(users: int, seconds: float, retrain_after: float | None) -> None:
     data = np.load(mnist_path())
     digits, labels = data["x_test"][:2000], data["y_test"][:2000]
     env = {"CNN_MODEL_PATH": str(model), "MNIST_NPZ": str(mnist_path())}
-    tally = {"latencies": [], "errors": [], "right": 0, "wrong": 0}
+    tally = {"latencies": [], "errors": [], "right": 0, "wrong": 0, "strokes": 0}
+    query = "view=lecture" if view == "lecture" else ""
     retrain = {}
     with running_app(env) as url:
-        await visitor(url, -1, time.monotonic() + 1, digits, labels, {**tally, "latencies": []}, {})  # warm
+        warm = {**tally, "latencies": [], "errors": []}
+        await visitor(url, -1, time.monotonic() + 1, digits, labels, warm, {}, think, query)
         one_session = rss_mib(url.pid)
         model_before = model.stat().st_mtime_ns
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), cpu_seconds(url.pid)
         if retrain_after is not None:
             retrain["at"] = started + retrain_after
         await asyncio.gather(
-            *(visitor(url, i, started + seconds, digits, labels, tally, retrain) for i in range(users))
+            *(visitor(url, i, started + seconds, digits, labels, tally, retrain, think, query) for i in range(users))
         )
-        elapsed = time.monotonic() - started
+        elapsed, cpu_used = time.monotonic() - started, cpu_seconds(url.pid) - cpu_before
         all_sessions = rss_mib(url.pid)
         if "pressed" in retrain and not retrain["refused"]:
             # The drawing is over; give the retrain (bounded) time to finish, then check it landed.
@@ -162,7 +217,10 @@ async def run(users: int, seconds: float, retrain_after: float | None) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
     latencies = sorted(tally["latencies"])
-    print(f"{users} websocket sessions drawing for {seconds:.0f} s against one server (2 cores)")
+    print(
+        f"{users} websocket sessions drawing for {seconds:.0f} s against one server (2 cores), {view} view, "
+        f"{think[0]:g}-{think[1]:g} s between strokes, every picture fetched"
+    )
     print(
         f"  predictions             {len(latencies)} ({len(latencies) / elapsed:.1f}/s), right digit "
         f"{tally['right']}, other digit {tally['wrong']}"
@@ -172,6 +230,11 @@ async def run(users: int, seconds: float, retrain_after: float | None) -> None:
         print(
             f"  stroke to prediction    p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
             "(server side: add the canvas' ~200 ms wait and the browser's drawing)"
+        )
+    if tally["strokes"]:
+        print(
+            f"  server CPU per stroke   {cpu_used / tally['strokes'] * 1000:.1f} ms "
+            f"({cpu_used:.1f} CPU s for {tally['strokes']} strokes; the retrain's CPU included when there is one)"
         )
     print(
         f"  server memory           {one_session:.0f} MiB with one session, {all_sessions:.0f} MiB with "
@@ -194,11 +257,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--retrain-at", type=float, default=15, help="seconds in; negative: no retrain")
+    parser.add_argument("--think", type=float, nargs=2, default=(0.2, 0.6), help="seconds between strokes")
+    parser.add_argument("--view", choices=("detailed", "lecture"), default="detailed")
     args = parser.parse_args()
-    import os
-
     os.chdir(REPO)
-    asyncio.run(run(args.users, args.seconds, args.retrain_at if args.retrain_at >= 0 else None))
+    retrain_at = args.retrain_at if args.retrain_at >= 0 else None
+    asyncio.run(run(args.users, args.seconds, retrain_at, tuple(args.think), args.view))
 
 
 if __name__ == "__main__":
