@@ -4,6 +4,7 @@ The drawing component only works inside a browser, so these tests put a stand-in
 place that returns a chosen drawing; the browser tests (test_browser.py) draw for real.
 """
 
+import base64
 import json
 import time
 
@@ -26,7 +27,7 @@ def test_empty_canvas_shows_a_hint_and_no_prediction(canvas, model_copy):
     assert app.sidebar.metric[0].value == f"{card['test_accuracy']:.2%}"
 
 
-def test_a_real_mnist_digit_is_read_and_its_feature_maps_shown(canvas, model_copy, mnist):
+def test_a_real_mnist_digit_is_read_and_its_feature_maps_shown(canvas, model_copy, mnist, extractor):
     for index in (0, 1, 2):  # a 7, a 2 and a 1, drawn small and off-centre
         canvas.drawing = draw_on_canvas(mnist.x_test[index, ..., 0], 0.45, left=140, top=20)
         app = start_app()
@@ -37,6 +38,11 @@ def test_a_real_mnist_digit_is_read_and_its_feature_maps_shown(canvas, model_cop
         assert [h.split(":")[0] for h in headers if h.startswith("conv")] == ["conv1", "conv2", "conv3"]
         assert "conv1: Conv2D 3x3 + ReLU, 26 x 26 x 32" in headers
         assert "What the network sees" in headers
+    grids = [e for e in app.get("bidi_component") if e.proto.component_name == "digit_lens.feature_grid"]
+    shapes = [json.loads(grid.proto.json)["shape"] for grid in grids]
+    assert shapes == [list(extractor.shapes[name]) for name in ("conv1", "conv2", "conv3")]  # pooling: off
+    sizes = [len(base64.b64decode(json.loads(grid.proto.json)["data"])) for grid in grids]
+    assert sizes == [int(np.prod(shape)) for shape in shapes]
 
 
 def test_pooling_layers_appear_when_asked(canvas, model_copy, mnist):

@@ -53,6 +53,13 @@ def test_feature_maps_and_sidebar_are_on_the_page(page):
     expect(prediction(page)).to_contain_text("7", timeout=20_000)
     for name in ("conv1", "conv2", "conv3"):
         expect(page.get_by_role("heading", name=re.compile(rf"^{name}: "))).to_be_visible()
+    # The grids are drawn in the browser; a click enlarges a channel there, without a rerun.
+    grid = page.locator("[data-testid='stBidiComponentIsolated'] .fg-grid").nth(1)  # conv2: 8 x 8 tiles
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)  # column 2, row 3
+    caption = page.locator("[data-testid='stBidiComponentIsolated'] .fg-zoom figcaption").nth(1)
+    expect(caption).to_contain_text(re.compile(r"conv2 channel 26, strongest response \d"))
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar).to_contain_text("Test accuracy")
     expect(sidebar.get_by_role("button", name="Retrain")).to_be_visible()

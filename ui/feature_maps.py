@@ -1,16 +1,29 @@
-"""The feature maps of every Conv2D (and, on request, pooling) layer, with channel zoom,
-conv1's filters and PNG downloads.
+"""The feature maps of every Conv2D (and, on request, pooling) layer, drawn in the browser
+(feature_grid.js) with a click-to-enlarge channel, the first layer's filters, and PNG downloads
+drawn only when asked for.
 
-Session state it owns: `show_pooling`, `zoom_*`.
+Session state it owns: `show_pooling`, `grid_*`, `download_*`.
 """
+
+import base64
+from pathlib import Path
 
 import streamlit as st
 
 from cnn.model_store import LoadedModel
 from cnn.reading import Reading
 from display.captions import layer_heading, layer_story
-from display.render import enlarge, feature_grid, png_bytes
-from ui.pictures import show_picture
+from display.lecture import quantise
+from display.render import colour_table, feature_grid, png_bytes
+
+_HERE = Path(__file__).parent
+_feature_grid = st.components.v2.component(
+    "digit_lens.feature_grid",
+    html='<div class="fg-root"></div>',
+    css=(_HERE / "feature_grid.css").read_text(),
+    js=(_HERE / "feature_grid.js").read_text(),
+)
+_PALETTE = base64.b64encode(colour_table("viridis").tobytes()).decode("ascii")
 
 
 def feature_maps_ui(loaded: LoadedModel, reading: Reading, filters_png: bytes) -> None:
@@ -23,30 +36,25 @@ def feature_maps_ui(loaded: LoadedModel, reading: Reading, filters_png: bytes) -
         name, channels = layer.name, layer.shape[2]
         st.subheader(layer_heading(layer))
         st.caption(layer_story(layer))
-        grid_column, zoom_column = st.columns([3, 1])
-        grid_png = png_bytes(feature_grid(reading.maps[name]))
-        grid_column.image(grid_png, output_format="PNG", width="stretch")
-        grid_column.download_button(
+        data, peaks = quantise(reading.maps[name])
+        _feature_grid(
+            data={"name": name, "shape": list(layer.shape), "data": data, "peaks": peaks, "palette": _PALETTE},
+            key=f"grid_{name}",
+        )
+        maps = reading.maps[name]
+        st.download_button(
             f"Download the {name} grid (PNG)",
-            grid_png,
+            lambda maps=maps: png_bytes(feature_grid(maps)),  # drawn only when someone asks for it
             file_name=f"{name}.png",
             mime="image/png",
             on_click="ignore",
             key=f"download_{name}",
         )
-        channel = zoom_column.number_input(f"Enlarge a channel of {name}", 0, channels - 1, 0, key=f"zoom_{name}")
-        single = reading.maps[name][..., channel]
-        peak = float(single.max())
-        show_picture(
-            zoom_column,
-            enlarge(single / peak if peak > 0 else single, 240, cmap="viridis"),
-            caption=f"{name} channel {channel}, strongest response {peak:.2f}",
-        )
         if name == loaded.first_conv:
-            zoom_column.image(
+            st.image(
                 filters_png,
                 output_format="PNG",
-                width="stretch",
+                width=320,
                 caption=f"The {channels} learned {layer.window}x{layer.window} filters (red +, blue -) "
                 "that made these maps",
             )
