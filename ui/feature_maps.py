@@ -54,7 +54,7 @@ def feature_maps_ui(loaded: LoadedModel, reading: Reading, filters_png: bytes) -
             st.image(
                 filters_png,
                 output_format="PNG",
-                width=320,
+                width="content",  # any other width makes Streamlit resize and re-encode it every run
                 caption=f"The {channels} learned {layer.window}x{layer.window} filters (red +, blue -) "
                 "that made these maps",
             )
