@@ -6,7 +6,10 @@ shown. Counts errors; reports throughput, stroke-to-prediction latency (p50/p95)
 CPU time per stroke and its memory per session.
 
     python bench/load_test.py [--users 20] [--seconds 60] [--retrain-at 15] [--think 0.2 0.6]
-                              [--view detailed|lecture]
+                              [--view detailed|lecture] [--replicas N]
+
+--replicas N serves the page as deploy/local.sh does (N processes behind nginx) and reports
+their CPU and memory added up.
 
 Why not 20 browser pages: on this 2-core machine 20 Chromium renderers take the CPU from the
 server, and the test then measures Chromium (tried: 18 predictions in 60 s, all of them waiting
@@ -19,11 +22,15 @@ the shipped model, never to assets/. Needs MNIST (MNIST_NPZ), for the digits and
 import argparse
 import asyncio
 import base64
+import contextlib
 import io
 import json
 import os
+import re
 import shutil
+import signal
 import statistics
+import subprocess
 import tempfile
 import time
 import urllib.request
@@ -38,7 +45,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from cnn import DEFAULT_MODEL_PATH
 from cnn.canvas_sim import random_drawing
-from tests.browser import running_app
+from tests.browser import AppUrl, free_port, running_app
 
 
 def cpu_seconds(pid: int) -> float:
@@ -183,7 +190,39 @@ def _first_visit(url: str) -> str:
         return "; ".join(header.split(";")[0] for header in reply.headers.get_all("Set-Cookie") or [])
 
 
-async def run(users: int, seconds: float, retrain_after: float | None, think=(0.2, 0.6), view="detailed") -> None:
+@contextlib.contextmanager
+def replicated_app(env_extra: dict, replicas: int):
+    """deploy/local.sh on free ports; yields the proxy's URL with `.pids`, the replicas' processes."""
+    port, first = free_port(), free_port()
+    env = dict(os.environ, **env_extra, REPLICAS=str(replicas), PORT=str(port), FIRST_REPLICA_PORT=str(first))
+    process = subprocess.Popen(["bash", str(REPO / "deploy" / "local.sh")], env=env, stdout=subprocess.DEVNULL)
+    try:
+        url = AppUrl(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as reply:
+                    if reply.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("deploy/local.sh did not start")
+            time.sleep(0.5)
+        listening = subprocess.run(["ss", "-Htlnp"], capture_output=True, text=True).stdout
+        url.pids = sorted(
+            {int(pid) for p in range(first, first + replicas) for pid in re.findall(rf":{p}\b.*?pid=(\d+)", listening)}
+        )
+        url.pid = url.pids[0]
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+async def run(
+    users: int, seconds: float, retrain_after: float | None, think=(0.2, 0.6), view="detailed", replicas: int = 0
+) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="load-test-"))
     model = workdir / "model.keras"
     shutil.copy(DEFAULT_MODEL_PATH, model)
@@ -194,19 +233,21 @@ async def run(users: int, seconds: float, retrain_after: float | None, think=(0.
     tally = {"latencies": [], "errors": [], "right": 0, "wrong": 0, "strokes": 0}
     query = "view=lecture" if view == "lecture" else ""
     retrain = {}
-    with running_app(env) as url:
+    serving = replicated_app(env, replicas) if replicas else running_app(env)
+    with serving as url:
+        pids = getattr(url, "pids", [url.pid])
         warm = {**tally, "latencies": [], "errors": []}
         await visitor(url, -1, time.monotonic() + 1, digits, labels, warm, {}, think, query)
-        one_session = rss_mib(url.pid)
+        one_session = sum(rss_mib(pid) for pid in pids)
         model_before = model.stat().st_mtime_ns
-        started, cpu_before = time.monotonic(), cpu_seconds(url.pid)
+        started, cpu_before = time.monotonic(), sum(cpu_seconds(pid) for pid in pids)
         if retrain_after is not None:
             retrain["at"] = started + retrain_after
         await asyncio.gather(
             *(visitor(url, i, started + seconds, digits, labels, tally, retrain, think, query) for i in range(users))
         )
-        elapsed, cpu_used = time.monotonic() - started, cpu_seconds(url.pid) - cpu_before
-        all_sessions = rss_mib(url.pid)
+        elapsed, cpu_used = time.monotonic() - started, sum(cpu_seconds(pid) for pid in pids) - cpu_before
+        all_sessions = sum(rss_mib(pid) for pid in pids)
         if "pressed" in retrain and not retrain["refused"]:
             # The drawing is over; give the retrain (bounded) time to finish, then check it landed.
             limit = time.monotonic() + 300
@@ -218,7 +259,8 @@ async def run(users: int, seconds: float, retrain_after: float | None, think=(0.
 
     latencies = sorted(tally["latencies"])
     print(
-        f"{users} websocket sessions drawing for {seconds:.0f} s against one server (2 cores), {view} view, "
+        f"{users} websocket sessions drawing for {seconds:.0f} s against "
+        f"{f'{replicas} replicas behind nginx' if replicas else 'one server process'} (2 cores), {view} view, "
         f"{think[0]:g}-{think[1]:g} s between strokes, every picture fetched"
     )
     print(
@@ -259,10 +301,11 @@ def main() -> None:
     parser.add_argument("--retrain-at", type=float, default=15, help="seconds in; negative: no retrain")
     parser.add_argument("--think", type=float, nargs=2, default=(0.2, 0.6), help="seconds between strokes")
     parser.add_argument("--view", choices=("detailed", "lecture"), default="detailed")
+    parser.add_argument("--replicas", type=int, default=0, help="serve through deploy/local.sh with N processes")
     args = parser.parse_args()
     os.chdir(REPO)
     retrain_at = args.retrain_at if args.retrain_at >= 0 else None
-    asyncio.run(run(args.users, args.seconds, retrain_at, tuple(args.think), args.view))
+    asyncio.run(run(args.users, args.seconds, retrain_at, tuple(args.think), args.view, args.replicas))
 
 
 if __name__ == "__main__":
