@@ -72,8 +72,8 @@ def as_canvas_state(drawing: np.ndarray) -> str:
 class Session:
     """One visitor's connection; `run` sends widget states and reads the page until it is drawn."""
 
-    def __init__(self, websocket, base_url: str, query: str = ""):
-        self.websocket, self.base_url, self.query = websocket, base_url, query
+    def __init__(self, websocket, base_url: str, query: str = "", cookie: str = ""):
+        self.websocket, self.base_url, self.query, self.cookie = websocket, base_url, query, cookie
         self.canvas_id = self.fragment_id = self.retrain_id = None
         self.media_errors = 0
 
@@ -120,7 +120,10 @@ class Session:
     def _fetch(self, url: str) -> None:
         """What the browser does with each picture and download link of a rerun."""
         try:
-            with urllib.request.urlopen(self.base_url + url if url.startswith("/") else url, timeout=30) as reply:
+            request = urllib.request.Request(self.base_url + url if url.startswith("/") else url)
+            if self.cookie:  # as a browser does: behind the proxy, it is what reaches the same replica
+                request.add_header("Cookie", self.cookie)
+            with urllib.request.urlopen(request, timeout=30) as reply:
                 reply.read()
         except OSError:
             self.media_errors += 1
@@ -158,7 +161,7 @@ async def visitor(url, index, deadline, digits, labels, tally, retrain, think=(0
             max_size=None,
             additional_headers={"Cookie": cookie} if cookie else None,
         ) as websocket:
-            session = Session(websocket, url, query)
+            session = Session(websocket, url, query, cookie)
             await session.run()  # the first visit: the whole page
             while time.monotonic() < deadline:
                 if index == 0 and retrain.get("at") and time.monotonic() > retrain["at"] and "pressed" not in retrain:
