@@ -18,9 +18,14 @@ def quantise(values: np.ndarray) -> tuple[str, list[float]]:
     """(H, W, C) activations -> base64 of uint8 (C, H, W), each channel scaled by its own peak,
     and the peaks, so the browser can show every channel's pattern and its true strength."""
     peaks = values.max(axis=(0, 1))
-    scaled = np.divide(values, peaks, out=np.zeros_like(values), where=peaks > 1e-6)
-    pixels = (np.clip(scaled, 0, 1) * 255).round().astype(np.uint8).transpose(2, 0, 1)
-    return base64.b64encode(pixels.tobytes()).decode("ascii"), [round(float(p), 4) for p in peaks]
+    scale = 255.0 / np.where(peaks > 1e-6, peaks, np.inf)  # a dead channel stays 0
+    pixels = np.clip(np.rint(values * scale), 0, 255).astype(np.uint8).transpose(2, 0, 1)
+    return base64.b64encode(pixels.tobytes()).decode("ascii"), _rounded(peaks)
+
+
+def _rounded(values: np.ndarray, digits: int = 4) -> list:
+    """numpy -> plain JSON-ready lists, rounded (whole arrays at once: this runs on every stroke)."""
+    return np.round(np.asarray(values, dtype=np.float64), digits).tolist()
 
 
 def strongest_inputs(inputs: np.ndarray, kernel: np.ndarray, count: int = STRONGEST_INPUTS) -> list[list[list]]:
@@ -30,9 +35,10 @@ def strongest_inputs(inputs: np.ndarray, kernel: np.ndarray, count: int = STRONG
     top = np.argpartition(-contributions, count - 1, axis=0)[:count]  # (count, units), unordered
     order = np.argsort(-np.take_along_axis(contributions, top, axis=0), axis=0)
     top = np.take_along_axis(top, order, axis=0)  # largest first
+    values = _rounded(np.take_along_axis(contributions, top, axis=0).T)  # (units, count)
     return [
-        [[int(index), round(float(contributions[index, unit]), 4)] for index in top[:, unit]]
-        for unit in range(kernel.shape[1])
+        [list(pair) for pair in zip(indices, unit_values, strict=True)]
+        for indices, unit_values in zip(top.T.tolist(), values, strict=True)
     ]
 
 
@@ -50,7 +56,7 @@ def lecture_payload(layers, weights: dict, image: np.ndarray, activations) -> di
     payload = {
         "input": base64.b64encode((np.clip(image, 0, 1) * 255).round().astype(np.uint8).tobytes()).decode("ascii"),
         "layers": shown,
-        "probabilities": [round(float(p), 4) for p in activations.probabilities],
+        "probabilities": _rounded(activations.probabilities),
         "digit": activations.digit,
         "parameters": sum(layer.parameters for layer in layers),
     }
@@ -61,8 +67,8 @@ def lecture_payload(layers, weights: dict, image: np.ndarray, activations) -> di
         dense = activations.dense
         peak = float(dense.max()) or 1.0
         payload["dense"] = _layer_entry(hidden) | {
-            "values": [round(float(v), 4) for v in dense],
-            "scaled": [round(float(v) / peak, 3) for v in dense],
+            "values": _rounded(dense),
+            "scaled": _rounded(dense / peak, 3),
             "inputs": strongest_inputs(flat, weights[hidden.name][0]),
         }
         payload["output"] = _layer_entry(output) | {"inputs": strongest_inputs(dense, weights[output.name][0])}
