@@ -8,18 +8,17 @@ Two things it gets wrong are worked around here, without replacing it:
   stroke started in between; Clear here is the library's own reset, done in the browser.
 """
 
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
+
+from ui.components import own_component
 
 CANVAS_PIXELS = 280
 DEFAULT_STROKE = 22  # on a 280 px canvas, a digit drawn 200 px tall gets MNIST-like 2-3 px strokes
 CANVAS_KEY = "canvas"
 
-_HERE = Path(__file__).parent
-_controls = st.components.v2.component(
-    "digit_lens.canvas_controls",
+_controls = own_component(
+    "canvas_controls",
     html=(
         '<div class="canvas-controls" role="group" aria-label="Canvas">'
         '<button type="button" data-action="undo" disabled>Undo</button>'
@@ -27,8 +26,6 @@ _controls = st.components.v2.component(
         '<button type="button" data-action="clear" title="Clear the canvas">Clear</button>'
         "</div>"
     ),
-    css=(_HERE / "canvas_controls.css").read_text(),
-    js=(_HERE / "canvas_controls.js").read_text(),
 )
 
 

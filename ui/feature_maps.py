@@ -5,25 +5,16 @@ drawn only when asked for.
 Session state it owns: `show_pooling`, `grid_*`, `download_*`.
 """
 
-import base64
-from pathlib import Path
-
 import streamlit as st
 
 from cnn.model_store import LoadedModel
 from cnn.reading import Reading
 from display.captions import layer_heading, layer_story
 from display.lecture import quantise
-from display.render import colour_table, feature_grid, png_bytes
+from display.render import feature_grid, png_bytes
+from ui.components import VIRIDIS, own_component
 
-_HERE = Path(__file__).parent
-_feature_grid = st.components.v2.component(
-    "digit_lens.feature_grid",
-    html='<div class="fg-root"></div>',
-    css=(_HERE / "feature_grid.css").read_text(),
-    js=(_HERE / "feature_grid.js").read_text(),
-)
-_PALETTE = base64.b64encode(colour_table("viridis").tobytes()).decode("ascii")
+_feature_grid = own_component("feature_grid", html='<div class="fg-root"></div>')
 
 
 def feature_maps_ui(loaded: LoadedModel, reading: Reading, filters_png: bytes) -> None:
@@ -38,7 +29,7 @@ def feature_maps_ui(loaded: LoadedModel, reading: Reading, filters_png: bytes) -
         st.caption(layer_story(layer))
         data, peaks = quantise(reading.maps[name])
         _feature_grid(
-            data={"name": name, "shape": list(layer.shape), "data": data, "peaks": peaks, "palette": _PALETTE},
+            data={"name": name, "shape": list(layer.shape), "data": data, "peaks": peaks, "palette": VIRIDIS},
             key=f"grid_{name}",
         )
         maps = reading.maps[name]

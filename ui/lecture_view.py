@@ -7,26 +7,16 @@ for it are computed in display/closeup.py and sent with the next run.
 Session state it owns: `lecture_unit` (the chosen unit, or None).
 """
 
-import base64
-from pathlib import Path
-
 import streamlit as st
 
 from cnn.model_store import LoadedModel
 from cnn.reading import Reading
 from display.closeup import strongest_point, unit_closeup
 from display.lecture import lecture_payload
-from display.render import colour_table
+from ui.components import VIRIDIS, own_component
 
-_HERE = Path(__file__).parent
 _LECTURE_KEY = "lecture"
-_lecture = st.components.v2.component(
-    "digit_lens.lecture_view",
-    html='<div class="lv-root"></div>',
-    css=(_HERE / "lecture_view.css").read_text(),
-    js=(_HERE / "lecture_view.js").read_text(),
-)
-_PALETTE = base64.b64encode(colour_table("viridis").tobytes()).decode("ascii")
+_lecture = own_component("lecture_view", html='<div class="lv-root"></div>')
 
 
 def _remember_unit() -> None:
@@ -50,7 +40,7 @@ def chosen_unit(reading: Reading) -> dict | None:
 
 def lecture_view_ui(loaded: LoadedModel, reading: Reading) -> None:
     payload = lecture_payload(loaded.layers, loaded.weights, reading.image, reading.activations)
-    payload["palette"] = _PALETTE
+    payload["palette"] = VIRIDIS
     unit = chosen_unit(reading)
     if unit is not None:
         layer = loaded.layer(unit["layer"])

@@ -1,0 +1,22 @@
+"""Our own Components v2 pieces: each is `<stem>.js` and `<stem>.css` beside this file, inline
+(no build step), registered once at import under the name `digit_lens.<stem>`."""
+
+import base64
+from pathlib import Path
+
+import streamlit as st
+
+from display.render import colour_table
+
+_HERE = Path(__file__).parent
+# The colour table the browser-drawn maps use, the same viridis as the server's pictures.
+VIRIDIS = base64.b64encode(colour_table("viridis").tobytes()).decode("ascii")
+
+
+def own_component(stem: str, html: str):
+    return st.components.v2.component(
+        f"digit_lens.{stem}",
+        html=html,
+        css=(_HERE / f"{stem}.css").read_text(),
+        js=(_HERE / f"{stem}.js").read_text(),
+    )
