@@ -8,7 +8,8 @@ One model (and its feature extractor) serves every session of the server; one tr
 at a time, in the background, started from the sidebar.
 
 Environment: CNN_MODEL_PATH (the model file the page uses and retrains; default: the shipped one),
-MNIST_NPZ (where retraining reads MNIST; else Keras downloads it).
+CNN_MLP_PATH (the dense net it is compared with; default: the shipped one), MNIST_NPZ (where
+retraining reads MNIST; else Keras downloads it).
 """
 
 import streamlit as st
@@ -18,21 +19,33 @@ from cnn.preprocess import preprocess
 from cnn.reading import read
 from ui.canvas import canvas_ui, pen_width_ui
 from ui.closeup import closeup_ui
+from ui.compare import compare_ui, dense_line_ui
 from ui.feature_maps import feature_maps_ui
 from ui.inputs import INPUT_SOURCES, empty_message, test_digit_ui, upload_ui
+from ui.learning import learning_ui
 from ui.lecture_view import lecture_placeholder_ui, lecture_view_ui
 from ui.network_input import network_input_ui
 from ui.prediction import prediction_ui, readout_ui, why_ui
-from ui.resources import first_filters_png, keep_keras_state_between_runs, model_path, model_store, training_job
+from ui.resources import (
+    first_filters_png,
+    keep_keras_state_between_runs,
+    mlp_path,
+    mlp_store,
+    model_path,
+    model_store,
+    snapshot_history,
+    training_job,
+)
+from ui.shift_map import shift_map_ui
 from ui.sidebar import model_card_ui, retrain_ui
 from ui.style import page_style
 from ui.training_report import training_report_ui
 
 
 @st.fragment
-def drawing_ui(store: ModelStore) -> None:
+def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
     """Reruns on its own after every stroke: the sidebar and the rest stay as they are."""
-    loaded = store.current()
+    loaded, dense = store.current(), dense_store.current()
     draw_column, input_column, prediction_column = st.columns([1.3, 1, 1], gap="medium")
     with draw_column:
         source = st.radio("Input", INPUT_SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
@@ -49,15 +62,21 @@ def drawing_ui(store: ModelStore) -> None:
     if prepared is None or prepared.is_empty:
         readout.info(empty_message(source, prepared))
         return
-    reading = read(loaded.extractor, prepared)  # the only forward pass of this drawing
+    reading = read(loaded.extractor, prepared)  # the only forward pass of this drawing per network
+    dense_reading = read(dense.extractor, prepared) if dense else None
+    st.session_state.last_input = reading.image  # what a Retrain pressed now follows as it learns
     readout_ui(readout, reading)
     with prediction_column:  # first, so the answer reaches the browser before the pictures
         prediction_ui(reading)
+        dense_line_ui(dense_reading)
         why_ui(loaded, reading)
     with input_column:
         network_input_ui(prepared)
-    feature_maps_ui(loaded, reading, first_filters_png(loaded, store.path.as_posix(), loaded.version))
+    filters_png = first_filters_png(loaded, store.path.as_posix(), loaded.version)
+    feature_maps_ui(loaded, reading, filters_png)
     closeup_ui(loaded, reading)
+    compare_ui(loaded, reading, dense, dense_reading, filters_png, dense_store.problem)
+    shift_map_ui(reading, loaded, dense)
 
 
 def show_view(name: str) -> None:
@@ -99,11 +118,11 @@ def main() -> None:
     )
     keep_keras_state_between_runs()
     page_style(lecture)
-    path = model_path()
-    store, job = model_store(path), training_job(path)
-    loaded = store.current()
+    path, dense_path = model_path(), mlp_path()
+    store, dense_store, job = model_store(path), mlp_store(dense_path), training_job(path, dense_path)
+    loaded, dense = store.current(), dense_store.current()
     with st.sidebar:
-        model_card_ui(loaded)
+        model_card_ui(loaded, dense)
         retrain_ui(job)
     if not lecture:
         title_column, switch_column = st.columns([5, 1], vertical_alignment="bottom")
@@ -119,7 +138,13 @@ def main() -> None:
     if lecture:
         lecture_drawing_ui(store)
         return
-    drawing_ui(store)
+    drawing_ui(store, dense_store)
+    learning_ui(
+        {
+            "convnet": snapshot_history(path, loaded.version),
+            "mlp": snapshot_history(dense_path, dense.version) if dense else None,
+        }
+    )
     training_report_ui(loaded)
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 # The model that ships with the project and that the app and the CLI load by default.
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_MODEL_PATH = ASSETS_DIR / "mnist_convnet.keras"
+# The plain dense network the notebook compares the convnet with, shipped beside it.
+DEFAULT_MLP_PATH = ASSETS_DIR / "mnist_mlp.keras"
 
 IMAGE_SIZE = 28  # MNIST images are 28x28 greyscale
 NUM_CLASSES = 10

@@ -27,6 +27,8 @@ class ModelCard:
     data_sha256: str | None
     # Per-epoch curves, for the training report: {"loss": [...], "accuracy": [...], ...}
     history: dict[str, list[float]] = field(default_factory=dict)
+    # Test accuracy with every digit moved 0, 2, 4, 6 pixels (cnn/shifts.py): {"2": 0.95, ...}
+    shift_accuracy: dict[str, float] = field(default_factory=dict)
 
 
 def card_path_for(model_path: str | os.PathLike) -> Path:

@@ -9,6 +9,8 @@ here, so the model card (cnn/card.py) can hold a config without importing Tensor
 from dataclasses import dataclass, fields, replace
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
+# "convnet": the seed's network; "mlp": the notebook's dense network on the flattened pixels.
+ARCHITECTURES = ("convnet", "mlp")
 SCHEDULES = ("cosine", "constant")
 
 
@@ -26,6 +28,7 @@ class TrainConfig:
     schedule: str = "cosine"  # warm up over the first 10% of steps, then cosine decay to 0
     seed: int = 0  # weights init and shuffling; same seed, same data -> same model on one machine
     validation_split: float = 0.0  # the seed trains on all 60,000; >0 holds out the last fraction
+    arch: str = "convnet"  # which network: one of ARCHITECTURES
 
     @classmethod
     def seed_recipe(cls, **changes) -> "TrainConfig":
@@ -44,6 +47,8 @@ class TrainConfig:
             raise ValueError(f"learning rate must be in (0, 10), not {self.learning_rate}")
         if not 0 <= self.validation_split < 1:
             raise ValueError(f"validation split must be in [0, 1), not {self.validation_split}")
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"network must be one of {', '.join(ARCHITECTURES)}, not {self.arch!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
 

@@ -46,10 +46,12 @@ class Activations:
 
 class FeatureExtractor:
     def __init__(self, model: keras.Model, layer_names: tuple[str, ...] = SHOWN_LAYERS):
-        self.layer_names = tuple(layer_names)
+        names = [layer.name for layer in model.layers]
+        # A network without some of these layers (the dense net has no maps at all) shows the
+        # ones it has.
+        self.layer_names = tuple(name for name in layer_names if name in names)
         # The hidden Dense layer is computed anyway; returning it costs nothing (models without one
         # still work: their `dense` is None).
-        names = [layer.name for layer in model.layers]
         self._has_dense = DENSE_LAYER in names
         dense = [model.get_layer(DENSE_LAYER).output] if self._has_dense else []
         outputs = [model.get_layer(name).output for name in self.layer_names] + dense + [model.outputs[0]]
@@ -60,6 +62,11 @@ class FeatureExtractor:
             jit_compile=True,
         )
         self._forward(tf.zeros((1, IMAGE_SIZE, IMAGE_SIZE, 1)))  # trace and compile now, not on the first stroke
+        # Softmax only, for batches (the shift map's hundreds of moved copies): no maps to copy out.
+        self._classify = tf.function(
+            lambda images: model(images, training=False),
+            input_signature=[tf.TensorSpec((None, IMAGE_SIZE, IMAGE_SIZE, 1), tf.float32)],
+        )
 
     @property
     def shapes(self) -> dict[str, tuple[int, ...]]:
@@ -86,6 +93,11 @@ class FeatureExtractor:
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """(N, 10) softmax for many images; the maps are computed but not kept."""
         return self._compute(images)[-1]
+
+    def classify(self, images: np.ndarray) -> np.ndarray:
+        """(N, 10) softmax for a batch of images, in one model call and without the maps."""
+        images = np.asarray(images, dtype=np.float32).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)
+        return _INFERENCE.submit(lambda: self._classify(tf.constant(images)).numpy()).result()
 
     def _compute(self, images: np.ndarray) -> list[np.ndarray]:
         images = np.asarray(images, dtype=np.float32).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)

@@ -32,6 +32,19 @@ def build_model() -> keras.Model:
     return keras.Model(inputs, outputs, name="mnist_convnet")
 
 
+def build_mlp() -> keras.Model:
+    """The notebook's dense network: every pixel connected to every hidden unit, no notion of
+    neighbouring pixels. Same input shape as the convnet, so the same preprocessing feeds both."""
+    inputs = keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="image")
+    x = keras.layers.Flatten(name="pixels")(inputs)  # (784,)
+    x = keras.layers.Dense(512, activation="relu", name="dense")(x)
+    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="mnist_mlp")
+
+
+BUILDERS = {"convnet": build_model, "mlp": build_mlp}  # TrainConfig.arch -> the network it trains
+
+
 def save_model_atomically(model: keras.Model, path: str | os.PathLike) -> None:
     """Write `model` to `path` so that a crash at any moment leaves the old file intact."""
     with replacing(path, suffix=".keras") as temporary:

@@ -15,9 +15,11 @@ import numpy as np
 import tensorflow as tf
 
 from cnn.card import ModelCard, card_path_for, write_card
-from cnn.config import OPTIMIZERS, SCHEDULES, TrainConfig, with_overrides  # noqa: F401 (re-exported)
+from cnn.config import ARCHITECTURES, OPTIMIZERS, SCHEDULES, TrainConfig, with_overrides  # noqa: F401 (re-exported)
 from cnn.mnist import Mnist
-from cnn.model import build_model, save_model_atomically
+from cnn.model import BUILDERS, save_model_atomically
+from cnn.shifts import shift_accuracies
+from cnn.snapshots import Snapshot, SnapshotHistory, SnapshotRecorder, snapshot_path_for
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,11 @@ class TrainResult:
     test_accuracy: float
     training_seconds: float
     epochs_done: int
+    snapshots: SnapshotHistory | None = None
 
 
 ProgressCallback = Callable[[TrainProgress], None]
+SnapshotCallback = Callable[[Snapshot], None]
 
 
 _WARMUP_FRACTION = 0.1  # of all steps, for the cosine schedule
@@ -96,17 +100,30 @@ def train(
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     callbacks: tuple[keras.callbacks.Callback, ...] = (),
+    probe: np.ndarray | None = None,
+    on_snapshot: SnapshotCallback | None = None,
 ) -> TrainResult:
     """Train a fresh network on `data.x_train` and evaluate it on `data.x_test`.
 
     `on_progress` is called after every batch and every epoch; `should_stop` is polled after
     every batch, and when it returns True training stops and `TrainingCancelled` is raised.
     `callbacks` are more Keras callbacks (the benchmarks use one to evaluate every epoch).
+    Snapshots of the first layer and of the reading of `probe` (the drawing on the canvas when
+    training began; the first test digit if none) are taken as it learns, each passed to
+    `on_snapshot` as it is taken.
     """
     keras.utils.set_random_seed(config.seed)
-    model = build_model()
+    model = BUILDERS[config.arch]()
     compile_model(model, config, len(data.y_train))
     reporter = _ProgressReporter(config, len(data.y_train), on_progress, should_stop)
+    recorder = SnapshotRecorder(
+        data.x_test[0] if probe is None else probe,
+        data.x_test,
+        data.y_test,
+        config.steps_per_epoch(len(data.y_train)),
+        config.epochs,
+        on_snapshot,
+    )
     train_set, validation_set = _datasets(data, config)
     started = time.perf_counter()
     fit = model.fit(
@@ -114,7 +131,7 @@ def train(
         validation_data=validation_set,
         epochs=config.epochs,
         shuffle=False,  # the dataset shuffles itself
-        callbacks=[reporter, *callbacks],
+        callbacks=[reporter, recorder, *callbacks],
         verbose=0,
     )
     seconds = time.perf_counter() - started
@@ -122,7 +139,17 @@ def train(
         raise TrainingCancelled(f"training cancelled in epoch {reporter.epoch} of {config.epochs}")
     test_loss, test_accuracy = evaluate(model, data.x_test, data.y_test)
     history = {name: [float(v) for v in values] for name, values in fit.history.items()}
-    return TrainResult(model, history, test_loss, test_accuracy, seconds, len(fit.epoch))
+    return TrainResult(model, history, test_loss, test_accuracy, seconds, len(fit.epoch), recorder.history())
+
+
+def shifted_test_accuracy(model: keras.Model, data: Mnist) -> dict[str, float]:
+    """{"0": ..., "2": ..., "4": ..., "6": ...}: test accuracy with the digits moved that many
+    pixels (see cnn/shifts.py); keys are strings, as they come back from the JSON card."""
+
+    def classify(images):
+        return model.predict(images[..., np.newaxis], batch_size=1000, verbose=0)
+
+    return {str(d): round(a, 5) for d, a in shift_accuracies(classify, data.x_test, data.y_test).items()}
 
 
 def _datasets(data: Mnist, config: TrainConfig):
@@ -147,9 +174,12 @@ def train_and_save(
     out_path,
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    probe: np.ndarray | None = None,
+    on_snapshot: SnapshotCallback | None = None,
 ) -> ModelCard:
-    """Train, evaluate, then atomically replace the model at `out_path` and its card."""
-    result = train(config, data, on_progress, should_stop)
+    """Train, evaluate, then atomically replace the model at `out_path`, its snapshots and its
+    card (snapshots first, so a page that sees the new model finds its snapshots too)."""
+    result = train(config, data, on_progress, should_stop, probe=probe, on_snapshot=on_snapshot)
     card = ModelCard(
         config=config,
         test_accuracy=result.test_accuracy,
@@ -163,7 +193,10 @@ def train_and_save(
         data_source=data.source,
         data_sha256=data.sha256,
         history=result.history,
+        shift_accuracy=shifted_test_accuracy(result.model, data),
     )
+    if result.snapshots is not None:
+        result.snapshots.save(snapshot_path_for(out_path))
     save_model_atomically(result.model, out_path)
     write_card(card, card_path_for(out_path))
     return card

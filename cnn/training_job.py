@@ -2,8 +2,9 @@
 in a background thread, with progress anyone can
 read and a cancel anyone can press. The page keeps one `TrainingJob` for the whole server.
 
-    job = TrainingJob(model_path)
+    job = TrainingJob(model_path, mlp_path=dense_net_path)
     job.start(TrainConfig(epochs=3), started_by="session 42")   # raises AlreadyTraining if busy
+    job.start(TrainConfig(arch="mlp"), probe=drawing)           # the dense net, watched on a drawing
     job.status()                                                # a snapshot, safe to read anytime
     job.cancel()
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from cnn.card import ModelCard
 from cnn.mnist import Mnist, MnistError, load_mnist
+from cnn.snapshots import Snapshot
 from cnn.training import TrainConfig, TrainingCancelled, TrainProgress, train_and_save
 from cnn.training_lock import TrainingLock
 
@@ -39,6 +41,7 @@ class JobStatus:
     progress: TrainProgress | None = None  # the latest report
     epochs: tuple[TrainProgress, ...] = ()  # one report per finished epoch
     curve: tuple[TrainProgress, ...] = ()  # about 20 batch reports per epoch, for live curves
+    snapshots: tuple[Snapshot, ...] = ()  # the network as it learns (cnn/snapshots.py), so far
     card: ModelCard | None = None  # of the model saved, on success
     message: str = ""  # what happened, in words, when it ended
 
@@ -81,8 +84,12 @@ def _stop_all_trainings() -> None:
 
 
 class TrainingJob:
-    def __init__(self, model_path, load_data: Callable[[], Mnist] = load_mnist):
+    """Trains the convnet at `model_path`, or the dense net at `mlp_path`; one at a time: both
+    share the convnet's lock, so two trainings never share this machine's two cores."""
+
+    def __init__(self, model_path, load_data: Callable[[], Mnist] = load_mnist, mlp_path=None):
         self.model_path = Path(model_path)
+        self.mlp_path = None if mlp_path is None else Path(mlp_path)
         self._load_data = load_data
         self._lock = threading.Lock()
         self._status = JobStatus()
@@ -94,8 +101,18 @@ class TrainingJob:
         with self._lock:
             return self._status
 
-    def start(self, config: TrainConfig, started_by: str = "someone") -> None:
-        """Start training in the background; raises AlreadyTraining if one is running."""
+    def path_for(self, config: TrainConfig) -> Path:
+        """Where the network `config` trains is saved."""
+        if config.arch == "mlp":
+            if self.mlp_path is None:
+                raise ValueError("this server has no place for a dense net (no mlp_path)")
+            return self.mlp_path
+        return self.model_path
+
+    def start(self, config: TrainConfig, started_by: str = "someone", probe=None) -> None:
+        """Start training in the background; raises AlreadyTraining if one is running.
+        `probe`: the 28x28 drawing whose reading the snapshots follow (default: a test digit)."""
+        out_path = self.path_for(config)
         with self._lock:
             if self._status.running:
                 raise AlreadyTraining(f"A training is already running ({self._status.describe()}).")
@@ -104,7 +121,9 @@ class TrainingJob:
             run = _Run()
             self._run = run
             self._status = JobStatus(RUNNING, config, started_by, time.time())
-            run.thread = threading.Thread(target=self._train, args=(config, run), daemon=True, name="retrain")
+            run.thread = threading.Thread(
+                target=self._train, args=(config, run, out_path, probe), daemon=True, name="retrain"
+            )
         run.thread.start()
 
     def elsewhere(self) -> str | None:
@@ -149,13 +168,23 @@ class TrainingJob:
                 {"progress": f"epoch {progress.epoch} of {progress.epochs}, {progress.fraction_done:.0%} done"}
             )
 
-    def _train(self, config: TrainConfig, run: _Run) -> None:
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        with self._lock:
+            self._status = replace(self._status, snapshots=self._status.snapshots + (snapshot,))
+
+    def _train(self, config: TrainConfig, run: _Run, out_path: Path, probe) -> None:
         try:
             data = self._load_data()
             if run.cancel.is_set():
                 raise TrainingCancelled("cancelled before training started")
             card = train_and_save(
-                config, data, self.model_path, on_progress=self._on_progress, should_stop=run.cancel.is_set
+                config,
+                data,
+                out_path,
+                on_progress=self._on_progress,
+                should_stop=run.cancel.is_set,
+                probe=probe,
+                on_snapshot=self._on_snapshot,
             )
         except TrainingCancelled:
             self._finish(CANCELLED, "Training was cancelled; the previous model is still in use.")

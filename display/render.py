@@ -122,14 +122,15 @@ def png_bytes(picture: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def kernel_grid(kernels: np.ndarray, columns: int = COLUMNS) -> np.ndarray:
-    """Conv2D weights (3, 3, 1, C) -> a labelled grid of the C kernels in a diverging colour map:
-    red for positive weights, blue for negative, white for zero (one scale for all kernels, so
-    their strengths compare)."""
+def kernel_grid(kernels: np.ndarray, columns: int = COLUMNS, scale: int | None = None) -> np.ndarray:
+    """Conv2D weights (3, 3, 1, C), or a dense layer's templates (28, 28, 1, C), -> a labelled
+    grid of the C kernels in a diverging colour map: red for positive weights, blue for negative,
+    white for zero (one scale for all kernels, so their strengths compare). `scale`: screen
+    pixels per weight (default: small kernels at about half a feature-map tile)."""
     weights = kernels[:, :, 0, :] if kernels.ndim == 4 else kernels
     limit = float(np.abs(weights).max()) or 1.0
     values = (weights / limit + 1.0) / 2.0  # -limit..limit -> 0..1, zero at 0.5
-    return _tile_grid(values, "RdBu_r", tile_scale(weights.shape[0] * 2), columns)
+    return _tile_grid(values, "RdBu_r", scale or tile_scale(weights.shape[0] * 2), columns)
 
 
 def heat_overlay(image: np.ndarray, heat: np.ndarray, size: int = 252) -> np.ndarray:

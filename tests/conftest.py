@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cnn import DEFAULT_MODEL_PATH
-from tests.support import REPO, FakeCanvas, copy_shipped_model, make_mnist_arrays
+from tests.support import REPO, FakeCanvas, copy_shipped_dense_net, copy_shipped_model, make_mnist_arrays
 
 # Where this workplace keeps MNIST; CI sets MNIST_NPZ to it as well.
 _SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
@@ -74,9 +74,11 @@ def canvas(monkeypatch) -> FakeCanvas:
 
 @pytest.fixture
 def model_copy(tmp_path, monkeypatch) -> Path:
-    """A copy of the shipped model that the page under test uses and may retrain."""
+    """A copy of the shipped model that the page under test uses and may retrain (and of the
+    dense net it is compared with, so retraining that touches no shipped file either)."""
     path = copy_shipped_model(tmp_path)
     monkeypatch.setenv("CNN_MODEL_PATH", str(path))
+    monkeypatch.setenv("CNN_MLP_PATH", str(copy_shipped_dense_net(tmp_path)))
     return path
 
 

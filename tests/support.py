@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cnn import DEFAULT_MODEL_PATH
+from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH
 from cnn.card import card_path_for
+from cnn.snapshots import snapshot_path_for
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -30,12 +31,18 @@ def make_mnist_arrays(train: int = 60, test: int = 20, seed: int = 0) -> dict[st
     return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
 
 
-def copy_shipped_model(folder: Path) -> Path:
-    """The shipped model and its card, copied into `folder`, for tests that may overwrite them."""
-    path = folder / "model.keras"
-    shutil.copy(DEFAULT_MODEL_PATH, path)
-    shutil.copy(card_path_for(DEFAULT_MODEL_PATH), card_path_for(path))
+def copy_shipped_model(folder: Path, shipped: Path = DEFAULT_MODEL_PATH, name: str = "model.keras") -> Path:
+    """A shipped model with its card and snapshots, copied into `folder`, for tests that may
+    overwrite them."""
+    path = folder / name
+    shutil.copy(shipped, path)
+    shutil.copy(card_path_for(shipped), card_path_for(path))
+    shutil.copy(snapshot_path_for(shipped), snapshot_path_for(path))
     return path
+
+
+def copy_shipped_dense_net(folder: Path) -> Path:
+    return copy_shipped_model(folder, DEFAULT_MLP_PATH, "mlp.keras")
 
 
 class FakeCanvas:

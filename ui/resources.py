@@ -1,5 +1,6 @@
-"""What one server process shares between all its sessions: the model store, the training job,
-the MNIST test digits and pictures drawn once per model; and the session's own name.
+"""What one server process shares between all its sessions: the model stores (the convnet and
+the dense net), the training job, the MNIST test digits, the training snapshots and pictures
+drawn once per model; and the session's own name.
 
 Session state it owns: `session_name`.
 """
@@ -10,10 +11,11 @@ import secrets
 import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
 
-from cnn import DEFAULT_MODEL_PATH
+from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH
 from cnn.gallery import GalleryDigits
 from cnn.mnist import load_mnist
 from cnn.model_store import LoadedModel, ModelStore
+from cnn.snapshots import SnapshotHistory, snapshot_path_for
 from cnn.training_job import TrainingJob
 from display.render import kernel_grid, png_bytes
 
@@ -52,14 +54,33 @@ def first_filters_png(_loaded: LoadedModel, path: str, version: int) -> bytes:
     return png_bytes(kernel_grid(_loaded.kernel(_loaded.first_conv)[0]))
 
 
+@st.cache_resource(show_spinner="Loading the dense net...")
+def mlp_store(path: str) -> ModelStore:
+    """The dense net the convnet is compared with; the page works without it."""
+    store = ModelStore(path)
+    store.current()
+    return store
+
+
+@st.cache_resource(max_entries=8)
+def snapshot_history(path: str, version: int) -> SnapshotHistory | None:
+    """The snapshots saved with the model at `path` (read again when its version changes)."""
+    return SnapshotHistory.load(snapshot_path_for(path))
+
+
 @st.cache_resource
-def training_job(path: str) -> TrainingJob:
+def training_job(path: str, mlp_path: str | None = None) -> TrainingJob:
     """One per server process, so a second Retrain from any session is refused."""
-    return TrainingJob(path)
+    return TrainingJob(path, mlp_path=mlp_path)
 
 
 def model_path() -> str:
     return os.environ.get("CNN_MODEL_PATH") or str(DEFAULT_MODEL_PATH)
+
+
+def mlp_path() -> str:
+    """The dense net's file: CNN_MLP_PATH, else the shipped one."""
+    return os.environ.get("CNN_MLP_PATH") or str(DEFAULT_MLP_PATH)
 
 
 def session_name() -> str:

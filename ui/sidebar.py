@@ -9,12 +9,14 @@ import streamlit as st
 
 from cnn.model import layer_table
 from cnn.model_store import LoadedModel
-from cnn.training import OPTIMIZERS, SCHEDULES, TrainConfig
+from cnn.snapshots import CHECK_DIGITS
+from cnn.training import ARCHITECTURES, OPTIMIZERS, SCHEDULES, TrainConfig
 from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
+from ui.learning import NETWORK_NAMES, snapshot_ui
 from ui.resources import session_name
 
 
-def model_card_ui(loaded: LoadedModel | None) -> None:
+def model_card_ui(loaded: LoadedModel | None, dense: LoadedModel | None = None) -> None:
     st.header("The model")
     if loaded is None:
         st.error("No working model is loaded.")
@@ -34,12 +36,19 @@ def model_card_ui(loaded: LoadedModel | None) -> None:
     st.caption(f"{loaded.parameters:,} parameters")
     with st.expander("Layers (model.summary())"):
         st.dataframe(layer_table(loaded.model), hide_index=True, width="stretch")
+    if dense is not None:
+        accuracy = f"{dense.card.test_accuracy:.2%} test accuracy" if dense.card else "no model card"
+        st.caption(f"Compared with a dense net: {accuracy}, {dense.parameters:,} parameters.")
 
 
 def retrain_form_ui() -> TrainConfig | None:
     """The Retrain controls; returns the chosen config when the button was pressed."""
     defaults = TrainConfig()
     with st.form("retrain_form", border=False):
+        arch = st.radio(
+            "Network", ARCHITECTURES, format_func=NETWORK_NAMES.get, horizontal=True, key="retrain_arch",
+            help="The dense net is the notebook's multilayer perceptron the convnet is compared with.",
+        )
         epochs = st.slider("Epochs", 1, 15, defaults.epochs, key="retrain_epochs")
         batch_size = st.select_slider(
             "Batch size", [32, 64, 128, 256, 512], defaults.batch_size, key="retrain_batch_size"
@@ -69,6 +78,7 @@ def retrain_form_ui() -> TrainConfig | None:
         learning_rate=learning_rate,
         schedule=schedule,
         seed=int(time.time()) % 10_000,
+        arch=arch,
     )
 
 
@@ -103,7 +113,10 @@ def live_training_ui(job: TrainingJob) -> None:
         st.rerun()  # the training ended: redraw the whole page with the new model and card
     mine = status.started_by == session_name()
     st.progress(status.fraction_done, text=f"Training: {status.describe()}")
-    st.caption("Started by you." if mine else "Started by another session.")
+    network = NETWORK_NAMES[status.config.arch] if status.config else "The network"
+    st.caption(("Started by you. " if mine else "Started by another session. ") + f"{network}, as it learns:")
+    if status.snapshots:
+        snapshot_ui(status.snapshots[-1], None, CHECK_DIGITS, compact=True)
     training_curves_ui(status)
     if st.button("Cancel training", key="cancel_training", width="stretch"):
         job.cancel()
@@ -113,13 +126,13 @@ def live_training_ui(job: TrainingJob) -> None:
 def retrain_ui(job: TrainingJob) -> None:
     st.header("Retrain")
     st.caption(
-        "Trains the same network from scratch on MNIST's 60,000 training images. "
+        "Trains the chosen network from scratch on MNIST's 60,000 training images. "
         "Everyone keeps using the current model until the new one is saved."
     )
     config = retrain_form_ui()
     if config is not None:
         try:
-            job.start(config, started_by=session_name())
+            job.start(config, started_by=session_name(), probe=st.session_state.get("last_input"))
         except AlreadyTraining as busy:
             st.warning(f"{busy} Only one training runs at a time; wait for it or cancel it.")
     status = job.status()

@@ -1,0 +1,82 @@
+"""The notebook's lesson on the visitor's own digit: the convnet beside a plain dense network
+(the multilayer perceptron of the notebook before), both reading the same 28x28 input.
+
+Session state it owns: nothing (the shift map, ui/shift_map.py, is a section of its own).
+"""
+
+import numpy as np
+import streamlit as st
+
+from cnn.model_store import LoadedModel
+from cnn.reading import Reading
+from display.charts import comparison_chart_spec
+from display.render import kernel_grid, png_bytes
+
+NOTEBOOK_MLP_ACCURACY = 0.92  # "our MLP network from the previous notebook had ... approximately 92%"
+STRONGEST_TEMPLATES = 6  # hidden units of the dense net shown for the current drawing
+
+
+def dense_line_ui(dense: Reading | None) -> None:
+    """One line under the Prediction: what the dense net reads, for a glance without scrolling."""
+    if dense is not None:
+        st.caption(f"The dense net (no convolutions) reads **{dense.digit}** ({dense.confidence:.0%} sure).")
+
+
+def _accuracy_text(loaded: LoadedModel) -> str:
+    card = loaded.card
+    return f"{card.test_accuracy:.2%} on the MNIST test set" if card else "test accuracy unknown (no model card)"
+
+
+def compare_ui(conv: LoadedModel, conv_reading: Reading, dense: LoadedModel | None, dense_reading: Reading | None,
+               filters_png: bytes, problem: str | None) -> None:
+    st.header("Dense net vs convnet, on your digit")
+    if dense is None or dense_reading is None:
+        st.info(
+            "The dense net is not available, so there is nothing to compare with"
+            + (f": {problem}" if problem else ".")
+            + " Train it from the sidebar (Network: dense net) or with `python -m cnn train --arch mlp`."
+        )
+        return
+    st.caption(
+        "The notebook ends on this: a dense network (every pixel wired to every unit) scored about "
+        f"{NOTEBOOK_MLP_ACCURACY:.0%} on MNIST, the convnet 99%. Both read the same 28x28 input here."
+    )
+    conv_column, dense_column, chart_column = st.columns([1, 1, 1.6], gap="medium")
+    with conv_column:
+        st.metric("Convnet reads", f"{conv_reading.digit}  ({conv_reading.confidence:.0%})")
+        st.caption(f"**{conv.parameters:,} parameters**; {_accuracy_text(conv)}.")
+    with dense_column:
+        st.metric("Dense net reads", f"{dense_reading.digit}  ({dense_reading.confidence:.0%})")
+        st.caption(
+            f"**{dense.parameters:,} parameters** ({dense.parameters / conv.parameters:.1f} times as many); "
+            f"{_accuracy_text(dense)} (the notebook's: about {NOTEBOOK_MLP_ACCURACY:.0%})."
+        )
+    with chart_column:
+        st.vega_lite_chart(
+            comparison_chart_spec(conv_reading.probabilities, dense_reading.probabilities), width="stretch"
+        )
+    filters_column, templates_column = st.columns([1, 1.6], gap="medium")
+    with filters_column:
+        st.markdown("**What the convnet looks for**: 32 small filters, slid over the whole image")
+        st.image(filters_png, output_format="PNG", width="content", caption="conv1's 3x3 filters (red +, blue -)")
+    with templates_column:
+        units, picture = strongest_templates(dense, dense_reading)
+        st.markdown(
+            "**What the dense net looks for**: one 28x28 weight template per hidden unit, fixed to "
+            "pixel positions. These are the units your digit excites most:"
+        )
+        st.image(
+            png_bytes(picture),
+            output_format="PNG",
+            width="content",
+            caption=f"Units {', '.join(str(u) for u in units)} of {dense_reading.dense.size} (red +, blue -); "
+            "move the digit and different pixels meet these weights",
+        )
+
+
+def strongest_templates(dense: LoadedModel, reading: Reading, count: int = STRONGEST_TEMPLATES):
+    """(unit numbers, picture) of the hidden units with the largest activation for this drawing."""
+    kernel = dense.kernel("dense")[0]  # (784, units)
+    units = np.argsort(reading.dense)[::-1][:count]
+    templates = kernel[:, units].reshape(28, 28, 1, count)
+    return [int(u) for u in units], kernel_grid(templates, columns=count, scale=3)

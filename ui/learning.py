@@ -1,0 +1,80 @@
+"""Watch it learn: the snapshots taken while a network trained (cnn/snapshots.py), stepped
+through with a slider: its first layer going from noise to edge detectors, its accuracy so far,
+and its reading of the digit that was on the canvas when training began. The sidebar's live
+progress shows the newest snapshot the same way while a training runs.
+
+Session state it owns: `learning_network`, `learning_step_*`.
+"""
+
+import streamlit as st
+
+from cnn.snapshots import Snapshot, SnapshotHistory
+from display.charts import probability_chart_spec
+from display.render import enlarge, kernel_grid, png_bytes
+
+NETWORK_NAMES = {"convnet": "Convnet", "mlp": "Dense net"}
+
+
+def _when(snapshot: Snapshot) -> str:
+    if snapshot.step == 0:
+        return "before the first step"
+    return f"step {snapshot.step} (epoch {snapshot.epoch:.2f})"
+
+
+def weights_picture(snapshot: Snapshot) -> bytes:
+    """The first layer's weights at this snapshot: 3x3 filters, or 28x28 dense templates."""
+    weights = snapshot.weights
+    big = weights.shape[0] > 8  # the dense net's templates
+    return png_bytes(kernel_grid(weights, columns=weights.shape[-1] if big else 8, scale=2 if big else None))
+
+
+def snapshot_ui(snapshot: Snapshot, history_probe, check_digits: int, compact: bool = False) -> None:
+    """One moment of a training: the weights, the accuracy so far, and the probe as read then."""
+    reads = int(snapshot.probe_probabilities.argmax())
+    sure = float(snapshot.probe_probabilities.max())
+    if compact:  # the sidebar
+        st.image(weights_picture(snapshot), output_format="PNG", width="stretch")
+        st.caption(
+            f"{_when(snapshot)}: {snapshot.accuracy:.0%} right on {check_digits:,} test digits; "
+            f"the drawing reads as **{reads}** ({sure:.0%})."
+        )
+        return
+    weights_column, probe_column, chart_column = st.columns([1.5, 0.8, 1], gap="medium")
+    with weights_column:
+        st.image(weights_picture(snapshot), output_format="PNG", width="content", caption=f"First layer, {_when(snapshot)} (red +, blue -)")
+    with probe_column:
+        st.image(png_bytes(enlarge(history_probe, 140)), output_format="PNG", width="content", caption="The digit followed")
+        st.metric("Reads it as", f"{reads} ({sure:.0%})")
+        st.metric("Accuracy so far", f"{snapshot.accuracy:.1%}", help=f"On {check_digits:,} MNIST test digits")
+    with chart_column:
+        st.vega_lite_chart(probability_chart_spec(snapshot.probe_probabilities), width="stretch")
+
+
+@st.fragment
+def learning_ui(histories: dict[str, SnapshotHistory | None]) -> None:
+    """histories: network ("convnet", "mlp") -> its snapshots, or None if it has none."""
+    st.header("Watch it learn")
+    available = [arch for arch, history in histories.items() if history is not None]
+    if not available:
+        st.info("These models were saved without training snapshots; retrain one from the sidebar to record them.")
+        return
+    arch = st.radio(
+        "Network", available, format_func=NETWORK_NAMES.get, horizontal=True, key="learning_network",
+        label_visibility="collapsed",
+    )
+    history = histories[arch]
+    missing = [NETWORK_NAMES[a] for a, h in histories.items() if h is None]
+    st.caption(
+        f"{len(history.snapshots)} snapshots taken while it trained, from random weights to the model in use."
+        + (f" ({', '.join(missing)}: no snapshots; retrain it to record them.)" if missing else "")
+    )
+    snapshots = history.snapshots
+    index = st.select_slider(
+        "Training step", options=range(len(snapshots)), value=len(snapshots) - 1,
+        format_func=lambda i: _when(snapshots[i]), key=f"learning_step_{arch}",
+    )
+    snapshot_ui(snapshots[index], history.probe, history.check_digits)
+    st.line_chart(
+        {"step": [s.step for s in snapshots], "accuracy so far": [s.accuracy for s in snapshots]},
+        x="step", y="accuracy so far", height=160,
+    )
