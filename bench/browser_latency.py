@@ -24,13 +24,17 @@ from tests.browser import CANVAS, chromium, clear_canvas, draw_digit, draw_digit
 
 _RECORD_MOUSE_UP = """() => { for (const kind of ["mouseup", "touchend"]) window.addEventListener(kind, () => {
   window.__mouseUp = performance.now(); window.__seen = {}; }, {capture: true}); }"""
-_NO_PREDICTION = """() => !document.querySelector("[data-testid='stMainBlockContainer'] [data-testid='stMetric']")"""
+# The Prediction metric (the page has other metrics, e.g. under "Watch it learn", drawing or not).
+_PREDICTION = """[...document.querySelectorAll("[data-testid='stMainBlockContainer'] [data-testid='stMetric']")]
+  .some(metric => metric.textContent.startsWith("Prediction"))"""
+_NO_PREDICTION = f"() => !{_PREDICTION}"
 # Notes when each moment first happens; true once all three have.
 _PROBE = """() => {
+  const hasPrediction = () => PREDICTION;
   const main = document.querySelector("[data-testid='stMainBlockContainer']");
   const seen = window.__seen, now = performance.now() - window.__mouseUp;
   if (!main || !seen) return false;
-  if (seen.prediction === undefined && main.querySelector("[data-testid='stMetric']")) seen.prediction = now;
+  if (seen.prediction === undefined && hasPrediction()) seen.prediction = now;
   if (seen.run === undefined && [...main.querySelectorAll("h3")].some(h => h.textContent.startsWith("conv3")))
     seen.run = now;
   const visible = [...main.querySelectorAll("img")].filter(image => {
@@ -42,7 +46,7 @@ _PROBE = """() => {
   if (seen.pictures === undefined && seen.prediction !== undefined && (visible.length || phone)
       && visible.every(image => image.complete && image.naturalWidth > 0)) seen.pictures = now;
   return seen.prediction !== undefined && seen.run !== undefined && seen.pictures !== undefined;
-}"""
+}""".replace("PREDICTION", _PREDICTION)
 
 
 # The lecture view is drawn by our component inside a shadow root: "whole view drawn" is the

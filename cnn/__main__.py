@@ -42,9 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train the convnet (or the dense net) on MNIST and save it")
-    train.add_argument(
-        "--arch", choices=ARCHITECTURES, help="convnet (default) or mlp: the notebook's dense network"
-    )
+    train.add_argument("--arch", choices=ARCHITECTURES, help="convnet (default) or mlp: the notebook's dense network")
     train.add_argument("--epochs", type=_positive_int)
     train.add_argument("--batch-size", type=_positive_int)
     train.add_argument("--optimizer", choices=OPTIMIZERS)
@@ -57,7 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--seed", type=int)
     train.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ, else Keras' download)")
-    train.add_argument("--out", help=f"where to save the model (default: {DEFAULT_MODEL_PATH.name} or {DEFAULT_MLP_PATH.name} in assets/)")
+    train.add_argument(
+        "--out",
+        help=f"where to save the model (default: {DEFAULT_MODEL_PATH.name} or {DEFAULT_MLP_PATH.name} in assets/)",
+    )
 
     evaluate = commands.add_parser("evaluate", help="test accuracy of a saved model")
     evaluate.add_argument("--model", default=str(DEFAULT_MODEL_PATH))

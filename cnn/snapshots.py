@@ -68,10 +68,21 @@ class SnapshotHistory:
         try:
             with np.load(Path(path), allow_pickle=False) as arrays:
                 snapshots = tuple(
-                    Snapshot(int(step), float(epoch), float(accuracy), weights * (scale / 127), probabilities.astype(np.float32))
+                    Snapshot(
+                        int(step),
+                        float(epoch),
+                        float(accuracy),
+                        weights * (scale / 127),
+                        probabilities.astype(np.float32),
+                    )
                     for step, epoch, accuracy, weights, scale, probabilities in zip(
-                        arrays["step"], arrays["epoch"], arrays["accuracy"], arrays["weights"].astype(np.float32),
-                        arrays["weight_scale"], arrays["probe_probabilities"], strict=True,
+                        arrays["step"],
+                        arrays["epoch"],
+                        arrays["accuracy"],
+                        arrays["weights"].astype(np.float32),
+                        arrays["weight_scale"],
+                        arrays["probe_probabilities"],
+                        strict=True,
                     )
                 )
                 probe = arrays["probe"].astype(np.float32) / 255.0
@@ -134,7 +145,9 @@ class SnapshotRecorder(keras.callbacks.Callback):
     def _take(self) -> None:
         inputs = np.concatenate([self.probe[np.newaxis, ..., np.newaxis], self.x_check])
         probabilities = np.asarray(self.model(inputs, training=False))
-        accuracy = float((probabilities[1:].argmax(axis=1) == self.y_check).mean()) if len(self.y_check) else float("nan")
+        accuracy = (
+            float((probabilities[1:].argmax(axis=1) == self.y_check).mean()) if len(self.y_check) else float("nan")
+        )
         snapshot = Snapshot(
             step=self.step,
             epoch=self.step / self.steps_per_epoch,

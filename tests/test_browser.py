@@ -31,7 +31,7 @@ def page(playwright, app_url):
 
 
 def prediction(page):
-    return page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric")
+    return page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
 
 
 def test_drawing_digits_anywhere_gives_the_right_prediction(page):

@@ -38,7 +38,7 @@ def page(playwright, app_url):
 
 
 def prediction(page):
-    return page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric")
+    return page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
 
 
 def stroke_from(page, start, through=((140, 140), (200, 250))):

@@ -39,11 +39,30 @@ def test_evaluate_shipped_model_on_full_test_set(mnist_path):
     assert "10000 images" in result.stdout
 
 
+def test_the_dense_nets_card_is_what_evaluating_it_gives(mnist_path):
+    """The shipped dense net's accuracy, plain and with digits moved, is measured, not claimed."""
+    import json
+
+    from cnn import DEFAULT_MLP_PATH
+
+    result = run_cli("evaluate", "--model", str(DEFAULT_MLP_PATH), "--data", str(mnist_path))
+    assert result.returncode == 0, result.stderr
+    card = json.loads(DEFAULT_MLP_PATH.with_suffix(".json").read_text())
+    assert card["config"]["arch"] == "mlp" and card["train_samples"] == 60_000
+    accuracy = float(result.stdout.split("test accuracy ")[1].split()[0])
+    assert accuracy == pytest.approx(card["test_accuracy"], abs=1e-4)
+    moved = result.stdout.split("digits moved ")[1]
+    for distance, value in card["shift_accuracy"].items():
+        assert f"{distance} px {value:.4f}" in moved
+    assert card["shift_accuracy"]["4"] < 0.5 < card["shift_accuracy"]["2"]  # what the page tells
+
+
 @pytest.mark.parametrize(
     "args",
     [
         ["train", "--epochs", "0"],
         ["train", "--optimizer", "adagrad"],
+        ["train", "--arch", "resnet"],
         ["train", "--batch-size", "many"],
         ["frobnicate"],
     ],
@@ -73,6 +92,20 @@ def test_train_command_trains_and_saves(tmp_path, synthetic_npz):
     assert result.returncode == 0, result.stderr
     assert "epoch 2/2" in result.stdout and "test accuracy" in result.stdout
     assert out.is_file() and out.with_suffix(".json").is_file()
+    assert out.with_suffix(".snapshots.npz").is_file()
+
+
+def test_train_the_dense_net(tmp_path, synthetic_npz):
+    import json
+
+    from cnn.model import load_model
+
+    out = tmp_path / "mlp.keras"
+    result = run_cli("train", "--arch", "mlp", "--epochs", "1", "--data", str(synthetic_npz), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "digits moved 0 px" in result.stdout
+    assert [layer.name for layer in load_model(out).layers] == ["image", "pixels", "dense", "probabilities"]
+    assert json.loads(out.with_suffix(".json").read_text())["config"]["arch"] == "mlp"
 
 
 def test_predict_reads_each_picture_and_reports_failures(tmp_path, mnist):

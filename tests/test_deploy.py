@@ -86,7 +86,9 @@ def test_a_drawing_is_read_through_the_proxy(replicas, playwright):
     with chromium(playwright) as context:
         page = open_page(context, f"http://127.0.0.1:{port}")
         draw_digit(page, 7)
-        prediction = page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric")
+        prediction = (
+            page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
+        )
         expect(prediction).to_contain_text(re.compile(r"Prediction\s*7"), timeout=30_000)
         expect(page.locator("[data-testid='stImage'] img").first).to_be_visible()  # media via the same replica
         cookies = {c["name"] for c in context.cookies()}

@@ -3,6 +3,7 @@
 import tomllib
 
 import keras
+import numpy as np
 import pytest
 
 from cnn.model import ModelFileError, load_model
@@ -31,7 +32,14 @@ def test_no_secrets_or_data_in_the_repository():
     import subprocess
 
     tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True).stdout.split()
-    assert not [f for f in tracked if f.endswith((".npz", ".env")) or "secrets.toml" in f]
+    assert not [f for f in tracked if f.endswith(".env") or "secrets.toml" in f]
+    # The only .npz files are the models' training snapshots (tens of KB), never a data set.
+    arrays = [f for f in tracked if f.endswith(".npz")]
+    assert all(f.startswith("assets/") and f.endswith(".snapshots.npz") for f in arrays), arrays
+    for name in arrays:
+        assert (REPO / name).stat().st_size < 200_000
+        with np.load(REPO / name) as snapshot:
+            assert not {"x_train", "x_test"} & set(snapshot.files)
     assert all((REPO / f).stat().st_size < 5_000_000 for f in tracked if (REPO / f).exists())
 
 

@@ -27,8 +27,14 @@ def _accuracy_text(loaded: LoadedModel) -> str:
     return f"{card.test_accuracy:.2%} on the MNIST test set" if card else "test accuracy unknown (no model card)"
 
 
-def compare_ui(conv: LoadedModel, conv_reading: Reading, dense: LoadedModel | None, dense_reading: Reading | None,
-               filters_png: bytes, problem: str | None) -> None:
+def compare_ui(
+    conv: LoadedModel,
+    conv_reading: Reading,
+    dense: LoadedModel | None,
+    dense_reading: Reading | None,
+    filters_png: bytes,
+    problem: str | None,
+) -> None:
     st.header("Dense net vs convnet, on your digit")
     if dense is None or dense_reading is None:
         st.info(

@@ -41,9 +41,16 @@ def snapshot_ui(snapshot: Snapshot, history_probe, check_digits: int, compact: b
         return
     weights_column, probe_column, chart_column = st.columns([1.5, 0.8, 1], gap="medium")
     with weights_column:
-        st.image(weights_picture(snapshot), output_format="PNG", width="content", caption=f"First layer, {_when(snapshot)} (red +, blue -)")
+        st.image(
+            weights_picture(snapshot),
+            output_format="PNG",
+            width="content",
+            caption=f"First layer, {_when(snapshot)} (red +, blue -)",
+        )
     with probe_column:
-        st.image(png_bytes(enlarge(history_probe, 140)), output_format="PNG", width="content", caption="The digit followed")
+        st.image(
+            png_bytes(enlarge(history_probe, 140)), output_format="PNG", width="content", caption="The digit followed"
+        )
         st.metric("Reads it as", f"{reads} ({sure:.0%})")
         st.metric("Accuracy so far", f"{snapshot.accuracy:.1%}", help=f"On {check_digits:,} MNIST test digits")
     with chart_column:
@@ -59,7 +66,11 @@ def learning_ui(histories: dict[str, SnapshotHistory | None]) -> None:
         st.info("These models were saved without training snapshots; retrain one from the sidebar to record them.")
         return
     arch = st.radio(
-        "Network", available, format_func=NETWORK_NAMES.get, horizontal=True, key="learning_network",
+        "Network",
+        available,
+        format_func=NETWORK_NAMES.get,
+        horizontal=True,
+        key="learning_network",
         label_visibility="collapsed",
     )
     history = histories[arch]
@@ -70,11 +81,16 @@ def learning_ui(histories: dict[str, SnapshotHistory | None]) -> None:
     )
     snapshots = history.snapshots
     index = st.select_slider(
-        "Training step", options=range(len(snapshots)), value=len(snapshots) - 1,
-        format_func=lambda i: _when(snapshots[i]), key=f"learning_step_{arch}",
+        "Training step",
+        options=range(len(snapshots)),
+        value=len(snapshots) - 1,
+        format_func=lambda i: _when(snapshots[i]),
+        key=f"learning_step_{arch}",
     )
     snapshot_ui(snapshots[index], history.probe, history.check_digits)
     st.line_chart(
         {"step": [s.step for s in snapshots], "accuracy so far": [s.accuracy for s in snapshots]},
-        x="step", y="accuracy so far", height=160,
+        x="step",
+        y="accuracy so far",
+        height=160,
     )

@@ -58,7 +58,7 @@ def test_set_table(conv: LoadedModel, dense: LoadedModel) -> pd.DataFrame | None
 
 
 def shift_map_ui(reading: Reading, conv: LoadedModel, dense: LoadedModel | None) -> None:
-    st.subheader("Move your digit: where does each network still read it?")
+    st.subheader("Move your digit around. Does each network still read it?")
     if dense is None:
         return
     if not st.toggle(

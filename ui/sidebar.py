@@ -46,7 +46,11 @@ def retrain_form_ui() -> TrainConfig | None:
     defaults = TrainConfig()
     with st.form("retrain_form", border=False):
         arch = st.radio(
-            "Network", ARCHITECTURES, format_func=NETWORK_NAMES.get, horizontal=True, key="retrain_arch",
+            "Network",
+            ARCHITECTURES,
+            format_func=NETWORK_NAMES.get,
+            horizontal=True,
+            key="retrain_arch",
             help="The dense net is the notebook's multilayer perceptron the convnet is compared with.",
         )
         epochs = st.slider("Epochs", 1, 15, defaults.epochs, key="retrain_epochs")

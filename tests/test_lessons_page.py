@@ -1,0 +1,116 @@
+"""The notebook's lessons on the page (AppTest, real models): dense net beside the convnet, the
+shift map, and the training snapshots; and the page without any of them."""
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from cnn.canvas_sim import draw_on_canvas
+from cnn.shifts import shift_map
+from cnn.snapshots import snapshot_path_for
+from tests.apptest_support import main_metrics, press_retrain, sidebar_text, start_app
+from tests.support import make_mnist_arrays
+
+
+def metric(app, label):
+    found = [m.value for m in app.main.metric if m.label == label]
+    assert found, f"no {label!r} metric; metrics: {[m.label for m in app.main.metric]}"
+    return found[0]
+
+
+def charts(app):
+    return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
+
+
+@pytest.fixture
+def dense_extractor():
+    from cnn import DEFAULT_MLP_PATH
+    from cnn.features import FeatureExtractor
+    from cnn.model import load_model
+
+    return FeatureExtractor(load_model(DEFAULT_MLP_PATH))
+
+
+def test_both_networks_read_the_drawing_side_by_side(canvas, model_copy, mnist):
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)  # a 7
+    app = start_app()
+    assert metric(app, "Convnet reads").split()[0] == "7" == main_metrics(app)[0].value.split()[0]
+    assert metric(app, "Dense net reads").split()[0] == "7"
+    captions = " ".join(c.value for c in app.main.caption)
+    assert "93,322 parameters" in captions and "407,050 parameters" in captions
+    assert "The dense net (no convolutions) reads **7**" in captions
+    compared = [spec for spec in charts(app) if "yOffset" in spec.get("encoding", {})]
+    assert len(compared) == 1 and compared[0]["encoding"]["color"]["scale"]["domain"] == ["convnet", "dense net"]
+    assert any("What the dense net looks for" in m.value for m in app.main.markdown)
+
+
+def test_the_shift_map_shows_both_networks(canvas, model_copy, mnist, extractor, dense_extractor):
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    app = start_app()
+    app.toggle(key="show_shift_map").set_value(True).run()
+    assert not app.exception
+    titles = [spec["title"]["text"] for spec in charts(app) if "title" in spec]
+    assert titles == ["Convnet", "Dense net"]
+    sentence = [m.value for m in app.main.markdown if m.value.startswith("Moved up to 6 px")][0]
+    image = app.session_state["last_input"]
+    for name, net in (("convnet", extractor), ("dense net", dense_extractor)):
+        moved = shift_map(net.classify, image)
+        assert f"the {name} reads 7 at **{moved.tolerated} of 169** positions" in sentence
+    assert any("one batch per network" in c.value for c in app.main.caption)
+    tables = [t.value for t in app.main.dataframe]
+    assert any(list(t.columns) == ["moved by", "convnet", "dense net"] and len(t) == 4 for t in tables)
+
+
+def test_watch_it_learn_steps_from_noise_to_the_model_in_use(canvas, model_copy):
+    app = start_app()  # no drawing needed: the snapshots follow the digit of their training
+    slider = app.select_slider(key="learning_step_convnet")
+    last = metric(app, "Accuracy so far")
+    assert float(last.rstrip("%")) > 95
+    slider.set_value(0).run()
+    assert float(metric(app, "Accuracy so far").rstrip("%")) < 30
+    assert any("before the first step" in str(i.proto) for i in app.get("image"))
+    app.radio(key="learning_network").set_value("mlp").run()
+    assert float(metric(app, "Accuracy so far").rstrip("%")) > 95  # its own slider, at its last step
+
+
+def test_models_without_snapshots_or_dense_net_still_work(canvas, model_copy, mnist, monkeypatch, tmp_path):
+    snapshot_path_for(model_copy).unlink()
+    monkeypatch.setenv("CNN_MLP_PATH", str(tmp_path / "no-dense-net.keras"))
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    app = start_app()
+    assert main_metrics(app)[0].value.split()[0] == "7"
+    assert any("dense net is not available" in i.value for i in app.main.info)
+    assert any("saved without training snapshots" in i.value for i in app.main.info)
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path, monkeypatch):
+    path = tmp_path / "tiny.npz"
+    np.savez(path, **make_mnist_arrays(train=400, test=50))
+    monkeypatch.setenv("MNIST_NPZ", str(path))
+    return path
+
+
+def test_retrain_the_dense_net_from_the_sidebar(canvas, model_copy, tiny_mnist, mnist, monkeypatch):
+    import os
+
+    dense_path = os.environ["CNN_MLP_PATH"]
+    conv_card = model_copy.with_suffix(".json").read_text()
+    canvas.drawing = draw_on_canvas(mnist.x_test[1, ..., 0], 0.5, left=60, top=40)  # a 2
+    app = start_app()
+    app.radio(key="retrain_arch").set_value("mlp")
+    press_retrain(app, epochs=1)
+    deadline = time.monotonic() + 120
+    while "New model saved" not in sidebar_text(app):
+        assert time.monotonic() < deadline, sidebar_text(app)
+        time.sleep(0.5)
+        app.run()
+    card = json.loads(open(dense_path.replace(".keras", ".json")).read())
+    assert card["config"]["arch"] == "mlp" and card["train_samples"] == 400
+    assert model_copy.with_suffix(".json").read_text() == conv_card
+    from cnn.snapshots import SnapshotHistory
+
+    history = SnapshotHistory.load(snapshot_path_for(dense_path))
+    assert np.abs(history.probe - app.session_state["last_input"]).max() <= 1 / 255  # followed the drawing
