@@ -33,6 +33,7 @@ class Snapshot:
     accuracy: float  # on the check digits
     weights: np.ndarray  # (h, w, 1, n): the first layer's filters or templates
     probe_probabilities: np.ndarray  # (10,): the probe digit, as read at this point
+    checked: int = CHECK_DIGITS  # how many test digits `accuracy` was measured on
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class SnapshotHistory:
         """The history at `path`; None when there is none or it cannot be read (it is optional)."""
         try:
             with np.load(Path(path), allow_pickle=False) as arrays:
+                check_digits = int(arrays["check_digits"])
                 snapshots = tuple(
                     Snapshot(
                         int(step),
@@ -74,6 +76,7 @@ class SnapshotHistory:
                         float(accuracy),
                         weights * (scale / 127),
                         probabilities.astype(np.float32),
+                        check_digits,
                     )
                     for step, epoch, accuracy, weights, scale, probabilities in zip(
                         arrays["step"],
@@ -86,7 +89,6 @@ class SnapshotHistory:
                     )
                 )
                 probe = arrays["probe"].astype(np.float32) / 255.0
-                check_digits = int(arrays["check_digits"])
         except (OSError, KeyError, ValueError, TypeError):
             return None
         if not snapshots or probe.shape != (IMAGE_SIZE, IMAGE_SIZE):
@@ -154,6 +156,7 @@ class SnapshotRecorder(keras.callbacks.Callback):
             accuracy=accuracy,
             weights=first_layer_weights(self.model).astype(np.float32),
             probe_probabilities=probabilities[0],
+            checked=len(self.y_check),
         )
         self.snapshots.append(snapshot)
         self.on_snapshot(snapshot)

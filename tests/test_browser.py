@@ -68,6 +68,25 @@ def test_feature_maps_and_sidebar_are_on_the_page(page):
     assert page.errors == []
 
 
+def test_both_networks_read_the_drawing_and_the_shift_map_opens(page):
+    clear_canvas(page)
+    draw_digit(page, 7)
+    main = page.get_by_test_id("stMainBlockContainer")
+    expect(prediction(page)).to_contain_text(re.compile(r"Prediction\s*7\s*\("), timeout=20_000)
+    for label in ("Convnet reads", "Dense net reads"):
+        expect(main.get_by_test_id("stMetric").filter(has_text=label)).to_contain_text(re.compile(r"reads\s*7\s*\("))
+    expect(main.get_by_text("407,050 parameters")).to_be_visible()
+    page.get_by_text("Map it:", exact=False).click()
+    sentence = main.get_by_text(re.compile(r"^Moved up to 6 px in any direction"))
+    expect(sentence).to_contain_text(re.compile(r"the convnet reads 7 at \d+ of 169 positions"), timeout=20_000)
+    expect(sentence).to_contain_text(re.compile(r"the dense net reads 7 at \d+ of 169 positions"))
+    charts = main.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
+    expect(charts.nth(3)).to_be_visible()  # probabilities, both networks, and the two shift maps
+    sentence.scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "browser-shift-map.png")
+    assert page.errors == []
+
+
 @pytest.mark.slow
 def test_retrain_from_the_sidebar_while_drawing(tmp_path, playwright):
     import numpy as np

@@ -114,3 +114,23 @@ def test_retrain_the_dense_net_from_the_sidebar(canvas, model_copy, tiny_mnist, 
 
     history = SnapshotHistory.load(snapshot_path_for(dense_path))
     assert np.abs(history.probe - app.session_state["last_input"]).max() <= 1 / 255  # followed the drawing
+
+
+def test_the_live_progress_shows_the_network_as_it_learns(canvas, model_copy, tiny_mnist, mnist):
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    app = start_app()
+    press_retrain(app, epochs=15, batch_size=32)
+    deadline = time.monotonic() + 60
+    while "the drawing reads as" not in sidebar_text(app):
+        assert time.monotonic() < deadline, sidebar_text(app)
+        time.sleep(0.3)
+        app.run()
+    text = sidebar_text(app)
+    assert "Convnet, as it learns" in text and "right on 50 test digits" in text
+    assert app.sidebar.get("image"), "the first layer's weights are shown"
+    app.sidebar.button(key="cancel_training").click().run()
+    deadline = time.monotonic() + 60
+    while "cancelled" not in sidebar_text(app):
+        assert time.monotonic() < deadline, sidebar_text(app)
+        time.sleep(0.3)
+        app.run()

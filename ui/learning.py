@@ -28,14 +28,14 @@ def weights_picture(snapshot: Snapshot) -> bytes:
     return png_bytes(kernel_grid(weights, columns=weights.shape[-1] if big else 8, scale=2 if big else None))
 
 
-def snapshot_ui(snapshot: Snapshot, history_probe, check_digits: int, compact: bool = False) -> None:
+def snapshot_ui(snapshot: Snapshot, history_probe=None, compact: bool = False) -> None:
     """One moment of a training: the weights, the accuracy so far, and the probe as read then."""
     reads = int(snapshot.probe_probabilities.argmax())
     sure = float(snapshot.probe_probabilities.max())
     if compact:  # the sidebar
         st.image(weights_picture(snapshot), output_format="PNG", width="stretch")
         st.caption(
-            f"{_when(snapshot)}: {snapshot.accuracy:.0%} right on {check_digits:,} test digits; "
+            f"{_when(snapshot)}: {snapshot.accuracy:.0%} right on {snapshot.checked:,} test digits; "
             f"the drawing reads as **{reads}** ({sure:.0%})."
         )
         return
@@ -52,7 +52,7 @@ def snapshot_ui(snapshot: Snapshot, history_probe, check_digits: int, compact: b
             png_bytes(enlarge(history_probe, 140)), output_format="PNG", width="content", caption="The digit followed"
         )
         st.metric("Reads it as", f"{reads} ({sure:.0%})")
-        st.metric("Accuracy so far", f"{snapshot.accuracy:.1%}", help=f"On {check_digits:,} MNIST test digits")
+        st.metric("Accuracy so far", f"{snapshot.accuracy:.1%}", help=f"On {snapshot.checked:,} MNIST test digits")
     with chart_column:
         st.vega_lite_chart(probability_chart_spec(snapshot.probe_probabilities), width="stretch")
 
@@ -87,7 +87,7 @@ def learning_ui(histories: dict[str, SnapshotHistory | None]) -> None:
         format_func=lambda i: _when(snapshots[i]),
         key=f"learning_step_{arch}",
     )
-    snapshot_ui(snapshots[index], history.probe, history.check_digits)
+    snapshot_ui(snapshots[index], history.probe)
     st.line_chart(
         {"step": [s.step for s in snapshots], "accuracy so far": [s.accuracy for s in snapshots]},
         x="step",

@@ -9,7 +9,6 @@ import streamlit as st
 
 from cnn.model import layer_table
 from cnn.model_store import LoadedModel
-from cnn.snapshots import CHECK_DIGITS
 from cnn.training import ARCHITECTURES, OPTIMIZERS, SCHEDULES, TrainConfig
 from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
 from ui.learning import NETWORK_NAMES, snapshot_ui
@@ -120,7 +119,7 @@ def live_training_ui(job: TrainingJob) -> None:
     network = NETWORK_NAMES[status.config.arch] if status.config else "The network"
     st.caption(("Started by you. " if mine else "Started by another session. ") + f"{network}, as it learns:")
     if status.snapshots:
-        snapshot_ui(status.snapshots[-1], None, CHECK_DIGITS, compact=True)
+        snapshot_ui(status.snapshots[-1], compact=True)
     training_curves_ui(status)
     if st.button("Cancel training", key="cancel_training", width="stretch"):
         job.cancel()
