@@ -13,6 +13,7 @@ import platform
 
 import browser_latency
 import per_stroke
+import shift_map
 import train_speed
 from common import REPO
 
@@ -24,6 +25,7 @@ def main() -> None:
     os.chdir(REPO)
     rows = []
     rows += per_stroke.rows(drawings=300 if args.quick else 1000)
+    rows += shift_map.rows()
     rows += browser_latency.rows(drawings=8 if args.quick else 20)
     rows += train_speed.rows(seeds=(0,) if args.quick else (0, 1, 2))
 
