@@ -98,3 +98,23 @@ def app_url():
 
     with running_app() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server for the whole run (tests/postgres.py); started on first use."""
+    from tests.postgres import running_postgres
+
+    with running_postgres() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def wall_url(request, tmp_path):
+    """The class wall's database: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'wall.sqlite'}"
+    from tests.postgres import fresh_database
+
+    server = request.getfixturevalue("postgres_server")
+    return fresh_database(server, f"wall_{abs(hash(request.node.nodeid)) % 10**8}")
