@@ -36,10 +36,12 @@ from ui.resources import (
     snapshot_history,
     training_job,
 )
+from ui.send import send_to_wall_ui
 from ui.shift_map import shift_map_ui
 from ui.sidebar import model_card_ui, retrain_ui
 from ui.style import page_style
 from ui.training_report import training_report_ui
+from ui.wall import wall_drawing_input_ui, wall_page_ui
 
 
 @st.fragment
@@ -47,25 +49,36 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
     """Reruns on its own after every stroke: the sidebar and the rest stay as they are."""
     loaded, dense = store.current(), dense_store.current()
     draw_column, input_column, prediction_column = st.columns([1.3, 1, 1], gap="medium")
+    from_wall = st.query_params.get("drawing")
     with draw_column:
-        source = st.radio("Input", INPUT_SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
+        if from_wall:  # opened from the class wall
+            source, prepared = "Class wall", wall_drawing_input_ui(from_wall)
+        else:
+            source = st.radio("Input", INPUT_SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
         if source == INPUT_SOURCES[0]:
             drawing = canvas_ui()
             prepared = preprocess(drawing) if drawing is not None else None
         readout = st.container(key="readout")  # right under the canvas: on a phone, on the same screen
+        sending = st.container()
         if source == INPUT_SOURCES[0]:
             pen_width_ui()
+        elif source == "Class wall":
+            pass
         elif source == INPUT_SOURCES[1]:
             prepared = test_digit_ui(loaded)
         else:
             prepared = upload_ui()
     if prepared is None or prepared.is_empty:
-        readout.info(empty_message(source, prepared))
+        if source != "Class wall":
+            readout.info(empty_message(source, prepared))
         return
     reading = read(loaded.extractor, prepared)  # the only forward pass of this drawing per network
     dense_reading = read(dense.extractor, prepared) if dense else None
     st.session_state.last_input = reading.image  # what a Retrain pressed now follows as it learns
     readout_ui(readout, reading)
+    if source == INPUT_SOURCES[0]:
+        with sending:
+            send_to_wall_ui(loaded, reading)
     with prediction_column:  # first, so the answer reaches the browser before the pictures
         prediction_ui(reading)
         dense_line_ui(dense_reading)
@@ -80,9 +93,10 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
 
 
 def show_view(name: str) -> None:
-    """Switch views through the URL, so either can be bookmarked (?view=lecture)."""
-    if name == "lecture":
-        st.query_params["view"] = "lecture"
+    """Switch views through the URL, so each can be bookmarked (?view=lecture, ?view=wall)."""
+    st.query_params.pop("drawing", None)
+    if name in ("lecture", "wall"):
+        st.query_params["view"] = name
     else:
         st.query_params.pop("view", None)
 
@@ -98,6 +112,7 @@ def lecture_drawing_ui(store: ModelStore) -> None:
         prepared = preprocess(drawing) if drawing is not None else None
         readout = st.container(key="readout")
         st.button("Detailed view", on_click=show_view, args=("detailed",), key="to_detailed_view")
+        st.button("Class wall", on_click=show_view, args=("wall",), key="lecture_to_wall")
     with network_column:
         if prepared is None or prepared.is_empty:
             readout.info(empty_message(INPUT_SOURCES[0], prepared))
@@ -109,24 +124,26 @@ def lecture_drawing_ui(store: ModelStore) -> None:
 
 
 def main() -> None:
-    lecture = st.query_params.get("view") == "lecture"
+    view = st.query_params.get("view")
+    lecture, wall = view == "lecture", view == "wall"
     st.set_page_config(
         page_title="Digit lens",
         page_icon="✏️",  # the character itself: a ":name:" made Streamlit try to open it as a file each run
         layout="wide",
-        initial_sidebar_state="collapsed" if lecture else "auto",
+        initial_sidebar_state="collapsed" if lecture or wall else "auto",
     )
     keep_keras_state_between_runs()
-    page_style(lecture)
+    page_style(lecture or wall)
     path, dense_path = model_path(), mlp_path()
     store, dense_store, job = model_store(path), mlp_store(dense_path), training_job(path, dense_path)
     loaded, dense = store.current(), dense_store.current()
     with st.sidebar:
         model_card_ui(loaded, dense)
         retrain_ui(job)
-    if not lecture:
-        title_column, switch_column = st.columns([5, 1], vertical_alignment="bottom")
+    if not lecture and not wall:
+        title_column, wall_column, switch_column = st.columns([4.4, 0.8, 1], vertical_alignment="bottom")
         title_column.title("How a convnet reads your digit")
+        wall_column.button("Class wall", on_click=show_view, args=("wall",), key="to_wall")
         switch_column.button(
             "Lecture view", on_click=show_view, args=("lecture",), key="to_lecture_view", type="primary"
         )
@@ -137,6 +154,10 @@ def main() -> None:
         return
     if lecture:
         lecture_drawing_ui(store)
+        return
+    if wall:
+        wall_page_ui(loaded)
+        st.button("Back to drawing", on_click=show_view, args=("detailed",), key="wall_to_detailed")
         return
     drawing_ui(store, dense_store)
     learning_ui(

@@ -11,6 +11,7 @@ import secrets
 import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
 
+from classwall.store import WallStore, database_url
 from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH
 from cnn.gallery import GalleryDigits
 from cnn.mnist import load_mnist
@@ -87,3 +88,14 @@ def session_name() -> str:
     if "session_name" not in st.session_state:
         st.session_state.session_name = f"session {secrets.token_hex(2)}"
     return st.session_state.session_name
+
+
+def wall_store() -> WallStore:
+    """The class wall's database (DATABASE_URL, else SQLite under data/); one pool per process.
+    Raises WallStoreError when it cannot be opened (not cached then: the next run tries again)."""
+    return _wall_store(database_url())
+
+
+@st.cache_resource
+def _wall_store(url: str) -> WallStore:
+    return WallStore(url)

@@ -1,0 +1,105 @@
+"""The class wall on the page (AppTest, real model, a real SQLite database): a send from one
+session appears on another session's wall; lecturer actions need the passcode."""
+
+import hashlib
+
+import pytest
+
+from classwall.store import WallStore
+from cnn.canvas_sim import draw_on_canvas
+from tests.apptest_support import main_metrics, start_app
+
+
+@pytest.fixture
+def wall_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'wall.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def open_wall():
+    app = start_app()
+    app.query_params["view"] = "wall"
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def wall_grid(app) -> str:
+    grids = [str(e.proto.body) for e in app.get("html") if "wall-grid" in str(e.proto.body)]
+    return grids[0] if grids else ""
+
+
+def send_from_a_student(canvas, mnist, index):
+    canvas.drawing = draw_on_canvas(mnist.x_test[index, ..., 0], 0.5, left=60, top=40)
+    student = start_app()
+    student.button(key="wall_send").click().run()
+    assert not student.exception, student.exception
+    return student
+
+
+def test_a_send_appears_on_anothers_wall(canvas, model_copy, wall_db, mnist):
+    wall = open_wall()
+    assert "No drawings yet" in " ".join(i.value for i in wall.main.info)
+    student = send_from_a_student(canvas, mnist, 0)  # a 7, read as 7
+    [sent] = [s.value for s in student.main.success]
+    assert sent.startswith("Sent: your 7 is on the class wall (#1")
+    wall.run()
+    grid = wall_grid(wall)
+    assert 'href="?drawing=1"' in grid and "read 7" in grid and "wall-tile right" in grid
+    assert {m.label: m.value for m in wall.main.metric}["The class's digits"] == "100%"
+    stored = WallStore(wall_db).get(1)
+    assert stored.label == stored.predicted == 7 and stored.picture.startswith(b"\x89PNG")
+
+
+def test_a_corrected_label_counts_as_wrong_and_opens_in_the_main_view(canvas, model_copy, wall_db, mnist):
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    student = start_app()
+    drawn = hashlib.blake2b(student.session_state["last_input"].tobytes(), digest_size=6).hexdigest()
+    student.session_state[f"wall_label_{drawn}"] = 1  # the student taps 1: "I meant 1"
+    student.button(key="wall_send").click().run()
+    assert "your 1 is on the class wall" in student.main.success[0].value
+    wall = open_wall()
+    grid = wall_grid(wall)
+    assert "meant 1, read 7" in grid and "wall-tile wrong" in grid
+    assert {m.label: m.value for m in wall.main.metric}["The class's digits"] == "0%"
+    confusion = wall.main.dataframe[0].value
+    assert confusion.loc["meant 1", "7"] == 1
+    viewer = start_app()
+    viewer.query_params["drawing"] = "1"
+    viewer.run()
+    assert main_metrics(viewer)[0].value.split()[0] == "7"  # the wall's drawing, read again
+    assert any("Meant **1**" in m.value for m in viewer.main.markdown)
+
+
+def test_sending_is_limited(canvas, model_copy, wall_db, mnist):
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    student = start_app()
+    for _ in range(3):
+        student.button(key="wall_send").click().run()
+    student.button(key="wall_send").click().run()
+    assert "drawings a minute" in student.main.warning[0].value
+    assert WallStore(wall_db).count() == 3
+
+
+def test_lecturer_actions_need_the_passcode(canvas, model_copy, wall_db, mnist, monkeypatch):
+    send_from_a_student(canvas, mnist, 0)
+    monkeypatch.delenv("DIGIT_LENS_PASSCODE", raising=False)
+    wall = open_wall()
+    assert any("Lecturer actions are off" in c.value for c in wall.main.caption)
+    assert not [b for b in wall.main.button if b.key == "wall_clear"]
+
+    monkeypatch.setenv("DIGIT_LENS_PASSCODE", "tawny owl")
+    wall = open_wall()
+    wall.text_input(key="lecturer_passcode").set_value("barn owl").run()
+    assert "not the passcode" in wall.main.error[0].value
+    assert not [b for b in wall.main.button if b.key == "wall_clear"]
+    assert WallStore(wall_db).count() == 1
+
+    wall.text_input(key="lecturer_passcode").set_value("tawny owl").run()
+    wall.checkbox(key="wall_clear_sure").check().run()
+    wall.button(key="wall_clear").click().run()
+    assert "1 drawings removed" in wall.main.success[0].value
+    store = WallStore(wall_db)
+    assert store.count() == 0
+    assert store.actions()[0][1:] == ("clear", "1 drawings removed")  # logged where every process sees it

@@ -1,0 +1,205 @@
+"""The class wall (?view=wall), for the lecturer's projector: how to join (QR code and URL), the
+class's accuracy against MNIST's, its confusion matrix, and the newest drawings with what the
+network read (wrong ones marked; click one to open it in the main view). Refreshes itself.
+Lecturer actions sit behind the passcode.
+
+Session state it owns: `lecturer_passcode`, `lecturer_ok`, `wall_delete_id`, `wall_clear_sure`.
+"""
+
+import base64
+import io
+import logging
+import os
+
+import numpy as np
+import pandas as pd
+import segno
+import streamlit as st
+
+from classwall.dataset import accuracy, class_dataset_npz, confusion
+from classwall.lecturer import PASSCODE_VARIABLE, configured_passcode, passcode_matches
+from classwall.store import WallStore, WallStoreError
+from cnn.model_store import LoadedModel
+from ui.resources import wall_store
+
+REFRESH_SECONDS = 3
+NEWEST = 18  # drawings on the wall: three rows of six at 1280x720
+PUBLIC_URL_VARIABLE = "DIGIT_LENS_PUBLIC_URL"
+log = logging.getLogger("digit_lens.wall")
+
+
+def join_url() -> str:
+    """The address students type: DIGIT_LENS_PUBLIC_URL, else the one this page was opened at."""
+    given = os.environ.get(PUBLIC_URL_VARIABLE)
+    if given:
+        return given
+    url = (getattr(st.context, "url", None) or "http://localhost:8501").split("?")[0]
+    return url.rstrip("/") + "/"
+
+
+def qr_png(url: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
+    return buffer.getvalue()
+
+
+def join_ui() -> None:
+    url = join_url()
+    st.image(qr_png(url), width=210)
+    st.markdown(f"**Join:** `{url}`")
+    st.caption(
+        "Draw, then press *Send to the class wall*. "
+        f"Set {PUBLIC_URL_VARIABLE} if students reach the server at another address."
+    )
+
+
+def stats_ui(store: WallStore, loaded: LoadedModel) -> None:
+    labels, reads = store.labels_and_reads()
+    class_accuracy = accuracy(labels, reads)
+    left, right = st.columns(2)
+    left.metric(
+        "The class's digits", "-" if class_accuracy is None else f"{class_accuracy:.0%}", help="Read right, of all sent"
+    )
+    right.metric(
+        "MNIST test",
+        f"{loaded.card.test_accuracy:.1%}" if loaded.card else "-",
+        help="The same network on MNIST's test set",
+    )
+    st.caption(f"{len(labels)} drawings, {int((labels != reads).sum())} read wrong.")
+    if len(labels):
+        matrix = confusion(labels, reads)
+        table = pd.DataFrame(matrix, index=[f"meant {d}" for d in range(10)], columns=[str(d) for d in range(10)])
+        # Log scale, so single mistakes show beside the diagonal's dozens.
+        st.dataframe(table.style.background_gradient(cmap="Reds", gmap=np.log1p(matrix), axis=None), height=388)
+
+
+def _tile(drawing) -> str:
+    picture = base64.b64encode(drawing.picture).decode("ascii")
+    right = drawing.read_right
+    verdict = f"read {drawing.predicted}" if right else f"meant {drawing.label}, read {drawing.predicted}"
+    return (
+        f'<a class="wall-tile {"right" if right else "wrong"}" href="?drawing={drawing.id}" target="_self" '
+        f'title="#{drawing.id}: open it with all its feature maps">'
+        f'<img src="data:image/png;base64,{picture}" alt="drawing {drawing.id}"/>'
+        f"<span>{verdict}</span></a>"
+    )
+
+
+def drawings_ui(store: WallStore) -> None:
+    newest = store.recent(NEWEST)
+    if not newest:
+        st.info("No drawings yet. Students: draw a digit and press *Send to the class wall*.")
+        return
+    st.html(f'<div class="wall-grid">{"".join(_tile(d) for d in newest)}</div>')
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def live_wall_ui(loaded: LoadedModel) -> None:
+    try:
+        store = wall_store()
+    except WallStoreError as error:
+        st.error(f"The class wall's database cannot be opened: {error}")
+        return
+    stats_column, drawings_column = st.columns([1.15, 2], gap="medium")
+    with stats_column:
+        stats_ui(store, loaded)
+    with drawings_column:
+        drawings_ui(store)
+
+
+def lecturer_ui() -> None:
+    """Clear the wall, delete one drawing, export the class's data set: passcode first."""
+    expected = configured_passcode(_secrets())
+    with st.expander("Lecturer"):
+        if expected is None:
+            st.caption(
+                f"Lecturer actions are off: set {PASSCODE_VARIABLE} "
+                "(or `lecturer_passcode` in secrets) to turn them on."
+            )
+            return
+        if not st.session_state.get("lecturer_ok"):
+            given = st.text_input("Passcode", type="password", key="lecturer_passcode")
+            if given and passcode_matches(given, expected):
+                st.session_state.lecturer_ok = True
+            elif given:
+                log.warning("wall: a wrong lecturer passcode was entered")
+                st.error("That is not the passcode.")
+                return
+            else:
+                return
+        store = wall_store()
+        _lecturer_actions(store)
+
+
+def _lecturer_actions(store: WallStore) -> None:
+    delete_column, clear_column, export_column = st.columns(3)
+    with delete_column:
+        drawing_id = st.number_input("Drawing #", min_value=1, step=1, key="wall_delete_id")
+        if st.button("Delete it", key="wall_delete"):
+            done = store.delete(int(drawing_id))
+            _record(store, "delete", f"drawing {int(drawing_id)}: {'deleted' if done else 'not found'}")
+            (st.success if done else st.warning)(
+                f"Drawing #{int(drawing_id)} {'deleted' if done else 'is not on the wall'}."
+            )
+    with clear_column:
+        sure = st.checkbox("Yes, remove every drawing", key="wall_clear_sure")
+        if st.button("Clear the wall", key="wall_clear", disabled=not sure):
+            removed = store.clear()
+            _record(store, "clear", f"{removed} drawings removed")
+            st.success(f"The wall is empty ({removed} drawings removed).")
+    with export_column:
+        st.download_button(
+            "Export the class's digits (.npz)",
+            lambda: class_dataset_npz(store),  # built only when pressed
+            file_name="class_digits.npz",
+            mime="application/octet-stream",
+            on_click=lambda: _record(store, "export", f"{store.count()} drawings"),
+            key="wall_export",
+        )
+        st.caption(
+            "MNIST's layout: x_train, y_train, x_test (every fifth), y_test; `python -m cnn train --data` reads it."
+        )
+
+
+def _record(store: WallStore, action: str, detail: str) -> None:
+    log.warning("wall: lecturer %s: %s", action, detail)
+    store.log(action, detail)
+
+
+def _secrets() -> dict:
+    try:
+        return dict(st.secrets)
+    except Exception:  # noqa: BLE001 - no secrets file is the usual case, not an error
+        return {}
+
+
+def wall_page_ui(loaded: LoadedModel) -> None:
+    join_column, wall_column = st.columns([1, 4.2], gap="medium")
+    with join_column:
+        st.markdown("### Class wall")
+        join_ui()
+    with wall_column:
+        live_wall_ui(loaded)
+    lecturer_ui()
+
+
+def close_wall_drawing() -> None:
+    st.query_params.pop("drawing", None)
+
+
+def wall_drawing_input_ui(drawing_id: str):
+    """The input when a drawing was opened from the wall (?drawing=ID): its 28x28 as read then."""
+    from cnn.preprocess import as_model_input
+
+    st.button("Back to drawing my own", on_click=close_wall_drawing, key="close_wall_drawing", type="primary")
+    try:
+        drawing = wall_store().get(int(drawing_id))
+    except (ValueError, WallStoreError) as error:
+        st.warning(f"That drawing cannot be opened: {error}")
+        return None
+    if drawing is None:
+        st.warning(f"Drawing #{drawing_id} is not on the class wall (any more).")
+        return None
+    st.image(drawing.picture, width=140, caption=f"Class wall #{drawing.id}, as drawn")
+    st.markdown(f"Meant **{drawing.label}**; read as **{drawing.predicted}** when it was sent.")
+    return as_model_input(drawing.image.astype(np.float32) / 255.0)
