@@ -67,10 +67,20 @@ def stats_ui(store: WallStore, loaded: LoadedModel) -> None:
     )
     st.caption(f"{len(labels)} drawings, {int((labels != reads).sum())} read wrong.")
     if len(labels):
-        matrix = confusion(labels, reads)
-        table = pd.DataFrame(matrix, index=[f"meant {d}" for d in range(10)], columns=[str(d) for d in range(10)])
-        # Log scale, so single mistakes show beside the diagonal's dozens.
-        st.dataframe(table.style.background_gradient(cmap="Reds", gmap=np.log1p(matrix), axis=None), height=388)
+        st.html(confusion_html(confusion(labels, reads)))
+
+
+def confusion_html(matrix: np.ndarray) -> str:
+    """The class's confusion matrix as a compact heatmap table (all of it fits beside the wall;
+    a dataframe widget that size scrolls). Log scale, so single mistakes show beside the
+    diagonal's dozens."""
+    table = pd.DataFrame(
+        matrix,
+        index=pd.Index(range(10), name="meant ↓ read →"),
+        columns=pd.Index(range(10)),
+    )
+    styled = table.style.background_gradient(cmap="Reds", gmap=np.log1p(matrix), axis=None)
+    return styled.set_table_attributes('class="wall-confusion"').to_html()
 
 
 def _tile(drawing) -> str:

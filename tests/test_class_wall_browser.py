@@ -1,0 +1,57 @@
+"""The class wall in real browsers: two students (two browser sessions) draw and send; the
+lecturer's wall shows both with what the network read, on one 1280x720 screen, and opens one."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import chromium, draw_digit, in_viewport, open_page, running_app
+from tests.support import REPO
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = REPO / "artifacts"
+
+
+def prediction(page):
+    return page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
+
+
+def draw_and_send(page, digit):
+    draw_digit(page, digit)
+    expect(prediction(page)).to_contain_text(re.compile(rf"Prediction\s*{digit}\s*\("), timeout=20_000)
+    page.get_by_role("button", name="Send to the class wall").click()
+    expect(page.get_by_text(f"Sent: your {digit} is on the class wall")).to_be_visible(timeout=20_000)
+
+
+def test_two_students_send_and_the_wall_shows_both(tmp_path, playwright):
+    ARTIFACTS.mkdir(exist_ok=True)
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'wall.sqlite'}", "DIGIT_LENS_PUBLIC_URL": "http://hall.example/"}
+    with running_app(env) as url, chromium(playwright) as first, chromium(playwright) as second:
+        draw_and_send(open_page(first, url), 7)
+        draw_and_send(open_page(second, url), 0)
+        wall = first.new_page()
+        errors = []
+        wall.on("pageerror", lambda error: errors.append(str(error)))
+        wall.set_viewport_size({"width": 1280, "height": 720})
+        wall.goto(f"{url}/?view=wall")
+        tiles = wall.locator(".wall-tile")
+        expect(tiles).to_have_count(2, timeout=30_000)
+        expect(tiles.nth(0)).to_contain_text("read 0")  # newest first
+        expect(tiles.nth(1)).to_contain_text("read 7")
+        expect(wall.get_by_text("http://hall.example/")).to_be_visible()
+        qr = wall.get_by_test_id("stImage").first
+        metric = wall.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").first
+        expect(metric).to_contain_text("100%")
+        expect(qr.locator("img")).to_be_visible()
+        wall.wait_for_timeout(500)
+        wall.screenshot(path=ARTIFACTS / "class-wall-1280x720.png")
+        confusion = wall.locator(".wall-confusion")
+        for element in (qr, tiles.nth(1), metric, confusion):
+            assert in_viewport(wall, element), (element, element.bounding_box())  # one projected screen
+        assert qr.bounding_box()["width"] >= 200  # scannable from the back of a hall
+        wall.screenshot(path=ARTIFACTS / "class-wall-1280x720.png")
+        tiles.nth(1).click()  # the 7: opens in the main view with everything the page shows
+        expect(prediction(wall)).to_contain_text(re.compile(r"Prediction\s*7\s*\("), timeout=20_000)
+        expect(wall.get_by_text("Meant 7")).to_be_visible()
+        assert errors == []
