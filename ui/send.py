@@ -38,6 +38,8 @@ def send_to_wall_ui(loaded: LoadedModel, reading: Reading) -> None:
         pressed = st.button("Send to the class wall", key="wall_send", icon=":material/send:")
     if pressed:
         _send(loaded, reading, meant, drawing_key)
+        outcome = st.session_state.wall_sent
+        st.toast(outcome[2], icon="✅" if outcome[1] == "ok" else "⚠️")  # seen on a phone without scrolling
     sent = st.session_state.get("wall_sent")
     if sent and sent[0] == drawing_key:
         (st.success if sent[1] == "ok" else st.warning)(sent[2])
