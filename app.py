@@ -156,7 +156,7 @@ def main() -> None:
         lecture_drawing_ui(store)
         return
     if wall:
-        wall_page_ui(loaded)
+        wall_page_ui(loaded, job)
         st.button("Back to drawing", on_click=show_view, args=("detailed",), key="wall_to_detailed")
         return
     drawing_ui(store, dense_store)

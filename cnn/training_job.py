@@ -5,6 +5,7 @@ read and a cancel anyone can press. The page keeps one `TrainingJob` for the who
     job = TrainingJob(model_path, mlp_path=dense_net_path)
     job.start(TrainConfig(epochs=3), started_by="session 42")   # raises AlreadyTraining if busy
     job.start(TrainConfig(arch="mlp"), probe=drawing)           # the dense net, watched on a drawing
+    job.start_fine_tune(images, labels, ids, held_out)          # the convnet on a class's drawings
     job.status()                                                # a snapshot, safe to read anytime
     job.cancel()
 """
@@ -18,7 +19,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cnn.card import ModelCard
+from cnn.fine_tune import FineTuneReport, fine_tune, save_candidate
 from cnn.mnist import Mnist, MnistError, load_mnist
+from cnn.model import ModelFileError, load_model
 from cnn.snapshots import Snapshot
 from cnn.training import TrainConfig, TrainingCancelled, TrainProgress, train_and_save
 from cnn.training_lock import TrainingLock
@@ -44,6 +47,8 @@ class JobStatus:
     snapshots: tuple[Snapshot, ...] = ()  # the network as it learns (cnn/snapshots.py), so far
     card: ModelCard | None = None  # of the model saved, on success
     message: str = ""  # what happened, in words, when it ended
+    kind: str = "train"  # or "fine-tune": the convnet on the class's drawings
+    fine_tune: FineTuneReport | None = None  # on a fine-tune's success
 
     @property
     def running(self) -> bool:
@@ -113,17 +118,25 @@ class TrainingJob:
         """Start training in the background; raises AlreadyTraining if one is running.
         `probe`: the 28x28 drawing whose reading the snapshots follow (default: a test digit)."""
         out_path = self.path_for(config)
+        self._begin(JobStatus(RUNNING, config, started_by, time.time()), self._train, (config, out_path, probe))
+
+    def start_fine_tune(self, images, labels, ids, held_out, started_by: str = "someone") -> None:
+        """Fine-tune the convnet on a class's drawings (uint8 (N, 28, 28), labels, their ids, and
+        which are held out for judging), in the background; the result waits as a candidate
+        beside the model (cnn/fine_tune.py) until someone adopts it."""
+        status = JobStatus(RUNNING, None, started_by, time.time(), kind="fine-tune")
+        self._begin(status, self._fine_tune, (images, labels, ids, held_out))
+
+    def _begin(self, status: JobStatus, work, args: tuple) -> None:
         with self._lock:
             if self._status.running:
                 raise AlreadyTraining(f"A training is already running ({self._status.describe()}).")
-            if not self._across_processes.acquire({"started_by": started_by, "progress": "loading MNIST"}):
+            if not self._across_processes.acquire({"started_by": status.started_by, "progress": "loading MNIST"}):
                 raise AlreadyTraining(f"A training is already running {self.elsewhere() or 'in another process'}.")
             run = _Run()
             self._run = run
-            self._status = JobStatus(RUNNING, config, started_by, time.time())
-            run.thread = threading.Thread(
-                target=self._train, args=(config, run, out_path, probe), daemon=True, name="retrain"
-            )
+            self._status = status
+            run.thread = threading.Thread(target=work, args=(run, *args), daemon=True, name=status.kind)
         run.thread.start()
 
     def elsewhere(self) -> str | None:
@@ -172,7 +185,32 @@ class TrainingJob:
         with self._lock:
             self._status = replace(self._status, snapshots=self._status.snapshots + (snapshot,))
 
-    def _train(self, config: TrainConfig, run: _Run, out_path: Path, probe) -> None:
+    def _fine_tune(self, run: _Run, images, labels, ids, held_out) -> None:
+        try:
+            data = self._load_data()
+            model = load_model(self.model_path)
+            result = fine_tune(
+                model, images, labels, ids, held_out, data, on_progress=self._on_progress, should_stop=run.cancel.is_set
+            )
+            save_candidate(result, self.model_path)
+        except TrainingCancelled:
+            self._finish(CANCELLED, "Fine-tuning was cancelled; the current model is unchanged.")
+        except (MnistError, ModelFileError, ValueError) as error:
+            self._finish(FAILED, f"Could not fine-tune: {error}")
+        except Exception as error:  # noqa: BLE001 - whatever broke, the page must say so and go on
+            self._finish(
+                FAILED, f"Fine-tuning failed ({type(error).__name__}: {error}); the current model is unchanged."
+            )
+        else:
+            report = result.report
+            self._update(fine_tune=report)
+            self._finish(
+                SUCCEEDED,
+                f"Fine-tuned: the class's held-out drawings {report.class_before:.0%} -> {report.class_after:.0%}, "
+                f"MNIST test {report.mnist_before:.2%} -> {report.mnist_after:.2%}. Not in use until adopted.",
+            )
+
+    def _train(self, run: _Run, config: TrainConfig, out_path: Path, probe) -> None:
         try:
             data = self._load_data()
             if run.cancel.is_set():

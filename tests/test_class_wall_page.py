@@ -3,6 +3,7 @@ session appears on another session's wall; lecturer actions need the passcode.""
 
 import hashlib
 import re
+import time
 
 import pytest
 
@@ -27,7 +28,7 @@ def open_wall():
 
 
 def wall_grid(app) -> str:
-    grids = [str(e.proto.body) for e in app.get("html") if "<div class=\"wall-grid" in str(e.proto.body)]
+    grids = [str(e.proto.body) for e in app.get("html") if '<div class="wall-grid' in str(e.proto.body)]
     return grids[0] if grids else ""
 
 
@@ -111,3 +112,33 @@ def test_lecturer_actions_need_the_passcode(canvas, model_copy, wall_db, mnist, 
     store = WallStore(wall_db)
     assert store.count() == 0
     assert store.actions()[0][1:] == ("clear", "1 drawings removed")  # logged where every process sees it
+
+
+def test_the_lecturer_fine_tunes_on_the_wall_and_chooses_the_new_model(
+    canvas, model_copy, wall_db, mnist, mnist_env, monkeypatch
+):
+    from classwall.store import WallDrawing
+    from tests.test_fine_tune import slanted_class
+
+    images, labels, _ = slanted_class(mnist, count=100)
+    store = WallStore(wall_db)
+    for index, (image, label) in enumerate(zip(images, labels, strict=True)):
+        store.add(WallDrawing(image, b"\x89PNG", int(label), int(label), 0.9, "v1", f"s{index}", float(index)))
+    monkeypatch.setenv("DIGIT_LENS_PASSCODE", "tawny owl")
+    before = model_copy.read_bytes()
+    wall = open_wall()
+    wall.text_input(key="lecturer_passcode").set_value("tawny owl").run()
+    wall.button(key="wall_fine_tune").click().run()
+    deadline = time.monotonic() + 180
+    while not [b for b in wall.main.button if b.key == "wall_adopt"]:
+        assert time.monotonic() < deadline, [w.value for w in wall.main.warning]
+        time.sleep(1)
+        wall.run()
+    shown = {m.label: (m.value, m.delta) for m in wall.main.metric}
+    after, change = shown["Class's held-out drawings (20)"]
+    assert float(after.rstrip("%")) > float(change.split("was ")[1].rstrip("%)"))  # better than before
+    assert float(shown["MNIST test set"][0].rstrip("%")) >= 98.5
+    assert model_copy.read_bytes() == before  # nobody's model changed yet
+    wall.button(key="wall_adopt").click().run()
+    assert model_copy.read_bytes() != before
+    assert [action for _, action, _ in store.actions()][:2] == ["adopt", "fine-tune"]

@@ -16,10 +16,12 @@ import pandas as pd
 import segno
 import streamlit as st
 
-from classwall.dataset import accuracy, class_dataset_npz, confusion
+from classwall.dataset import accuracy, class_dataset_npz, confusion, held_out
 from classwall.lecturer import PASSCODE_VARIABLE, configured_passcode, passcode_matches
 from classwall.store import WallStore, WallStoreError
+from cnn.fine_tune import MIN_DRAWINGS, FineTuneReport, adopt_candidate, discard_candidate, pending_candidate
 from cnn.model_store import LoadedModel
+from cnn.training_job import AlreadyTraining, TrainingJob
 from ui.resources import wall_store
 
 REFRESH_SECONDS = 3
@@ -83,10 +85,10 @@ def confusion_html(matrix: np.ndarray) -> str:
     return styled.set_table_attributes('class="wall-confusion"').to_html()
 
 
-def _tile(drawing) -> str:
+def _tile(drawing, verdict: str | None = None) -> str:
     picture = base64.b64encode(drawing.picture).decode("ascii")
-    right = drawing.read_right
-    verdict = f"read {drawing.predicted}" if right else f"meant {drawing.label}, read {drawing.predicted}"
+    right = drawing.read_right or verdict is not None
+    verdict = verdict or (f"read {drawing.predicted}" if right else f"meant {drawing.label}, read {drawing.predicted}")
     return (
         f'<a class="wall-tile {"right" if right else "wrong"}" href="?drawing={drawing.id}" target="_self" '
         f'title="#{drawing.id}: open it with all its feature maps">'
@@ -117,8 +119,8 @@ def live_wall_ui(loaded: LoadedModel) -> None:
         drawings_ui(store)
 
 
-def lecturer_ui() -> None:
-    """Clear the wall, delete one drawing, export the class's data set: passcode first."""
+def lecturer_ui(job: TrainingJob) -> None:
+    """Clear the wall, delete one drawing, export the class's data set, fine-tune: passcode first."""
     expected = configured_passcode(_secrets())
     with st.expander("Lecturer"):
         if expected is None:
@@ -139,6 +141,7 @@ def lecturer_ui() -> None:
                 return
         store = wall_store()
         _lecturer_actions(store)
+        fine_tune_ui(store, job)
 
 
 def _lecturer_actions(store: WallStore) -> None:
@@ -183,14 +186,90 @@ def _secrets() -> dict:
         return {}
 
 
-def wall_page_ui(loaded: LoadedModel) -> None:
+def wall_page_ui(loaded: LoadedModel, job: TrainingJob) -> None:
     join_column, wall_column = st.columns([1, 4.2], gap="medium")
     with join_column:
         st.markdown("### Class wall")
         join_ui()
     with wall_column:
         live_wall_ui(loaded)
-    lecturer_ui()
+    lecturer_ui(job)
+
+
+def fine_tune_ui(store: WallStore, job: TrainingJob) -> None:
+    """Fine-tune the convnet on the wall's drawings (mixed with MNIST), see before and after on
+    drawings it never trained on, then choose whether the new model replaces the current one."""
+    st.markdown("**Fine-tune the convnet on the class's drawings**")
+    status = job.status()
+    if status.running:
+        fine_tune_progress_ui(job)
+        return
+    pending = pending_candidate(job.model_path)
+    if pending is not None:
+        fine_tune_outcome_ui(store, job, pending)
+        return
+    if status.kind == "fine-tune" and status.state in ("failed", "cancelled"):
+        st.warning(status.message)
+    count = store.count()
+    st.caption(
+        f"Trains the current convnet a little on 4 of every 5 drawings on the wall, mixed with MNIST digits so "
+        f"it does not forget them; the fifth drawings judge it. Everyone keeps the current model until you choose. "
+        f"{count} drawings now (at least {MIN_DRAWINGS} needed)."
+    )
+    if st.button("Fine-tune now", key="wall_fine_tune", disabled=count < MIN_DRAWINGS):
+        ids, images, labels = store.images_and_labels()
+        try:
+            job.start_fine_tune(images, labels, ids, held_out(len(labels)), started_by="the lecturer")
+        except AlreadyTraining as busy:
+            st.warning(f"{busy} One training at a time; wait for it or cancel it.")
+            return
+        _record(store, "fine-tune", f"started on {len(labels)} drawings")
+        st.rerun()
+
+
+@st.fragment(run_every=1.0)
+def fine_tune_progress_ui(job: TrainingJob) -> None:
+    status = job.status()
+    if not status.running:
+        st.rerun()
+    what = "Fine-tuning" if status.kind == "fine-tune" else "A retrain is running"
+    st.progress(status.fraction_done, text=f"{what}: {status.describe()}")
+    if st.button("Cancel", key="wall_fine_tune_cancel"):
+        job.cancel()
+
+
+def fine_tune_outcome_ui(store: WallStore, job: TrainingJob, report: FineTuneReport) -> None:
+    before, after = st.columns(2)
+    before.metric(
+        f"Class's held-out drawings ({report.held_out})",
+        f"{report.class_after:.0%}",
+        f"{(report.class_after - report.class_before) * 100:+.0f} points (was {report.class_before:.0%})",
+    )
+    after.metric(
+        "MNIST test set",
+        f"{report.mnist_after:.2%}",
+        f"{(report.mnist_after - report.mnist_before) * 100:+.2f} points (was {report.mnist_before:.2%})",
+    )
+    st.caption(
+        f"Trained on {report.trained_on} class drawings and {report.mnist_mixed:,} MNIST digits "
+        f"in {report.seconds:.0f} s. "
+        f"Held-out drawings it now reads right: {len(report.fixed_ids)}; "
+        f"now reads wrong: {len(report.broken_ids)}."
+    )
+    fixed = [drawing for drawing in (store.get(i) for i in report.fixed_ids[:12]) if drawing is not None]
+    if fixed:
+        st.html(f'<div class="wall-grid">{"".join(_tile(d, "now read right") for d in fixed)}</div>')
+    use, discard = st.columns(2)
+    if use.button("Use the fine-tuned model", key="wall_adopt", type="primary"):
+        adopt_candidate(job.model_path)
+        _record(
+            store, "adopt", f"class {report.class_before:.3f}->{report.class_after:.3f}, MNIST {report.mnist_after:.4f}"
+        )
+        st.rerun()
+    if discard.button("Discard it", key="wall_discard"):
+        discard_candidate(job.model_path)
+        _record(store, "discard", "fine-tuned model discarded")
+        st.rerun()
 
 
 def close_wall_drawing() -> None:
