@@ -1,5 +1,20 @@
 """Chart specifications the page hands to Streamlit as they are."""
 
+# The digits 0-9 down the side and the probability 0-100% along, shared by the bar charts.
+_DIGIT_AXIS = {
+    "field": "digit",
+    "type": "nominal",
+    "sort": None,
+    "title": "digit",
+    "axis": {"labelAngle": 0, "labelFontSize": 15, "labelOverlap": False},
+}
+_PROBABILITY_AXIS = {
+    "field": "probability",
+    "type": "quantitative",
+    "scale": {"domain": [0, 1]},
+    "axis": {"format": "%"},
+}
+
 
 def probability_chart_spec(probabilities) -> dict:
     """Ten horizontal bars, 0-100%. A plain Vega-Lite spec: building it through Altair
@@ -10,19 +25,8 @@ def probability_chart_spec(probabilities) -> dict:
         "mark": {"type": "bar", "tooltip": True},
         "height": 280,
         "encoding": {
-            "y": {
-                "field": "digit",
-                "type": "nominal",
-                "sort": None,
-                "title": "digit",
-                "axis": {"labelAngle": 0, "labelFontSize": 15, "labelOverlap": False},
-            },
-            "x": {
-                "field": "probability",
-                "type": "quantitative",
-                "scale": {"domain": [0, 1]},
-                "axis": {"format": "%"},
-            },
+            "y": _DIGIT_AXIS,
+            "x": _PROBABILITY_AXIS,
         },
     }
 
@@ -42,14 +46,9 @@ def comparison_chart_spec(convnet, dense) -> dict:
         "mark": {"type": "bar", "tooltip": True},
         "height": 280,
         "encoding": {
-            "y": {
-                "field": "digit",
-                "type": "nominal",
-                "sort": None,
-                "axis": {"labelAngle": 0, "labelFontSize": 15, "labelOverlap": False},
-            },
+            "y": _DIGIT_AXIS,
             "yOffset": {"field": "network", "type": "nominal"},
-            "x": {"field": "probability", "type": "quantitative", "scale": {"domain": [0, 1]}, "axis": {"format": "%"}},
+            "x": _PROBABILITY_AXIS,
             "color": {
                 "field": "network",
                 "type": "nominal",

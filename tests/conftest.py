@@ -100,6 +100,15 @@ def app_url():
         yield url
 
 
+@pytest.fixture
+def tiny_mnist(tmp_path, monkeypatch):
+    """MNIST_NPZ pointed at a small synthetic set (400 training digits), for quick retrains."""
+    path = tmp_path / "tiny.npz"
+    np.savez(path, **make_mnist_arrays(train=400, test=50))
+    monkeypatch.setenv("MNIST_NPZ", str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A PostgreSQL server for the whole run (tests/postgres.py); started on first use."""

@@ -13,7 +13,6 @@ import pytest
 
 from cnn.canvas_sim import draw_on_canvas
 from tests.apptest_support import main_metrics, press_retrain, sidebar_text, start_app
-from tests.support import make_mnist_arrays
 
 
 def test_empty_canvas_shows_a_hint_and_no_prediction(canvas, model_copy):
@@ -89,14 +88,6 @@ def test_model_card_and_layer_table_are_shown(canvas, model_copy):
         "probabilities",
     ]
     assert table["parameters"].sum() == 93_322
-
-
-@pytest.fixture
-def tiny_mnist(tmp_path, monkeypatch):
-    path = tmp_path / "tiny.npz"
-    np.savez(path, **make_mnist_arrays(train=400, test=50))
-    monkeypatch.setenv("MNIST_NPZ", str(path))
-    return path
 
 
 def wait_for_sidebar(app, text, timeout=120):

@@ -11,7 +11,6 @@ from cnn.canvas_sim import draw_on_canvas
 from cnn.shifts import shift_map
 from cnn.snapshots import snapshot_path_for
 from tests.apptest_support import main_metrics, press_retrain, sidebar_text, start_app
-from tests.support import make_mnist_arrays
 
 
 def metric(app, label):
@@ -83,14 +82,6 @@ def test_models_without_snapshots_or_dense_net_still_work(canvas, model_copy, mn
     assert main_metrics(app)[0].value.split()[0] == "7"
     assert any("dense net is not available" in i.value for i in app.main.info)
     assert any("saved without training snapshots" in i.value for i in app.main.info)
-
-
-@pytest.fixture
-def tiny_mnist(tmp_path, monkeypatch):
-    path = tmp_path / "tiny.npz"
-    np.savez(path, **make_mnist_arrays(train=400, test=50))
-    monkeypatch.setenv("MNIST_NPZ", str(path))
-    return path
 
 
 def test_retrain_the_dense_net_from_the_sidebar(canvas, model_copy, tiny_mnist, mnist, monkeypatch):

@@ -1,0 +1,20 @@
+"""A class-wall drawing as an HTML tile (its PNG inline), shared by the wall and the lecturer's
+fine-tune report. The PNG is one the server drew itself when the drawing was sent
+(classwall/sending.py), never bytes a visitor supplied, so inlining it is safe.
+"""
+
+import base64
+
+
+def tile(drawing, verdict: str | None = None) -> str:
+    """One drawing as a link that opens it in the main view; framed green when the network read
+    what the student meant, red (with both digits) when not. `verdict` overrides the caption."""
+    picture = base64.b64encode(drawing.picture).decode("ascii")
+    right = drawing.read_right or verdict is not None
+    verdict = verdict or (f"read {drawing.predicted}" if right else f"meant {drawing.label}, read {drawing.predicted}")
+    return (
+        f'<a class="wall-tile {"right" if right else "wrong"}" href="?drawing={drawing.id}" target="_self" '
+        f'title="#{drawing.id}: open it with all its feature maps">'
+        f'<img src="data:image/png;base64,{picture}" alt="drawing {drawing.id}"/>'
+        f"<span>{verdict}</span></a>"
+    )
