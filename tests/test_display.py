@@ -86,3 +86,19 @@ def test_a_unit_outside_the_layer_is_refused(shipped_model, extractor, weights, 
     conv3 = next(layer for layer in anatomy(shipped_model) if layer.name == "conv3")
     with pytest.raises(ValueError, match="outside"):
         unit_closeup(conv3, activations.maps["pool2"], weights, activations.maps["conv3"], 64, 0, 0)
+
+
+def test_probability_bars_are_as_long_as_the_probabilities():
+    import re
+
+    from display.bars import comparison_bars_html, probability_bars_html
+
+    probabilities = np.array([0.001, 0.0, 0.9, 0.05, 0.049, 0, 0, 0, 0, 0], dtype=np.float32)
+    html = probability_bars_html(probabilities)
+    widths = [float(w) for w in re.findall(r'class="prob-bar" style="width:([\d.]+)%"', html)]
+    assert widths == pytest.approx(list(probabilities * 100), abs=0.05)
+    assert html.count("prob-best") == 1 and 'prob-row prob-best"><span class="prob-digit">2<' in html
+    assert "<1%" in html and "90%" in html
+    pair = comparison_bars_html(probabilities, probabilities[::-1])
+    assert len(re.findall(r'class="prob-bar"', pair)) == 20
+    assert re.findall(r"width:([\d.]+)%;background:#ff7f0e", pair)[7] == "90.0"  # the dense net's 7

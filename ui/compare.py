@@ -9,7 +9,7 @@ import streamlit as st
 
 from cnn.model_store import LoadedModel
 from cnn.reading import Reading
-from display.charts import comparison_chart_spec
+from display.bars import comparison_bars_html
 from display.render import kernel_grid, png_bytes
 
 NOTEBOOK_MLP_ACCURACY = 0.92  # "our MLP network from the previous notebook had ... approximately 92%"
@@ -58,9 +58,7 @@ def compare_ui(
             f"{_accuracy_text(dense)} (the notebook's: about {NOTEBOOK_MLP_ACCURACY:.0%})."
         )
     with chart_column:
-        st.vega_lite_chart(
-            comparison_chart_spec(conv_reading.probabilities, dense_reading.probabilities), width="stretch"
-        )
+        st.html(comparison_bars_html(conv_reading.probabilities, dense_reading.probabilities))
     filters_column, templates_column = st.columns([1, 1.6], gap="medium")
     with filters_column:
         st.markdown("**What the convnet looks for**: 32 small filters, slid over the whole image")

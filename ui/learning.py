@@ -9,7 +9,7 @@ Session state it owns: `learning_network`, `learning_step_*`.
 import streamlit as st
 
 from cnn.snapshots import Snapshot, SnapshotHistory
-from display.charts import probability_chart_spec
+from display.bars import probability_bars_html
 from display.render import enlarge, kernel_grid, png_bytes
 
 NETWORK_NAMES = {"convnet": "Convnet", "mlp": "Dense net"}
@@ -54,7 +54,7 @@ def snapshot_ui(snapshot: Snapshot, history_probe=None, compact: bool = False) -
         st.metric("Reads it as", f"{reads} ({sure:.0%})")
         st.metric("Accuracy so far", f"{snapshot.accuracy:.1%}", help=f"On {snapshot.checked:,} MNIST test digits")
     with chart_column:
-        st.vega_lite_chart(probability_chart_spec(snapshot.probe_probabilities), width="stretch")
+        st.html(probability_bars_html(snapshot.probe_probabilities))
 
 
 @st.fragment

@@ -10,7 +10,7 @@ import streamlit as st
 from cnn.model_store import LoadedModel
 from cnn.reading import Reading
 from cnn.saliency import saliency
-from display.charts import probability_chart_spec
+from display.bars import probability_bars_html
 from display.render import heat_overlay
 from ui.pictures import show_picture
 
@@ -38,7 +38,7 @@ def prediction_ui(reading: Reading) -> None:
 
 
 def probability_chart_ui(probabilities: np.ndarray) -> None:
-    st.vega_lite_chart(probability_chart_spec(probabilities), width="stretch")
+    st.html(probability_bars_html(probabilities))
 
 
 def why_ui(loaded: LoadedModel, reading: Reading) -> None:
