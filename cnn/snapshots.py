@@ -26,7 +26,7 @@ TEMPLATE_UNITS = 8  # dense-net hidden units whose templates are kept (784 weigh
 CHECK_DIGITS = 1000  # test digits the accuracy so far is measured on
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: hashable, so its picture can be cached
 class Snapshot:
     step: int  # optimizer steps done
     epoch: float  # epochs done, fractional

@@ -70,7 +70,7 @@ def compare_ui(
             "pixel positions. These are the units your digit excites most:"
         )
         st.image(
-            png_bytes(picture),
+            picture,
             output_format="PNG",
             width="content",
             caption=f"Units {', '.join(str(u) for u in units)} of {dense_reading.dense.size} (red +, blue -); "
@@ -79,8 +79,20 @@ def compare_ui(
 
 
 def strongest_templates(dense: LoadedModel, reading: Reading, count: int = STRONGEST_TEMPLATES):
-    """(unit numbers, picture) of the hidden units with the largest activation for this drawing."""
-    kernel = dense.kernel("dense")[0]  # (784, units)
-    units = np.argsort(reading.dense)[::-1][:count]
-    templates = kernel[:, units].reshape(28, 28, 1, count)
-    return [int(u) for u in units], kernel_grid(templates, columns=count, scale=3)
+    """(unit numbers, PNG) of the hidden units with the largest activation for this drawing.
+    Similar drawings excite the same units, so the pictures are kept per model and units."""
+    units = tuple(int(u) for u in np.argsort(reading.dense)[::-1][:count])
+    key = (id(dense.model), dense.version, units)
+    picture = _TEMPLATE_PICTURES.get(key)
+    if picture is None:
+        kernel = dense.kernel("dense")[0]  # (784, units)
+        templates = kernel[:, list(units)].reshape(28, 28, 1, len(units))
+        picture = png_bytes(kernel_grid(templates, columns=len(units), scale=3))
+        if len(_TEMPLATE_PICTURES) >= 512:  # bounded: forget them all, they are quick to redraw
+            _TEMPLATE_PICTURES.clear()
+        _TEMPLATE_PICTURES[key] = picture
+    return list(units), picture
+
+
+# (model, version, units) -> PNG; shared by every session of the process.
+_TEMPLATE_PICTURES: dict[tuple, bytes] = {}

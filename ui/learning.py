@@ -6,10 +6,13 @@ progress shows the newest snapshot the same way while a training runs.
 Session state it owns: `learning_network`, `learning_step_*`.
 """
 
+from functools import lru_cache
+
 import streamlit as st
 
 from cnn.snapshots import Snapshot, SnapshotHistory
 from display.bars import probability_bars_html
+from display.charts import accuracy_curve_spec
 from display.render import enlarge, kernel_grid, png_bytes
 
 NETWORK_NAMES = {"convnet": "Convnet", "mlp": "Dense net"}
@@ -21,6 +24,7 @@ def _when(snapshot: Snapshot) -> str:
     return f"step {snapshot.step} (epoch {snapshot.epoch:.2f})"
 
 
+@lru_cache(maxsize=128)  # snapshots are frozen and live as long as their cached history
 def weights_picture(snapshot: Snapshot) -> bytes:
     """The first layer's weights at this snapshot: 3x3 filters, or 28x28 dense templates."""
     weights = snapshot.weights
@@ -88,9 +92,4 @@ def learning_ui(histories: dict[str, SnapshotHistory | None]) -> None:
         key=f"learning_step_{arch}",
     )
     snapshot_ui(snapshots[index], history.probe)
-    st.line_chart(
-        {"step": [s.step for s in snapshots], "accuracy so far": [s.accuracy for s in snapshots]},
-        x="step",
-        y="accuracy so far",
-        height=160,
-    )
+    st.vega_lite_chart(accuracy_curve_spec(snapshots, snapshots[index].step), width="stretch")
