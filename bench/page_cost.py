@@ -4,7 +4,7 @@ different drawings under yappi (CPU clock, all threads: AppTest runs the script 
 its own), and the CPU time inside each `ui` section is printed per run and as a share of the
 script's. Shares within one run compare; absolute times include the profiler's overhead.
 
-    pip install yappi && python bench/page_cost.py [--drawings 40]
+    python bench/page_cost.py [--drawings 40]
 """
 
 import argparse
