@@ -186,6 +186,27 @@ async def visitor(url, index, deadline, digits, labels, tally, retrain, think=(0
         tally["errors"].append(f"visitor {index}: {type(error).__name__}: {str(error)[:200]}")
 
 
+async def newcomers(url, started, deadline, tally, query="", every=5.0):
+    """Every `every` seconds, someone new opens the page during the load: the seconds from the
+    page request to the whole first page drawn (every picture fetched), as a browser would."""
+    await asyncio.sleep(min(every, max(0.0, deadline - time.monotonic())))
+    while time.monotonic() < deadline:
+        began = time.perf_counter()
+        try:
+            cookie = await asyncio.to_thread(_first_visit, url)
+            async with websockets.connect(
+                url.replace("http", "ws") + "/_stcore/stream",
+                subprotocols=["streamlit"],
+                max_size=None,
+                additional_headers={"Cookie": cookie} if cookie else None,
+            ) as websocket:
+                await Session(websocket, url, query, cookie).run()
+            tally["page_loads"].append(time.perf_counter() - began)
+        except Exception as error:  # noqa: BLE001 - counted like every other failure
+            tally["errors"].append(f"newcomer: {type(error).__name__}: {str(error)[:200]}")
+        await asyncio.sleep(every)
+
+
 def _first_visit(url: str) -> str:
     """GET the page as a browser would; returns the cookies it set ("name=value; ...")."""
     with urllib.request.urlopen(url + "/", timeout=60) as reply:
@@ -233,7 +254,7 @@ async def run(
     data = np.load(mnist_path())
     digits, labels = data["x_test"][:2000], data["y_test"][:2000]
     env = {"CNN_MODEL_PATH": str(model), "MNIST_NPZ": str(mnist_path())}
-    tally = {"latencies": [], "errors": [], "right": 0, "wrong": 0, "strokes": 0}
+    tally = {"latencies": [], "errors": [], "right": 0, "wrong": 0, "strokes": 0, "page_loads": []}
     query = "view=lecture" if view == "lecture" else ""
     retrain = {}
     serving = replicated_app(env, replicas) if replicas else running_app(env)
@@ -247,7 +268,8 @@ async def run(
         if retrain_after is not None:
             retrain["at"] = started + retrain_after
         await asyncio.gather(
-            *(visitor(url, i, started + seconds, digits, labels, tally, retrain, think, query) for i in range(users))
+            *(visitor(url, i, started + seconds, digits, labels, tally, retrain, think, query) for i in range(users)),
+            newcomers(url, started, started + seconds, tally, query),
         )
         elapsed, cpu_used = time.monotonic() - started, sum(cpu_seconds(pid) for pid in pids) - cpu_before
         all_sessions = sum(rss_mib(pid) for pid in pids)
@@ -291,6 +313,12 @@ async def run(
             f"{'refused' if retrain['refused'] else 'started'}; new model saved: {retrained}, "
             f"{retrain.get('saved_after', float('nan')):.0f} s after the press "
             f"(the default recipe alone takes ~25 s)"
+        )
+    if tally["page_loads"]:
+        loads = sorted(tally["page_loads"])
+        print(
+            f"  fresh page loads        {len(loads)} during the load (one every 5 s): median "
+            f"{statistics.median(loads) * 1000:.0f} ms, slowest {loads[-1] * 1000:.0f} ms (request to whole page drawn)"
         )
     print(f"  errors                  {len(tally['errors'])}")
     for error in tally["errors"][:20]:

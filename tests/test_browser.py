@@ -80,8 +80,9 @@ def test_both_networks_read_the_drawing_and_the_shift_map_opens(page):
     sentence = main.get_by_text(re.compile(r"^Moved up to 6 px in any direction"))
     expect(sentence).to_contain_text(re.compile(r"the convnet reads 7 at \d+ of 169 positions"), timeout=20_000)
     expect(sentence).to_contain_text(re.compile(r"the dense net reads 7 at \d+ of 169 positions"))
-    charts = main.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
-    expect(charts.nth(3)).to_be_visible()  # probabilities, both networks, and the two shift maps
+    expect(main.locator(".prob-chart .prob-pair .prob-bar")).to_have_count(20)  # both networks, every digit
+    maps = main.locator("[data-testid='stVegaLiteChart']").filter(has=page.locator("canvas, svg"))
+    expect(maps.nth(1)).to_be_visible()  # the two shift maps
     sentence.scroll_into_view_if_needed()
     page.screenshot(path=ARTIFACTS / "browser-shift-map.png")
     assert page.errors == []
