@@ -6,7 +6,10 @@ shown. Counts errors; reports throughput, stroke-to-prediction latency (p50/p95)
 CPU time per stroke and its memory per session.
 
     python bench/load_test.py [--users 20] [--seconds 60] [--retrain-at 15] [--think 0.2 0.6]
-                              [--view detailed|lecture] [--replicas N]
+                              [--view detailed|lecture] [--replicas N] [--ramp SECONDS]
+
+--ramp S: students arrive one after another over S seconds (each opening the page), and only the
+`--seconds` after that are counted; without it all arrive at once.
 
 --replicas N serves the page as deploy/local.sh does (N processes behind nginx) and reports
 their CPU and memory added up.
@@ -150,8 +153,13 @@ def texts(messages: list[ForwardMsg]) -> str:
     return " ".join(str(m.delta.new_element) for m in messages if m.WhichOneof("type") == "delta")
 
 
-async def visitor(url, index, deadline, digits, labels, tally, retrain, think=(0.2, 0.6), query=""):
+async def visitor(
+    url, index, deadline, digits, labels, tally, retrain, think=(0.2, 0.6), query="", start_at=0.0, count_from=0.0
+):
+    """One student: opens the page at `start_at`, then draws until `deadline`; strokes sent
+    before `count_from` (the ramp) are not counted."""
     rng = np.random.default_rng(index + 1)
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
     try:
         # A browser's first request: the page, which also gives it the proxy's sticky cookie.
         cookie = await asyncio.to_thread(_first_visit, url)
@@ -171,7 +179,11 @@ async def visitor(url, index, deadline, digits, labels, tally, retrain, think=(0
                     retrain["refused"] = refused
                 pick = int(rng.integers(len(labels)))
                 state = as_canvas_state(random_drawing(digits[pick], rng))
+                counted = time.monotonic() >= count_from
                 page, latency = await session.run([(session.canvas_id, "json_value", state)], session.fragment_id)
+                if not counted:
+                    await asyncio.sleep(rng.uniform(*think))
+                    continue
                 if latency is None:
                     tally["errors"].append(f"visitor {index}: no prediction shown")
                     continue
@@ -187,9 +199,9 @@ async def visitor(url, index, deadline, digits, labels, tally, retrain, think=(0
 
 
 async def newcomers(url, started, deadline, tally, query="", every=5.0):
-    """Every `every` seconds, someone new opens the page during the load: the seconds from the
-    page request to the whole first page drawn (every picture fetched), as a browser would."""
-    await asyncio.sleep(min(every, max(0.0, deadline - time.monotonic())))
+    """Every `every` seconds after `started`, someone new opens the page during the load: the
+    seconds from the page request to the whole first page drawn (every picture fetched)."""
+    await asyncio.sleep(max(0.0, started - time.monotonic()) + every)
     while time.monotonic() < deadline:
         began = time.perf_counter()
         try:
@@ -245,7 +257,13 @@ def replicated_app(env_extra: dict, replicas: int):
 
 
 async def run(
-    users: int, seconds: float, retrain_after: float | None, think=(0.2, 0.6), view="detailed", replicas: int = 0
+    users: int,
+    seconds: float,
+    retrain_after: float | None,
+    think=(0.2, 0.6),
+    view="detailed",
+    replicas: int = 0,
+    ramp: float = 0.0,
 ) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="load-test-"))
     model = workdir / "model.keras"
@@ -264,14 +282,39 @@ async def run(
         await visitor(url, -1, time.monotonic() + 1, digits, labels, warm, {}, think, query)
         one_session = sum(rss_mib(pid) for pid in pids)
         model_before = model.stat().st_mtime_ns
-        started, cpu_before = time.monotonic(), sum(cpu_seconds(pid) for pid in pids)
+        # Students arrive over `ramp` seconds; what is counted is the `seconds` after that.
+        arrived = time.monotonic()
+        started = arrived + ramp
+        measured = {}
+
+        async def sample_cpu_when_counting_starts():
+            await asyncio.sleep(max(0.0, started - time.monotonic()))
+            measured["cpu_before"] = sum(cpu_seconds(pid) for pid in pids)
+
         if retrain_after is not None:
             retrain["at"] = started + retrain_after
         await asyncio.gather(
-            *(visitor(url, i, started + seconds, digits, labels, tally, retrain, think, query) for i in range(users)),
+            *(
+                visitor(
+                    url,
+                    i,
+                    started + seconds,
+                    digits,
+                    labels,
+                    tally,
+                    retrain,
+                    think,
+                    query,
+                    start_at=arrived + ramp * i / users,
+                    count_from=started,
+                )
+                for i in range(users)
+            ),
             newcomers(url, started, started + seconds, tally, query),
+            sample_cpu_when_counting_starts(),
         )
-        elapsed, cpu_used = time.monotonic() - started, sum(cpu_seconds(pid) for pid in pids) - cpu_before
+        elapsed = time.monotonic() - started
+        cpu_used = sum(cpu_seconds(pid) for pid in pids) - measured["cpu_before"]
         all_sessions = sum(rss_mib(pid) for pid in pids)
         if "pressed" in retrain and not retrain["refused"]:
             # The drawing is over; give the retrain (bounded) time to finish, then check it landed.
@@ -284,7 +327,8 @@ async def run(
 
     latencies = sorted(tally["latencies"])
     print(
-        f"{users} websocket sessions drawing for {seconds:.0f} s against "
+        f"{users} websocket sessions ({f'arriving over {ramp:.0f} s, then ' if ramp else ''}"
+        f"drawing for {seconds:.0f} s) against "
         f"{f'{replicas} replicas behind nginx' if replicas else 'one server process'} (2 cores), {view} view, "
         f"{think[0]:g}-{think[1]:g} s between strokes, every picture fetched"
     )
@@ -333,10 +377,11 @@ def main() -> None:
     parser.add_argument("--think", type=float, nargs=2, default=(0.2, 0.6), help="seconds between strokes")
     parser.add_argument("--view", choices=("detailed", "lecture"), default="detailed")
     parser.add_argument("--replicas", type=int, default=0, help="serve through deploy/local.sh with N processes")
+    parser.add_argument("--ramp", type=float, default=0, help="students arrive over this many seconds first")
     args = parser.parse_args()
     os.chdir(REPO)
     retrain_at = args.retrain_at if args.retrain_at >= 0 else None
-    asyncio.run(run(args.users, args.seconds, retrain_at, tuple(args.think), args.view, args.replicas))
+    asyncio.run(run(args.users, args.seconds, retrain_at, tuple(args.think), args.view, args.replicas, args.ramp))
 
 
 if __name__ == "__main__":

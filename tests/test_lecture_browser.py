@@ -44,8 +44,9 @@ def test_the_whole_network_fits_a_projector_and_a_unit_opens(playwright, app_url
         inspector = page.locator(f"{VIEW} .lv-inspector")
         expect(inspector).to_contain_text("conv2 · channel 0")
         expect(inspector).to_contain_text("ReLU keeps", timeout=20_000)
-        big = page.locator(f"{VIEW} .lv-big").bounding_box()
-        page.mouse.click(big["x"] + big["width"] * 0.5, big["y"] + big["height"] * 0.5)  # the middle of 11 x 11
+        # The close-up may be redrawn when the server's answer lands: click it through the locator,
+        # which waits until it is attached and still, at its middle (unit 5, 5 of 11 x 11).
+        page.locator(f"{VIEW} .lv-big").click()
         expect(inspector).to_contain_text(re.compile(r"Row [456], column [456] sees"))
         row, column = map(int, re.search(r"Row (\d+), column (\d+)", inspector.inner_text()).groups())
         # conv2: 8 x 8 input pixels per unit, 2 apart (tests/test_anatomy.py checks these by brute force)
