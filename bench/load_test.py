@@ -153,6 +153,22 @@ def texts(messages: list[ForwardMsg]) -> str:
     return " ".join(str(m.delta.new_element) for m in messages if m.WhichOneof("type") == "delta")
 
 
+@contextlib.asynccontextmanager
+async def opened_page(url: str, query: str = ""):
+    """A browser's first visit: the page request (which also gives it the proxy's sticky cookie),
+    the websocket, and the whole first page drawn; yields the Session."""
+    cookie = await asyncio.to_thread(_first_visit, url)
+    async with websockets.connect(
+        url.replace("http", "ws") + "/_stcore/stream",
+        subprotocols=["streamlit"],
+        max_size=None,
+        additional_headers={"Cookie": cookie} if cookie else None,
+    ) as websocket:
+        session = Session(websocket, url, query, cookie)
+        await session.run()
+        yield session
+
+
 async def visitor(
     url, index, deadline, digits, labels, tally, retrain, think=(0.2, 0.6), query="", start_at=0.0, count_from=0.0
 ):
@@ -161,16 +177,7 @@ async def visitor(
     rng = np.random.default_rng(index + 1)
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
     try:
-        # A browser's first request: the page, which also gives it the proxy's sticky cookie.
-        cookie = await asyncio.to_thread(_first_visit, url)
-        async with websockets.connect(
-            url.replace("http", "ws") + "/_stcore/stream",
-            subprotocols=["streamlit"],
-            max_size=None,
-            additional_headers={"Cookie": cookie} if cookie else None,
-        ) as websocket:
-            session = Session(websocket, url, query, cookie)
-            await session.run()  # the first visit: the whole page
+        async with opened_page(url, query) as session:
             while time.monotonic() < deadline:
                 if index == 0 and retrain.get("at") and time.monotonic() > retrain["at"] and "pressed" not in retrain:
                     retrain["pressed"] = time.monotonic()
@@ -205,14 +212,8 @@ async def newcomers(url, started, deadline, tally, query="", every=5.0):
     while time.monotonic() < deadline:
         began = time.perf_counter()
         try:
-            cookie = await asyncio.to_thread(_first_visit, url)
-            async with websockets.connect(
-                url.replace("http", "ws") + "/_stcore/stream",
-                subprotocols=["streamlit"],
-                max_size=None,
-                additional_headers={"Cookie": cookie} if cookie else None,
-            ) as websocket:
-                await Session(websocket, url, query, cookie).run()
+            async with opened_page(url, query):
+                pass
             tally["page_loads"].append(time.perf_counter() - began)
         except Exception as error:  # noqa: BLE001 - counted like every other failure
             tally["errors"].append(f"newcomer: {type(error).__name__}: {str(error)[:200]}")
