@@ -24,6 +24,7 @@ from ui.feature_maps import feature_maps_ui
 from ui.inputs import INPUT_SOURCES, empty_message, test_digit_ui, upload_ui
 from ui.learning import learning_ui
 from ui.lecture_view import lecture_placeholder_ui, lecture_view_ui
+from ui.lecturer import lecturer_ui
 from ui.network_input import network_input_ui
 from ui.prediction import prediction_ui, readout_ui, why_ui
 from ui.resources import (
@@ -156,7 +157,8 @@ def main() -> None:
         lecture_drawing_ui(store)
         return
     if wall:
-        wall_page_ui(loaded, job)
+        wall_page_ui(store)
+        lecturer_ui(job)
         st.button("Back to drawing", on_click=show_view, args=("detailed",), key="wall_to_detailed")
         return
     drawing_ui(store, dense_store)

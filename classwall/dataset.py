@@ -3,8 +3,9 @@
     blob = class_dataset_npz(store)     # x_train, y_train, x_test, y_test: uint8, like mnist.npz
     load_mnist(path_of_blob)            # reads it like MNIST itself
 
-Every fifth drawing (in the order they were sent) is held out as the test part, so a fine-tune
-on the class's drawings can be judged on drawings it never trained on.
+Every drawing whose id is a multiple of five is held out as the test part, so a fine-tune on the
+class's drawings is judged on drawings it never trained on, and a drawing stays on its side of
+the split when others are deleted.
 """
 
 import io
@@ -16,14 +17,14 @@ from classwall.store import WallStore
 HOLD_OUT_EVERY = 5
 
 
-def held_out(count: int) -> np.ndarray:
-    """Boolean mask: which of `count` drawings (oldest first) form the test part."""
-    return np.arange(count) % HOLD_OUT_EVERY == HOLD_OUT_EVERY - 1
+def held_out(ids: np.ndarray) -> np.ndarray:
+    """Boolean mask over drawing ids: which form the test part."""
+    return np.asarray(ids) % HOLD_OUT_EVERY == 0
 
 
 def class_dataset_npz(store: WallStore) -> bytes:
-    _, images, labels = store.images_and_labels()
-    test = held_out(len(labels))
+    ids, images, labels = store.images_and_labels()
+    test = held_out(ids)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, x_train=images[~test], y_train=labels[~test], x_test=images[test], y_test=labels[test])
     return buffer.getvalue()

@@ -4,8 +4,9 @@
     drawing_id = send(store, drawing)      # raises Refused with a message for the student
 
 Limits, so nothing a student sends can break the wall: a digit must be there, the label is
-0-9, the picture is small, and one browser session sends at most MAX_PER_MINUTE a minute
-(counted in the database, so it holds across server processes).
+0-9, the picture is small, one browser session sends at most MAX_PER_MINUTE a minute, everyone
+together MAX_PER_MINUTE_ALL, and the wall holds at most MAX_DRAWINGS (all counted in the
+database, so they hold across server processes).
 """
 
 import io
@@ -19,6 +20,11 @@ from cnn import IMAGE_SIZE
 from cnn.preprocess import INK_THRESHOLD
 
 MAX_PER_MINUTE = 3
+# A hall of 200 sending at most one a minute each, with room to spare; beyond this, or a wall this
+# full, something is flooding it (a reload makes a new session, so the per-session limit alone
+# does not hold a script back).
+MAX_PER_MINUTE_ALL = 300
+MAX_DRAWINGS = 5000
 MAX_PICTURE_BYTES = 30_000
 PICTURE_SIZE = 96  # the drawing as drawn, downscaled to this many pixels a side
 
@@ -61,8 +67,12 @@ def check(store: WallStore, drawing: WallDrawing, now: float) -> None:
         raise Refused("That drawing is too big to send.")
     if not drawing.session_id:
         raise Refused("This browser session has no id; reload the page.")
-    if store.sent_since(drawing.session_id, now - 60) >= MAX_PER_MINUTE:
+    if store.sent_since(now - 60, drawing.session_id) >= MAX_PER_MINUTE:
         raise Refused(f"You can send {MAX_PER_MINUTE} drawings a minute; wait a little and send again.")
+    if store.sent_since(now - 60) >= MAX_PER_MINUTE_ALL:
+        raise Refused("The class wall is taking too many drawings right now; send again in a minute.")
+    if store.count() >= MAX_DRAWINGS:
+        raise Refused("The class wall is full; ask the lecturer to clear it.")
 
 
 def send(store: WallStore, drawing: WallDrawing, now: float | None = None) -> int:

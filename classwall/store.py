@@ -11,6 +11,7 @@ pool and transactions. The schema is created on start and carries a version numb
 written by a newer version of this code is refused rather than misread.
 """
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -123,12 +124,23 @@ class WallStore:
                     f"code's {SCHEMA_VERSION}; update the app"
                 )
 
+    @contextlib.contextmanager
+    def _connection(self, write: bool):
+        """A connection (in a transaction when writing); any database failure, a locked file or
+        a server gone away, comes out as WallStoreError, which the page shows as a message."""
+        try:
+            with self.engine.begin() if write else self.engine.connect() as connection:
+                yield connection
+        except (sa.exc.SQLAlchemyError, OverflowError) as error:
+            detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+            raise WallStoreError(f"the class wall's database ({self.describe()}) failed: {detail}") from error
+
     def add(self, drawing: WallDrawing) -> int:
         """Store one drawing in one transaction; returns its id."""
         image = np.asarray(drawing.image, dtype=np.uint8)
         if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
             raise ValueError(f"a wall drawing is 28x28, not {image.shape}")
-        with self.engine.begin() as connection:
+        with self._connection(write=True) as connection:
             result = connection.execute(
                 _drawings.insert().values(
                     created_at=drawing.created_at or time.time(),
@@ -146,38 +158,36 @@ class WallStore:
     def recent(self, limit: int = 24) -> list[WallDrawing]:
         """The newest drawings first."""
         query = sa.select(_drawings).order_by(_drawings.c.id.desc()).limit(limit)
-        with self.engine.connect() as connection:
+        with self._connection(write=False) as connection:
             return [_drawing(row) for row in connection.execute(query)]
 
     def get(self, drawing_id: int) -> WallDrawing | None:
-        with self.engine.connect() as connection:
+        with self._connection(write=False) as connection:
             row = connection.execute(sa.select(_drawings).where(_drawings.c.id == int(drawing_id))).first()
         return None if row is None else _drawing(row)
 
     def count(self) -> int:
-        with self.engine.connect() as connection:
+        with self._connection(write=False) as connection:
             return int(connection.execute(sa.select(sa.func.count()).select_from(_drawings)).scalar_one())
 
-    def sent_since(self, session_id: str, since: float) -> int:
-        """How many drawings `session_id` sent after `since` (for the rate limit)."""
-        query = (
-            sa.select(sa.func.count())
-            .select_from(_drawings)
-            .where(_drawings.c.session_id == session_id, _drawings.c.created_at > since)
-        )
-        with self.engine.connect() as connection:
+    def sent_since(self, since: float, session_id: str | None = None) -> int:
+        """How many drawings were sent after `since`, by `session_id` or by everyone (rate limits)."""
+        query = sa.select(sa.func.count()).select_from(_drawings).where(_drawings.c.created_at > since)
+        if session_id is not None:
+            query = query.where(_drawings.c.session_id == session_id)
+        with self._connection(write=False) as connection:
             return int(connection.execute(query).scalar_one())
 
     def labels_and_reads(self) -> tuple[np.ndarray, np.ndarray]:
         """(labels, predictions) of every drawing on the wall, for its accuracy and confusion matrix."""
-        with self.engine.connect() as connection:
+        with self._connection(write=False) as connection:
             rows = connection.execute(sa.select(_drawings.c.label, _drawings.c.predicted)).all()
         return np.array([r.label for r in rows], dtype=np.int64), np.array([r.predicted for r in rows], dtype=np.int64)
 
     def images_and_labels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(ids, images (N, 28, 28) uint8, labels), oldest first: the class's data set."""
         query = sa.select(_drawings.c.id, _drawings.c.image, _drawings.c.label).order_by(_drawings.c.id)
-        with self.engine.connect() as connection:
+        with self._connection(write=False) as connection:
             rows = connection.execute(query).all()
         images = np.array(
             [np.frombuffer(r.image, dtype=np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE) for r in rows], dtype=np.uint8
@@ -185,22 +195,28 @@ class WallStore:
         return np.array([r.id for r in rows], dtype=np.int64), images, np.array([r.label for r in rows], dtype=np.uint8)
 
     def delete(self, drawing_id: int) -> bool:
-        with self.engine.begin() as connection:
+        with self._connection(write=True) as connection:
             return connection.execute(_drawings.delete().where(_drawings.c.id == int(drawing_id))).rowcount > 0
 
     def clear(self) -> int:
         """Remove every drawing; returns how many there were."""
-        with self.engine.begin() as connection:
+        with self._connection(write=True) as connection:
             return connection.execute(_drawings.delete()).rowcount
 
     def log(self, action: str, detail: str) -> None:
         """Record a lecturer's action where every server process can see it."""
-        with self.engine.begin() as connection:
+        with self._connection(write=True) as connection:
             connection.execute(_log.insert().values(at=time.time(), action=action, detail=detail))
+
+    def actions_since(self, action: str, since: float) -> int:
+        """How many times `action` was logged after `since` (e.g. wrong passcodes, to slow guessing)."""
+        query = sa.select(sa.func.count()).select_from(_log).where(_log.c.action == action, _log.c.at > since)
+        with self._connection(write=False) as connection:
+            return int(connection.execute(query).scalar_one())
 
     def actions(self, limit: int = 20) -> list[tuple[float, str, str]]:
         query = sa.select(_log.c.at, _log.c.action, _log.c.detail).order_by(_log.c.id.desc()).limit(limit)
-        with self.engine.connect() as connection:
+        with self._connection(write=False) as connection:
             return [(row.at, row.action, row.detail) for row in connection.execute(query)]
 
 

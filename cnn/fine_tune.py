@@ -1,10 +1,11 @@
 """Fine-tuning the convnet on a class's own drawings, mixed with MNIST so it does not forget,
 judged honestly: on class drawings it never trained on, and on the MNIST test set.
 
-    result = fine_tune(model, images, labels, held_out_mask, mnist)   # images: (N, 28, 28) uint8
+    result = fine_tune(model, images, labels, ids, held_out_mask, mnist)   # images: (N, 28, 28) uint8
     result.report.class_before, result.report.class_after, result.report.mnist_after
-    save_candidate(result, model_path)        # beside the model; the lecturer decides
-    adopt_candidate(model_path)               # replaces the model atomically, with a new card
+    save_candidate(result, model_path, base)  # beside the model; the lecturer decides
+    adopt_candidate(model_path)               # replaces the model atomically, with a new card,
+                                              # unless the model changed since `base` was read
 
 Small steps from the trained weights (Adam at 1e-4, a few epochs): the class's drawings are
 repeated so they weigh as much as a few thousand MNIST digits, and MNIST digits are mixed in at
@@ -16,7 +17,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from cnn.atomic import replacing, write_text_atomically
 from cnn.card import card_path_for, read_card, write_card
 from cnn.mnist import Mnist
 from cnn.model import load_model, save_model_atomically
-from cnn.training import TrainConfig, TrainingCancelled, TrainProgress, _ProgressReporter
+from cnn.snapshots import snapshot_path_for
+from cnn.training import TrainConfig, TrainingCancelled, TrainProgress, _ProgressReporter, shifted_test_accuracy
 
 EPOCHS = 3
 LEARNING_RATE = 1e-4
@@ -49,6 +51,14 @@ class FineTuneReport:
     fixed_ids: tuple[int, ...]  # held-out drawings read wrong before and right after
     broken_ids: tuple[int, ...]  # held-out drawings read right before and wrong after
     seconds: float
+    shift_accuracy: dict[str, float] = field(default_factory=dict)  # the tuned model's, as in its card
+    base_model: str = ""  # the fine-tuned model file's signature when it was read (model_signature)
+
+
+def model_signature(model_path) -> str:
+    """What tells us the model file was replaced since: its inode, size and modification time."""
+    info = Path(model_path).stat()
+    return f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}"
 
 
 @dataclass
@@ -129,6 +139,7 @@ def fine_tune(
         fixed_ids=tuple(int(i) for i in judge_ids[right_after & ~right_before]),
         broken_ids=tuple(int(i) for i in judge_ids[right_before & ~right_after]),
         seconds=round(time.perf_counter() - started, 2),
+        shift_accuracy=shifted_test_accuracy(tuned, mnist),
     )
     return FineTuneResult(tuned, report)
 
@@ -137,11 +148,13 @@ def _report_path(candidate: Path) -> Path:
     return candidate.with_suffix(".json")
 
 
-def save_candidate(result: FineTuneResult, model_path) -> Path:
-    """Save the fine-tuned model beside the one in use, without replacing it."""
+def save_candidate(result: FineTuneResult, model_path, base_model: str) -> Path:
+    """Save the fine-tuned model beside the one in use, without replacing it. `base_model`: the
+    signature of the model file it was tuned from, read before loading it."""
     candidate = candidate_path_for(model_path)
     save_model_atomically(result.model, candidate)
-    write_text_atomically(_report_path(candidate), json.dumps(asdict(result.report), indent=2) + "\n")
+    report = replace(result.report, base_model=base_model)
+    write_text_atomically(_report_path(candidate), json.dumps(asdict(report), indent=2) + "\n")
     return candidate
 
 
@@ -153,6 +166,7 @@ def pending_candidate(model_path) -> FineTuneReport | None:
         if not candidate.is_file():
             return None
         raw["fixed_ids"], raw["broken_ids"] = tuple(raw["fixed_ids"]), tuple(raw["broken_ids"])
+        raw.setdefault("shift_accuracy", {})
         return FineTuneReport(**raw)
     except (OSError, ValueError, TypeError):
         return None
@@ -164,7 +178,12 @@ def adopt_candidate(model_path) -> FineTuneReport:
     candidate = candidate_path_for(model_path)
     report = pending_candidate(model_path)
     if report is None:
-        raise ValueError("there is no fine-tuned model waiting")
+        raise ValueError("there is no fine-tuned model waiting (someone else may have chosen already)")
+    if report.base_model != model_signature(model_path):
+        raise ValueError(
+            "the model in use was replaced after this fine-tune started (a retrain?), so this result "
+            "would undo it; discard it and fine-tune again"
+        )
     load_model(candidate)  # refuse a broken candidate before it replaces a working model
     card = read_card(card_path_for(model_path))
     with replacing(model_path, suffix=".keras") as temporary:
@@ -177,9 +196,13 @@ def adopt_candidate(model_path) -> FineTuneReport:
                 trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 data_source=f"{card.data_source}, fine-tuned on {report.trained_on} class drawings",
                 history={},
+                shift_accuracy=report.shift_accuracy,
             ),
             card_path_for(model_path),
         )
+    # The snapshots show how the old weights were learned, not these: "Watch it learn" must not
+    # claim they end at the model in use.
+    snapshot_path_for(model_path).unlink(missing_ok=True)
     discard_candidate(model_path)
     return report
 

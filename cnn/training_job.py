@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cnn.card import ModelCard
-from cnn.fine_tune import FineTuneReport, fine_tune, save_candidate
+from cnn.fine_tune import FineTuneReport, fine_tune, model_signature, save_candidate
 from cnn.mnist import Mnist, MnistError, load_mnist
 from cnn.model import ModelFileError, load_model
 from cnn.snapshots import Snapshot
@@ -188,11 +188,12 @@ class TrainingJob:
     def _fine_tune(self, run: _Run, images, labels, ids, held_out) -> None:
         try:
             data = self._load_data()
+            base = model_signature(self.model_path)  # before reading it: a later replacement shows
             model = load_model(self.model_path)
             result = fine_tune(
                 model, images, labels, ids, held_out, data, on_progress=self._on_progress, should_stop=run.cancel.is_set
             )
-            save_candidate(result, self.model_path)
+            save_candidate(result, self.model_path, base)
         except TrainingCancelled:
             self._finish(CANCELLED, "Fine-tuning was cancelled; the current model is unchanged.")
         except (MnistError, ModelFileError, ValueError) as error:

@@ -106,9 +106,12 @@ def test_lecturer_actions_need_the_passcode(canvas, model_copy, wall_db, mnist, 
     assert WallStore(wall_db).count() == 1
 
     wall.text_input(key="lecturer_passcode").set_value("tawny owl").run()
+    wall.button(key="wall_clear").click().run()
+    assert "Tick the box first" in wall.main.warning[0].value and WallStore(wall_db).count() == 1
     wall.checkbox(key="wall_clear_sure").check().run()
     wall.button(key="wall_clear").click().run()
     assert "1 drawings removed" in wall.main.success[0].value
+    assert not wall.checkbox(key="wall_clear_sure").value  # the next clear asks again
     store = WallStore(wall_db)
     assert store.count() == 0
     assert store.actions()[0][1:] == ("clear", "1 drawings removed")  # logged where every process sees it
@@ -142,3 +145,23 @@ def test_the_lecturer_fine_tunes_on_the_wall_and_chooses_the_new_model(
     wall.button(key="wall_adopt").click().run()
     assert model_copy.read_bytes() != before
     assert [action for _, action, _ in store.actions()][:2] == ["adopt", "fine-tune"]
+
+
+def test_passcode_guessing_stops_after_five_wrong_a_minute(canvas, model_copy, wall_db, monkeypatch):
+    monkeypatch.setenv("DIGIT_LENS_PASSCODE", "tawny owl")
+    store = WallStore(wall_db)
+    for _ in range(5):
+        store.log("wrong passcode", "a wrong lecturer passcode was entered")
+    wall = open_wall()
+    wall.text_input(key="lecturer_passcode").set_value("tawny owl").run()  # even the right one, for now
+    assert "Too many wrong passcodes" in wall.main.error[0].value
+    assert not [b for b in wall.main.button if b.key == "wall_clear"]
+
+
+def test_a_bad_drawing_link_is_a_message_not_a_crash(canvas, model_copy, wall_db):
+    for link in ("99999999999999999999999", "abc", "42"):
+        viewer = start_app()
+        viewer.query_params["drawing"] = link
+        viewer.run()
+        assert not viewer.exception, viewer.exception
+        assert viewer.main.warning and not main_metrics(viewer)

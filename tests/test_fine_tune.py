@@ -2,6 +2,9 @@
 it learns the class's handwriting without forgetting MNIST, and the result waits as a candidate
 that is adopted atomically or discarded."""
 
+import os
+import shutil
+
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -13,10 +16,12 @@ from cnn.fine_tune import (
     candidate_path_for,
     discard_candidate,
     fine_tune,
+    model_signature,
     pending_candidate,
     save_candidate,
 )
 from cnn.model import ModelFileError, load_model
+from cnn.snapshots import snapshot_path_for
 
 
 def slanted_class(mnist, count=200, angle=45):
@@ -30,7 +35,7 @@ def slanted_class(mnist, count=200, angle=45):
 @pytest.fixture(scope="module")
 def tuned(shipped_model, mnist):
     images, labels, ids = slanted_class(mnist)
-    return fine_tune(shipped_model, images, labels, ids, held_out(len(labels)), mnist)
+    return fine_tune(shipped_model, images, labels, ids, held_out(ids), mnist)
 
 
 def test_fine_tuning_learns_the_class_and_keeps_mnist(tuned):
@@ -45,29 +50,44 @@ def test_fine_tuning_learns_the_class_and_keeps_mnist(tuned):
 def test_too_few_drawings_are_refused(shipped_model, mnist):
     images, labels, ids = slanted_class(mnist, count=6)
     with pytest.raises(ValueError, match="at least"):
-        fine_tune(shipped_model, images, labels, ids, held_out(6), mnist)
+        fine_tune(shipped_model, images, labels, ids, held_out(ids), mnist)
 
 
 def test_the_candidate_waits_then_is_adopted_or_discarded(tuned, model_copy):
     before = model_copy.read_bytes()
-    save_candidate(tuned, model_copy)
+    save_candidate(tuned, model_copy, model_signature(model_copy))
     assert model_copy.read_bytes() == before  # nothing changes until someone chooses
-    assert pending_candidate(model_copy) == tuned.report
+    waiting = pending_candidate(model_copy)
+    assert waiting.class_after == tuned.report.class_after and waiting.fixed_ids == tuned.report.fixed_ids
     discard_candidate(model_copy)
     assert pending_candidate(model_copy) is None and not candidate_path_for(model_copy).exists()
 
-    save_candidate(tuned, model_copy)
+    save_candidate(tuned, model_copy, model_signature(model_copy))
     adopt_candidate(model_copy)
     assert model_copy.read_bytes() != before and pending_candidate(model_copy) is None
     adopted = load_model(model_copy)
     assert all(np.array_equal(a, b) for a, b in zip(adopted.get_weights(), tuned.model.get_weights(), strict=True))
     card = read_card(model_copy.with_suffix(".json"))
     assert card.test_accuracy == tuned.report.mnist_after and "fine-tuned on 160 class drawings" in card.data_source
+    assert card.shift_accuracy == tuned.report.shift_accuracy and set(card.shift_accuracy) == {"0", "2", "4", "6"}
+    assert not snapshot_path_for(model_copy).exists()  # they showed how the old weights were learned
+    with pytest.raises(ValueError, match="no fine-tuned model waiting"):
+        adopt_candidate(model_copy)  # a second press, from another tab
+
+
+def test_a_candidate_older_than_the_model_in_use_is_refused(tuned, model_copy):
+    save_candidate(tuned, model_copy, model_signature(model_copy))
+    shutil.copy(model_copy, model_copy.with_name("retrained.keras"))
+    os.replace(model_copy.with_name("retrained.keras"), model_copy)  # a retrain lands meanwhile
+    after_retrain = model_copy.read_bytes()
+    with pytest.raises(ValueError, match="replaced after this fine-tune"):
+        adopt_candidate(model_copy)
+    assert model_copy.read_bytes() == after_retrain
 
 
 def test_a_broken_candidate_never_replaces_the_model(tuned, model_copy):
     before = model_copy.read_bytes()
-    save_candidate(tuned, model_copy)
+    save_candidate(tuned, model_copy, model_signature(model_copy))
     candidate_path_for(model_copy).write_bytes(b"not a model")
     with pytest.raises(ModelFileError):
         adopt_candidate(model_copy)

@@ -2,23 +2,28 @@
 export the class's data set, and fine-tune the convnet on the class's drawings (then adopt or
 discard the result). Every action is logged, to the server log and the database.
 
-Session state it owns: `lecturer_passcode`, `lecturer_ok`, `wall_delete_id`, `wall_clear_sure`,
+Session state it owns: `lecturer_passcode`, `lecturer_ok`, `wall_delete_id`, `wall_clear_sure`, `wall_clear_confirmed`,
 `wall_fine_tune*`, `wall_adopt`, `wall_discard`, `wall_export`.
 """
 
 import logging
+import time
 
 import streamlit as st
 
 from classwall.dataset import class_dataset_npz, held_out
 from classwall.lecturer import PASSCODE_VARIABLE, configured_passcode, passcode_matches
-from classwall.store import WallStore
+from classwall.store import WallStore, WallStoreError
 from cnn.fine_tune import MIN_DRAWINGS, FineTuneReport, adopt_candidate, discard_candidate, pending_candidate
+from cnn.model import ModelFileError
 from cnn.training_job import AlreadyTraining, TrainingJob
 from ui.resources import wall_store
+from ui.wall import refresh_wall
 from ui.wall_tiles import tile
 
 log = logging.getLogger("digit_lens.wall")
+WRONG_PASSCODE = "wrong passcode"  # as logged in the database
+MAX_WRONG_PER_MINUTE = 5
 
 
 def lecturer_ui(job: TrainingJob) -> None:
@@ -31,19 +36,32 @@ def lecturer_ui(job: TrainingJob) -> None:
                 "(or `lecturer_passcode` in secrets) to turn them on."
             )
             return
-        if not st.session_state.get("lecturer_ok"):
-            given = st.text_input("Passcode", type="password", key="lecturer_passcode")
-            if given and passcode_matches(given, expected):
-                st.session_state.lecturer_ok = True
-            elif given:
-                log.warning("wall: a wrong lecturer passcode was entered")
-                st.error("That is not the passcode.")
+        try:
+            store = wall_store()
+            if not st.session_state.get("lecturer_ok") and not _passcode_ui(store, expected):
                 return
-            else:
-                return
-        store = wall_store()
-        _lecturer_actions(store)
-        fine_tune_ui(store, job)
+            _lecturer_actions(store)
+            fine_tune_ui(store, job)
+        except WallStoreError as error:
+            st.error(f"The class wall's database cannot be used: {error}")
+
+
+def _passcode_ui(store: WallStore, expected: str) -> bool:
+    """True once the right passcode is in. Wrong guesses are counted in the database (every
+    process sees them) and cost a second each; after MAX_WRONG_PER_MINUTE, guessing stops."""
+    given = st.text_input("Passcode", type="password", key="lecturer_passcode")
+    if not given:
+        return False
+    if store.actions_since(WRONG_PASSCODE, time.time() - 60) >= MAX_WRONG_PER_MINUTE:
+        st.error("Too many wrong passcodes in the last minute; wait a minute and try again.")
+        return False
+    if passcode_matches(given, expected):
+        st.session_state.lecturer_ok = True
+        return True
+    time.sleep(1)
+    _record(store, WRONG_PASSCODE, "a wrong lecturer passcode was entered")
+    st.error("That is not the passcode.")
+    return False
 
 
 def _lecturer_actions(store: WallStore) -> None:
@@ -52,16 +70,21 @@ def _lecturer_actions(store: WallStore) -> None:
         drawing_id = st.number_input("Drawing #", min_value=1, step=1, key="wall_delete_id")
         if st.button("Delete it", key="wall_delete"):
             done = store.delete(int(drawing_id))
+            refresh_wall()
             _record(store, "delete", f"drawing {int(drawing_id)}: {'deleted' if done else 'not found'}")
             (st.success if done else st.warning)(
                 f"Drawing #{int(drawing_id)} {'deleted' if done else 'is not on the wall'}."
             )
     with clear_column:
-        sure = st.checkbox("Yes, remove every drawing", key="wall_clear_sure")
-        if st.button("Clear the wall", key="wall_clear", disabled=not sure):
-            removed = store.clear()
-            _record(store, "clear", f"{removed} drawings removed")
-            st.success(f"The wall is empty ({removed} drawings removed).")
+        st.checkbox("Yes, remove every drawing", key="wall_clear_sure")
+        if st.button("Clear the wall", key="wall_clear", on_click=_confirm_clear):
+            if st.session_state.pop("wall_clear_confirmed", False):
+                removed = store.clear()
+                refresh_wall()
+                _record(store, "clear", f"{removed} drawings removed")
+                st.success(f"The wall is empty ({removed} drawings removed).")
+            else:
+                st.warning("Tick the box first: clearing removes every drawing.")
     with export_column:
         st.download_button(
             "Export the class's digits (.npz)",
@@ -74,6 +97,13 @@ def _lecturer_actions(store: WallStore) -> None:
         st.caption(
             "MNIST's layout: x_train, y_train, x_test (every fifth), y_test; `python -m cnn train --data` reads it."
         )
+
+
+def _confirm_clear() -> None:
+    """Runs as Clear is pressed: take the tick as this press's confirmation and untick the box,
+    so the next clear asks again."""
+    st.session_state.wall_clear_confirmed = st.session_state.get("wall_clear_sure", False)
+    st.session_state.wall_clear_sure = False
 
 
 def _record(store: WallStore, action: str, detail: str) -> None:
@@ -111,7 +141,7 @@ def fine_tune_ui(store: WallStore, job: TrainingJob) -> None:
     if st.button("Fine-tune now", key="wall_fine_tune", disabled=count < MIN_DRAWINGS):
         ids, images, labels = store.images_and_labels()
         try:
-            job.start_fine_tune(images, labels, ids, held_out(len(labels)), started_by="the lecturer")
+            job.start_fine_tune(images, labels, ids, held_out(ids), started_by="the lecturer")
         except AlreadyTraining as busy:
             st.warning(f"{busy} One training at a time; wait for it or cancel it.")
             return
@@ -153,7 +183,11 @@ def fine_tune_outcome_ui(store: WallStore, job: TrainingJob, report: FineTuneRep
         st.html(f'<div class="wall-grid">{"".join(tile(d, "now read right") for d in fixed)}</div>')
     use, discard = st.columns(2)
     if use.button("Use the fine-tuned model", key="wall_adopt", type="primary"):
-        adopt_candidate(job.model_path)
+        try:
+            adopt_candidate(job.model_path)
+        except (ValueError, ModelFileError) as refusal:
+            st.error(f"The fine-tuned model was not put in use: {refusal}")
+            return
         _record(
             store, "adopt", f"class {report.class_before:.3f}->{report.class_after:.3f}, MNIST {report.mnist_after:.4f}"
         )

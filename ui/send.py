@@ -14,6 +14,7 @@ from classwall.store import WallStoreError
 from cnn.model_store import LoadedModel
 from cnn.reading import Reading
 from ui.resources import wall_store
+from ui.wall import refresh_wall
 
 
 def wall_session_id() -> str:
@@ -65,6 +66,7 @@ def _send(loaded: LoadedModel, reading: Reading, meant: int | None, drawing_key:
     except WallStoreError as error:
         st.session_state.wall_sent = (drawing_key, "refused", f"The class wall cannot be reached: {error}")
     else:
+        refresh_wall()
         verdict = "read right" if meant == reading.digit else f"read as {reading.digit}"
         st.session_state.wall_sent = (
             drawing_key,

@@ -9,6 +9,7 @@ Session state it owns: nothing; the query parameters `view` and `drawing` say wh
 
 import io
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,10 +17,8 @@ import segno
 import streamlit as st
 
 from classwall.dataset import accuracy, confusion
-from classwall.store import WallStore, WallStoreError
-from cnn.model_store import LoadedModel
-from cnn.training_job import TrainingJob
-from ui.lecturer import lecturer_ui
+from classwall.store import WallStoreError, database_url
+from cnn.model_store import LoadedModel, ModelStore
 from ui.resources import wall_store
 from ui.wall_tiles import tile
 
@@ -53,21 +52,46 @@ def join_ui() -> None:
     )
 
 
-def stats_ui(store: WallStore, loaded: LoadedModel) -> None:
+@dataclass(frozen=True)
+class WallContents:
+    count: int
+    wrong: int
+    class_accuracy: float | None
+    confusion: str  # HTML table; "" when the wall is empty
+    grid: str  # HTML tiles of the newest drawings; "" when the wall is empty
+
+
+@st.cache_data(ttl=REFRESH_SECONDS - 1, max_entries=4, show_spinner=False)
+def wall_contents(url: str) -> WallContents:
+    """What the wall shows, read and drawn once per refresh for every open wall of this process
+    (forty students opening the wall must not mean forty table scans every 3 s)."""
+    store = wall_store()
     labels, reads = store.labels_and_reads()
-    class_accuracy = accuracy(labels, reads)
+    newest = store.recent(NEWEST)
+    return WallContents(
+        count=len(labels),
+        wrong=int((labels != reads).sum()),
+        class_accuracy=accuracy(labels, reads),
+        confusion=confusion_html(confusion(labels, reads)) if len(labels) else "",
+        grid=f'<div class="wall-grid">{"".join(tile(d) for d in newest)}</div>' if newest else "",
+    )
+
+
+def stats_ui(contents: WallContents, loaded: LoadedModel | None) -> None:
     left, right = st.columns(2)
     left.metric(
-        "The class's digits", "-" if class_accuracy is None else f"{class_accuracy:.0%}", help="Read right, of all sent"
+        "The class's digits",
+        "-" if contents.class_accuracy is None else f"{contents.class_accuracy:.0%}",
+        help="Read right when sent, of all sent",
     )
     right.metric(
         "MNIST test",
-        f"{loaded.card.test_accuracy:.1%}" if loaded.card else "-",
-        help="The same network on MNIST's test set",
+        f"{loaded.card.test_accuracy:.1%}" if loaded and loaded.card else "-",
+        help="The model in use now, on MNIST's test set",
     )
-    st.caption(f"{len(labels)} drawings, {int((labels != reads).sum())} read wrong.")
-    if len(labels):
-        st.html(confusion_html(confusion(labels, reads)))
+    st.caption(f"{contents.count} drawings, {contents.wrong} read wrong.")
+    if contents.confusion:
+        st.html(contents.confusion)
 
 
 def confusion_html(matrix: np.ndarray) -> str:
@@ -83,36 +107,36 @@ def confusion_html(matrix: np.ndarray) -> str:
     return styled.set_table_attributes('class="wall-confusion"').to_html()
 
 
-def drawings_ui(store: WallStore) -> None:
-    newest = store.recent(NEWEST)
-    if not newest:
-        st.info("No drawings yet. Students: draw a digit and press *Send to the class wall*.")
-        return
-    st.html(f'<div class="wall-grid">{"".join(tile(d) for d in newest)}</div>')
-
-
 @st.fragment(run_every=REFRESH_SECONDS)
-def live_wall_ui(loaded: LoadedModel) -> None:
+def live_wall_ui(models: ModelStore) -> None:
     try:
-        store = wall_store()
+        contents = wall_contents(database_url())
     except WallStoreError as error:
-        st.error(f"The class wall's database cannot be opened: {error}")
+        st.error(f"The class wall's database cannot be read: {error}")
         return
     stats_column, drawings_column = st.columns([1.15, 2], gap="medium")
     with stats_column:
-        stats_ui(store, loaded)
+        stats_ui(contents, models.current())  # the model in use now, after any retrain elsewhere
     with drawings_column:
-        drawings_ui(store)
+        if contents.grid:
+            st.html(contents.grid)
+        else:
+            st.info("No drawings yet. Students: draw a digit and press *Send to the class wall*.")
 
 
-def wall_page_ui(loaded: LoadedModel, job: TrainingJob) -> None:
+def wall_page_ui(models: ModelStore) -> None:
     join_column, wall_column = st.columns([1, 4.2], gap="medium")
     with join_column:
         st.markdown("### Class wall")
         join_ui()
     with wall_column:
-        live_wall_ui(loaded)
-    lecturer_ui(job)
+        live_wall_ui(models)
+
+
+def refresh_wall() -> None:
+    """After a send, delete or clear in this process: the next look at the wall reads it anew
+    (other processes' walls catch up within REFRESH_SECONDS)."""
+    wall_contents.clear()
 
 
 def close_wall_drawing() -> None:
@@ -124,9 +148,12 @@ def wall_drawing_input_ui(drawing_id: str):
     from cnn.preprocess import as_model_input
 
     st.button("Back to drawing my own", on_click=close_wall_drawing, key="close_wall_drawing", type="primary")
+    if not (drawing_id.isdigit() and len(drawing_id) <= 12):
+        st.warning(f"{drawing_id[:20]!r} is not the number of a drawing on the class wall.")
+        return None
     try:
         drawing = wall_store().get(int(drawing_id))
-    except (ValueError, WallStoreError) as error:
+    except WallStoreError as error:
         st.warning(f"That drawing cannot be opened: {error}")
         return None
     if drawing is None:
