@@ -95,7 +95,8 @@ def _lecturer_actions(store: WallStore) -> None:
             key="wall_export",
         )
         st.caption(
-            "MNIST's layout: x_train, y_train, x_test (every fifth), y_test; `python -m cnn train --data` reads it."
+            "MNIST's layout: x_train, y_train, x_test (drawings #5, #10, ...), y_test; "
+            "`python -m cnn train --data` reads it."
         )
 
 
