@@ -9,15 +9,16 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY .streamlit .streamlit
 COPY app.py ./
+COPY classwall classwall
 COPY cnn cnn
 COPY display display
 COPY ui ui
 COPY assets assets
 COPY deploy/entrypoint.sh deploy/entrypoint.sh
 
-# The model every replica serves and retrains lives on a shared volume (compose.yaml); the
-# entrypoint seeds it with the shipped model the first time.
-ENV CNN_MODEL_PATH=/models/mnist_convnet.keras
+# The models every replica serves and retrains live on a shared volume (compose.yaml); the
+# entrypoint seeds it with the shipped ones the first time.
+ENV CNN_MODEL_PATH=/models/mnist_convnet.keras CNN_MLP_PATH=/models/mnist_mlp.keras
 EXPOSE 8501
 ENTRYPOINT ["deploy/entrypoint.sh"]
 CMD ["python", "-m", "streamlit", "run", "app.py", "--server.address", "0.0.0.0", "--server.port", "8501"]

@@ -128,3 +128,36 @@ def test_sigterm_stops_nginx_and_every_replica(replicas):
     while any(_listening(p) for p in [port, *ports]):
         assert time.monotonic() < deadline, "something still listens after SIGTERM"
         time.sleep(0.2)
+
+
+def test_the_image_holds_every_package_the_app_imports():
+    import ast
+
+    dockerfile = (REPO / "Dockerfile").read_text()
+    ours = {path.name for path in REPO.iterdir() if (path / "__init__.py").is_file() and path.name != "tests"}
+    imported = set()
+    for source in [REPO / "app.py", *(REPO / "ui").glob("*.py"), *(REPO / "classwall").glob("*.py")]:
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+    needed = imported & ours
+    assert {"cnn", "ui", "display", "classwall"} <= needed
+    for package in needed:
+        assert f"COPY {package} {package}" in dockerfile, package
+
+
+def test_the_entrypoint_seeds_both_models_once(tmp_path):
+    env = dict(
+        os.environ, CNN_MODEL_PATH=str(tmp_path / "m" / "convnet.keras"), CNN_MLP_PATH=str(tmp_path / "m" / "mlp.keras")
+    )
+    subprocess.run(["sh", "deploy/entrypoint.sh", "true"], cwd=REPO, env=env, check=True)
+    for stem, shipped in (("convnet", "mnist_convnet"), ("mlp", "mnist_mlp")):
+        for suffix in (".keras", ".json", ".snapshots.npz"):
+            seeded = tmp_path / "m" / f"{stem}{suffix}"
+            assert seeded.read_bytes() == (REPO / "assets" / f"{shipped}{suffix}").read_bytes(), seeded
+    (tmp_path / "m" / "mlp.keras").write_bytes(b"retrained here")
+    subprocess.run(["sh", "deploy/entrypoint.sh", "true"], cwd=REPO, env=env, check=True)
+    assert (tmp_path / "m" / "mlp.keras").read_bytes() == b"retrained here"  # never overwritten
+    assert not list((tmp_path / "m").glob(".seed-*"))
