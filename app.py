@@ -103,9 +103,10 @@ def show_view(name: str) -> None:
 
 
 @st.fragment
-def lecture_drawing_ui(store: ModelStore) -> None:
-    """The lecture view: canvas on the left, the whole network reading it on the right."""
-    loaded = store.current()
+def lecture_drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
+    """The lecture view: canvas on the left, the whole network reading it on the right, and one
+    line with what the dense net reads, for the notebook's comparison."""
+    loaded, dense = store.current(), dense_store.current()
     canvas_column, network_column = st.columns([290, 1000], gap="small")
     with canvas_column:
         st.container(key="lecture_title").markdown("**Digit lens** · the whole network")
@@ -121,6 +122,8 @@ def lecture_drawing_ui(store: ModelStore) -> None:
             return
         reading = read(loaded.extractor, prepared)
         readout_ui(readout, reading)
+        with readout:
+            dense_line_ui(read(dense.extractor, prepared) if dense else None)
         lecture_view_ui(loaded, reading)
 
 
@@ -154,7 +157,7 @@ def main() -> None:
         st.info("Retrain a model from the sidebar to start; it takes about a minute.")
         return
     if lecture:
-        lecture_drawing_ui(store)
+        lecture_drawing_ui(store, dense_store)
         return
     if wall:
         wall_page_ui(store)

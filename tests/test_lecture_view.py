@@ -36,6 +36,8 @@ def test_every_layer_dense_and_softmax_reach_the_view(canvas, model_copy, mnist,
     assert payload["parameters"] == shipped_model.count_params()
     assert not main_metrics(app)  # the detailed view's sections are not drawn underneath
     assert any(f"reads **{payload['digit']}**" in m.value for m in app.main.markdown)
+    # The notebook's comparison, one line under the answer: what the dense net reads.
+    assert any(f"The dense net (no convolutions) reads **{payload['digit']}**" in c.value for c in app.main.caption)
 
 
 def test_a_chosen_unit_gets_its_closeup_at_its_strongest_point(canvas, model_copy, mnist):
