@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from cnn.mnist import MnistError
-    from cnn.model import ModelFileError
+    from cnn.network import ModelFileError
 
     try:
         if args.command == "train":
@@ -148,11 +148,11 @@ def _predict(args) -> int:
     import json
 
     from cnn.features import FeatureExtractor
-    from cnn.model import load_model
+    from cnn.network import load_network
     from cnn.pictures import PictureError, read_picture
     from cnn.preprocess import preprocess
 
-    extractor = FeatureExtractor(load_model(args.model))
+    extractor = FeatureExtractor(load_network(args.model))
     failures = 0
     for path in args.images:
         try:

@@ -1,7 +1,7 @@
 """What the network is made of, read from the model itself: every layer's name, kind, output
 shape, parameter count, window and stride, and from those its receptive field on the input.
 
-    layers = anatomy(model)
+    layers = anatomy(network)
     layers[2].name, layers[2].shape, layers[2].receptive_field  # 'conv2', (11, 11, 64), 8
     receptive_box(layers[2], row=4, column=5)                    # (top, left, size) in the 28x28 input
 
@@ -12,7 +12,7 @@ unit (r, c) starts at (r * jump, c * jump)).
 
 from dataclasses import dataclass
 
-import keras
+from cnn.network import Network
 
 
 @dataclass(frozen=True)
@@ -36,42 +36,28 @@ class LayerAnatomy:
         return " x ".join(str(d) for d in self.shape)
 
 
-def _window_and_stride(layer: keras.layers.Layer) -> tuple[int, int]:
-    if isinstance(layer, keras.layers.Conv2D):
-        if layer.padding != "valid" or layer.kernel_size[0] != layer.kernel_size[1]:
-            raise ValueError(f"{layer.name}: only square 'valid' convolutions are described")
-        return layer.kernel_size[0], layer.strides[0]
-    if isinstance(layer, keras.layers.MaxPooling2D):
-        return layer.pool_size[0], layer.strides[0]
-    return 1, 1
-
-
-def anatomy(model: keras.Model) -> list[LayerAnatomy]:
-    """Every layer after the input, in the order the data flows."""
+def anatomy(network: Network) -> list[LayerAnatomy]:
+    """Every layer after the input, in the order the data flows. (cnn/network.py only loads
+    square 'valid' convolutions and poolings, the kind these receptive fields describe.)"""
     layers, receptive_field, jump = [], 1, 1
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        window, stride = _window_and_stride(layer)
-        shape = tuple(int(d) for d in layer.output.shape[1:])
-        if len(shape) == 3:
-            receptive_field += (window - 1) * jump
-            jump *= stride
+    for layer in network.layers:
+        if len(layer.shape) == 3:
+            receptive_field += (layer.window - 1) * jump
+            jump *= layer.stride
         elif layers and layers[-1].is_spatial:  # a flattened unit: the whole last map's field
             receptive_field += (layers[-1].shape[0] - 1) * jump
             jump = 0
-        activation = getattr(layer, "activation", None)
         layers.append(
             LayerAnatomy(
                 layer.name,
-                type(layer).__name__,
-                shape,
-                layer.count_params(),
-                window,
-                stride,
+                layer.kind,
+                layer.shape,
+                layer.parameters,
+                layer.window,
+                layer.stride,
                 receptive_field,
                 jump,
-                getattr(activation, "__name__", None),
+                layer.activation,
             )
         )
     return layers
@@ -85,3 +71,13 @@ def receptive_box(layer: LayerAnatomy, row: int, column: int) -> tuple[int, int,
     if not (0 <= row < height and 0 <= column < width):
         raise ValueError(f"({row}, {column}) is outside {layer.name}'s {height} x {width} map")
     return row * layer.jump, column * layer.jump, layer.receptive_field
+
+
+def layer_table(network: Network) -> list[dict]:
+    """What Keras' `model.summary()` shows, as rows: layer, type, output shape, parameters."""
+    rows = [{"layer": network.input_name, "type": "InputLayer", "output shape": "28 x 28 x 1", "parameters": 0}]
+    for layer in anatomy(network):
+        rows.append(
+            {"layer": layer.name, "type": layer.kind, "output shape": layer.shape_text, "parameters": layer.parameters}
+        )
+    return rows

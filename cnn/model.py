@@ -9,13 +9,10 @@ import keras
 
 from cnn import IMAGE_SIZE, NUM_CLASSES
 from cnn.atomic import replacing
+from cnn.network import ModelFileError  # noqa: F401 - raised here too, defined where the server can import it
 
 # Names that the feature extractor and the page look layers up by.
 CONV_LAYER_NAMES = ("conv1", "conv2", "conv3")
-
-
-class ModelFileError(Exception):
-    """A model file that is missing, unreadable or not this project's network."""
 
 
 def build_model() -> keras.Model:
@@ -74,16 +71,3 @@ def load_model(path: str | os.PathLike) -> keras.Model:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0][:300]
-
-
-def layer_table(model: keras.Model) -> list[dict]:
-    """What `model.summary()` shows, as rows: layer, type, output shape, parameters."""
-    return [
-        {
-            "layer": layer.name,
-            "type": type(layer).__name__,
-            "output shape": " x ".join(str(d) for d in layer.output.shape[1:]),
-            "parameters": layer.count_params(),
-        }
-        for layer in model.layers
-    ]

@@ -15,29 +15,28 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from cnn.anatomy import LayerAnatomy, anatomy
 from cnn.card import ModelCard, card_path_for, read_card
 from cnn.features import FeatureExtractor
-from cnn.model import ModelFileError, load_model
+from cnn.network import ModelFileError, Network, load_network
 
 
 @dataclass(frozen=True)
 class LoadedModel:
-    model: keras.Model
+    network: Network  # the numpy network (cnn/network.py): no TensorFlow in the server process
     extractor: FeatureExtractor
     card: ModelCard | None
     version: int  # 1, 2, ...: goes up every time a new file is taken into use
     layers: tuple[LayerAnatomy, ...] = ()  # every layer after the input, in the order the data flows
-    # layer name -> (kernel, bias) as numpy, read once at load so the page never asks Keras
+    # layer name -> (kernel, bias) of each Conv2D and Dense layer
     weights: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
 
     @staticmethod
-    def of(model: keras.Model, extractor: FeatureExtractor, card: ModelCard | None, version: int) -> "LoadedModel":
-        weights = {layer.name: tuple(layer.get_weights()) for layer in model.layers if len(layer.get_weights()) == 2}
-        return LoadedModel(model, extractor, card, version, tuple(anatomy(model)), weights)
+    def of(network: Network, card: ModelCard | None, version: int) -> "LoadedModel":
+        weights = {layer.name: (layer.kernel, layer.bias) for layer in network.layers if layer.kernel is not None}
+        return LoadedModel(network, FeatureExtractor(network), card, version, tuple(anatomy(network)), weights)
 
     def kernel(self, layer: str) -> tuple[np.ndarray, np.ndarray]:
         """(kernel, bias) of a Conv2D or Dense layer, as Keras stores them."""
@@ -99,8 +98,7 @@ class ModelStore:
         # `_seen` is set only once `_loaded` is final: the unlocked fast path in `current` reads
         # them in that order, and must never see the new signature with the old (or no) model.
         try:
-            model = load_model(self.path)
-            extractor = FeatureExtractor(model)
+            network = load_network(self.path)
         except ModelFileError as error:
             if self._loaded is None:
                 self.problem = str(error)
@@ -112,6 +110,6 @@ class ModelStore:
             self._seen = signature
             return
         version = 1 if self._loaded is None else self._loaded.version + 1
-        self._loaded = LoadedModel.of(model, extractor, read_card(card_path_for(self.path)), version)
+        self._loaded = LoadedModel.of(network, read_card(card_path_for(self.path)), version)
         self.problem = None
         self._seen = signature

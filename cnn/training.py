@@ -18,26 +18,10 @@ from cnn.card import ModelCard, card_path_for, write_card
 from cnn.config import ARCHITECTURES, OPTIMIZERS, SCHEDULES, TrainConfig, with_overrides  # noqa: F401 (re-exported)
 from cnn.mnist import Mnist
 from cnn.model import BUILDERS, save_model_atomically
+from cnn.progress import TrainingCancelled, TrainProgress  # noqa: F401 - part of this module's interface
 from cnn.shifts import shift_accuracies
-from cnn.snapshots import Snapshot, SnapshotHistory, SnapshotRecorder, snapshot_path_for
-
-
-@dataclass(frozen=True)
-class TrainProgress:
-    kind: str  # "batch" or "epoch"
-    epoch: int  # 1-based
-    epochs: int
-    batch: int  # 1-based batches done in this epoch
-    batches_per_epoch: int
-    loss: float
-    accuracy: float
-    fraction_done: float  # of the whole training, 0..1
-    val_loss: float | None = None
-    val_accuracy: float | None = None
-
-
-class TrainingCancelled(Exception):
-    """Raised by `train` when `should_stop` said so; nothing was saved."""
+from cnn.snapshot_recorder import SnapshotRecorder
+from cnn.snapshots import Snapshot, SnapshotHistory, snapshot_path_for
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """At most one training at a time per model file, across all server processes (cnn/training_lock.py),
-in a background thread, with progress anyone can
-read and a cancel anyone can press. The page keeps one `TrainingJob` for the whole server.
+run in a child process, with progress anyone can read and a cancel anyone can press. The page
+keeps one `TrainingJob` for the whole server.
 
     job = TrainingJob(model_path, mlp_path=dense_net_path)
     job.start(TrainConfig(epochs=3), started_by="session 42")   # raises AlreadyTraining if busy
@@ -8,9 +8,19 @@ read and a cancel anyone can press. The page keeps one `TrainingJob` for the who
     job.start_fine_tune(images, labels, ids, held_out)          # the convnet on a class's drawings
     job.status()                                                # a snapshot, safe to read anytime
     job.cancel()
+
+Why a child process: training is the only thing that needs TensorFlow. In its own process it
+never costs the server its memory (~680 MiB) or its start-up time, and it never competes with the
+page's threads for the server's interpreter lock, so strokes keep flowing while it trains. The
+child reports progress and snapshots through a queue; a thread here turns them into the status
+the page reads. A child whose server is gone stops at its next batch.
 """
 
 import atexit
+import multiprocessing
+import os
+import pickle
+import queue
 import threading
 import time
 import weakref
@@ -18,12 +28,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from cnn.candidates import FineTuneReport, model_signature
 from cnn.card import ModelCard
-from cnn.fine_tune import FineTuneReport, fine_tune, model_signature, save_candidate
+from cnn.config import TrainConfig
 from cnn.mnist import Mnist, MnistError, load_mnist
-from cnn.model import ModelFileError, load_model
+from cnn.network import ModelFileError
+from cnn.progress import TrainingCancelled, TrainProgress
 from cnn.snapshots import Snapshot
-from cnn.training import TrainConfig, TrainingCancelled, TrainProgress, train_and_save
 from cnn.training_lock import TrainingLock
 
 IDLE, RUNNING, SUCCEEDED, CANCELLED, FAILED = "idle", "running", "succeeded", "cancelled", "failed"
@@ -70,10 +81,14 @@ class JobStatus:
         return f"{where}, {self.fraction_done:.0%} done, running for {elapsed:.0f} s"
 
 
+# A fresh interpreter for each training: forking a server full of threads is unsafe.
+_SPAWN = multiprocessing.get_context("spawn")
+
+
 @dataclass
 class _Run:
-    cancel: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
+    cancel: "multiprocessing.synchronize.Event" = field(default_factory=_SPAWN.Event)  # seen by the child
+    thread: threading.Thread | None = None  # the watcher here, relaying the child's reports
 
 
 _ALL_JOBS: "weakref.WeakSet[TrainingJob]" = weakref.WeakSet()
@@ -81,8 +96,7 @@ _ALL_JOBS: "weakref.WeakSet[TrainingJob]" = weakref.WeakSet()
 
 @atexit.register
 def _stop_all_trainings() -> None:
-    # A training thread killed mid-step at interpreter exit makes TensorFlow abort the process
-    # with a core dump; cancelling lets it end after its current batch instead.
+    # Let a training end after its current batch rather than be killed mid-step.
     for job in list(_ALL_JOBS):
         if job.cancel():
             job.wait(timeout=30)
@@ -186,24 +200,15 @@ class TrainingJob:
             self._status = replace(self._status, snapshots=self._status.snapshots + (snapshot,))
 
     def _fine_tune(self, run: _Run, images, labels, ids, held_out) -> None:
-        try:
-            data = self._load_data()
-            base = model_signature(self.model_path)  # before reading it: a later replacement shows
-            model = load_model(self.model_path)
-            result = fine_tune(
-                model, images, labels, ids, held_out, data, on_progress=self._on_progress, should_stop=run.cancel.is_set
-            )
-            save_candidate(result, self.model_path, base)
-        except TrainingCancelled:
+        outcome, payload = self._in_child(run, "fine-tune", (self.model_path, images, labels, ids, held_out))
+        if outcome == "cancelled":
             self._finish(CANCELLED, "Fine-tuning was cancelled; the current model is unchanged.")
-        except (MnistError, ModelFileError, ValueError) as error:
-            self._finish(FAILED, f"Could not fine-tune: {error}")
-        except Exception as error:  # noqa: BLE001 - whatever broke, the page must say so and go on
-            self._finish(
-                FAILED, f"Fine-tuning failed ({type(error).__name__}: {error}); the current model is unchanged."
-            )
+        elif outcome in ("mnist", "refused"):
+            self._finish(FAILED, f"Could not fine-tune: {payload}")
+        elif outcome == "failed":
+            self._finish(FAILED, f"Fine-tuning failed ({payload}); the current model is unchanged.")
         else:
-            report = result.report
+            report: FineTuneReport = payload
             self._update(fine_tune=report)
             self._finish(
                 SUCCEEDED,
@@ -212,31 +217,126 @@ class TrainingJob:
             )
 
     def _train(self, run: _Run, config: TrainConfig, out_path: Path, probe) -> None:
-        try:
-            data = self._load_data()
-            if run.cancel.is_set():
-                raise TrainingCancelled("cancelled before training started")
-            card = train_and_save(
-                config,
-                data,
-                out_path,
-                on_progress=self._on_progress,
-                should_stop=run.cancel.is_set,
-                probe=probe,
-                on_snapshot=self._on_snapshot,
-            )
-        except TrainingCancelled:
+        outcome, payload = self._in_child(run, "train", (config, out_path, probe))
+        if outcome == "cancelled":
             self._finish(CANCELLED, "Training was cancelled; the previous model is still in use.")
-        except MnistError as error:
-            self._finish(FAILED, f"Could not load MNIST, so nothing was trained: {error}")
-        except Exception as error:  # noqa: BLE001 - whatever broke, the page must say so and go on
-            self._finish(
-                FAILED,
-                f"Training failed ({type(error).__name__}: {error}); the previous model is still in use.",
-            )
+        elif outcome == "mnist":
+            self._finish(FAILED, f"Could not load MNIST, so nothing was trained: {payload}")
+        elif outcome in ("failed", "refused"):
+            self._finish(FAILED, f"Training failed ({payload}); the previous model is still in use.")
         else:
+            card: ModelCard = payload
             self._finish(SUCCEEDED, f"New model saved: test accuracy {card.test_accuracy:.2%}.", card=card)
+
+    def _in_child(self, run: _Run, kind: str, args: tuple) -> tuple[str, object]:
+        """Run `kind` in a child process, relaying its reports; returns (outcome, payload):
+        ("succeeded", card or report), ("cancelled", ""), ("mnist" | "refused" | "failed", why)."""
+        try:
+            load_data = _portable(self._load_data)
+        except MnistError as error:
+            return "mnist", str(error)
+        reports = _SPAWN.Queue()
+        child = _SPAWN.Process(
+            target=_work, args=(kind, args, load_data, reports, run.cancel, os.getpid()), name=kind, daemon=True
+        )
+        child.start()
+        try:
+            while True:
+                try:
+                    tag, payload = reports.get(timeout=0.5)
+                except queue.Empty:
+                    if child.is_alive():
+                        continue
+                    try:  # it may have said its last word just before ending
+                        tag, payload = reports.get(timeout=1)
+                    except queue.Empty:
+                        return "failed", f"the training process ended without a result (exit code {child.exitcode})"
+                if tag == "progress":
+                    self._on_progress(payload)
+                elif tag == "snapshot":
+                    self._on_snapshot(payload)
+                else:
+                    return tag, payload
+        finally:
+            child.join(timeout=30)
+            if child.is_alive():
+                child.kill()
 
     def _finish(self, state: str, message: str, card: ModelCard | None = None) -> None:
         self._update(state=state, message=message, card=card, finished_at=time.time())
         self._across_processes.release()
+
+
+class _Given:
+    """A loader that hands over data already loaded (for loaders that cannot cross processes)."""
+
+    def __init__(self, data: Mnist):
+        self.data = data
+
+    def __call__(self) -> Mnist:
+        return self.data
+
+
+def _portable(load_data: Callable[[], Mnist]) -> Callable[[], Mnist]:
+    """`load_data` itself when the child can import it (load_mnist: the child then reads the file
+    and this process never holds the data set); else the data, loaded here."""
+    try:
+        pickle.dumps(load_data)
+        return load_data
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return _Given(load_data())
+
+
+def _work(kind: str, args: tuple, load_data, reports, cancel, server_pid: int) -> None:
+    """The child process: the only place the page's trainings import TensorFlow."""
+
+    def should_stop() -> bool:
+        return cancel.is_set() or os.getppid() != server_pid  # cancelled, or the server is gone
+
+    def report(tag: str):
+        return lambda payload: reports.put((tag, payload))
+
+    try:
+        data = load_data()
+        if should_stop():
+            raise TrainingCancelled("cancelled before training started")
+        if kind == "train":
+            from cnn.training import train_and_save
+
+            config, out_path, probe = args
+            card = train_and_save(
+                config,
+                data,
+                out_path,
+                on_progress=report("progress"),
+                should_stop=should_stop,
+                probe=probe,
+                on_snapshot=report("snapshot"),
+            )
+            reports.put(("succeeded", card))
+        else:
+            from cnn.fine_tune import fine_tune, save_candidate
+            from cnn.model import load_model
+
+            model_path, images, labels, ids, held_out = args
+            base = model_signature(model_path)  # before reading it: a later replacement shows
+            result = fine_tune(
+                load_model(model_path),
+                images,
+                labels,
+                ids,
+                held_out,
+                data,
+                on_progress=report("progress"),
+                should_stop=should_stop,
+            )
+            save_candidate(result, model_path, base)
+            reports.put(("succeeded", result.report))
+    except TrainingCancelled:
+        reports.put(("cancelled", ""))
+    except MnistError as error:
+        reports.put(("mnist", str(error)))
+    except (ModelFileError, ValueError) as error:
+        reports.put(("refused", str(error)))
+    except Exception as error:  # noqa: BLE001 - whatever broke, the page must say so and go on
+        reports.put(("failed", f"{type(error).__name__}: {error}"))

@@ -221,3 +221,9 @@ def in_viewport(page, locator) -> bool:
         and box["y"] >= 0
         and (box["x"] + box["width"] <= size["width"] and box["y"] + box["height"] <= size["height"])
     )
+
+
+def tensorflow_loaded(pid: int) -> bool:
+    """Whether TensorFlow's native library is mapped into process `pid` (Linux /proc)."""
+    with open(f"/proc/{pid}/maps", encoding="utf-8") as maps:
+        return any("tensorflow" in line for line in maps)

@@ -59,10 +59,18 @@ def synthetic_npz(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def extractor(shipped_model):
+def shipped_network():
+    """The shipped convnet as the page runs it: numpy, read from the same file (cnn/network.py)."""
+    from cnn.network import load_network
+
+    return load_network(DEFAULT_MODEL_PATH)
+
+
+@pytest.fixture(scope="session")
+def extractor(shipped_network):
     from cnn.features import FeatureExtractor
 
-    return FeatureExtractor(shipped_model)
+    return FeatureExtractor(shipped_network)
 
 
 @pytest.fixture

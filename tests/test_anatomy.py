@@ -7,10 +7,11 @@ import pytest
 from cnn.anatomy import anatomy, receptive_box
 from cnn.features import FeatureExtractor
 from cnn.model import build_model
+from cnn.network import ModelFileError, network_of
 
 
-def test_anatomy_matches_the_model_summary(shipped_model):
-    layers = anatomy(shipped_model)
+def test_anatomy_matches_the_model_summary(shipped_model, shipped_network):
+    layers = anatomy(shipped_network)
     assert [layer.name for layer in layers] == [layer.name for layer in shipped_model.layers[1:]]
     assert [layer.shape for layer in layers] == [tuple(layer.output.shape[1:]) for layer in shipped_model.layers[1:]]
     assert sum(layer.parameters for layer in layers) == shipped_model.count_params()
@@ -26,7 +27,7 @@ def monotone_extractor():
         if layer.get_weights():
             kernel, bias = layer.get_weights()
             layer.set_weights([np.ones_like(kernel), np.zeros_like(bias)])
-    return FeatureExtractor(model), model
+    return FeatureExtractor(network_of(model)), network_of(model)
 
 
 def test_receptive_fields_agree_with_perturbing_each_input_pixel(monotone_extractor):
@@ -49,14 +50,15 @@ def test_receptive_fields_agree_with_perturbing_each_input_pixel(monotone_extrac
     assert [layers[n].receptive_field for n in ("conv1", "pool1", "conv2", "pool2", "conv3")] == [3, 4, 8, 10, 18]
 
 
-def test_a_position_outside_the_map_is_refused(shipped_model):
-    conv3 = next(layer for layer in anatomy(shipped_model) if layer.name == "conv3")
+def test_a_position_outside_the_map_is_refused(shipped_network):
+    conv3 = next(layer for layer in anatomy(shipped_network) if layer.name == "conv3")
     with pytest.raises(ValueError, match="outside"):
         receptive_box(conv3, 3, 0)
 
 
 def test_layers_that_are_not_described_are_refused():
     inputs = keras.Input((28, 28, 1))
-    outputs = keras.layers.Conv2D(4, 3, padding="same")(inputs)
-    with pytest.raises(ValueError, match="valid"):
-        anatomy(keras.Model(inputs, outputs))
+    x = keras.layers.Conv2D(4, 3, padding="same")(inputs)
+    outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(x))
+    with pytest.raises(ModelFileError, match="valid"):
+        anatomy(network_of(keras.Model(inputs, outputs)))

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import chromium, clear_canvas, draw_digit, open_page, running_app
+from tests.browser import chromium, clear_canvas, draw_digit, open_page, running_app, tensorflow_loaded
 from tests.support import REPO
 
 pytestmark = pytest.mark.browser
@@ -108,4 +108,11 @@ def test_retrain_from_the_sidebar_while_drawing(tmp_path, playwright):
         page.screenshot(path=ARTIFACTS / "browser-retraining.png")
         expect(sidebar.get_by_text("New model saved")).to_be_visible(timeout=180_000)
         expect(sidebar).to_contain_text("on 8,000 images")
+        clear_canvas(page)
+        expect(prediction(page)).to_have_count(0)
+        draw_digit(page, 1)  # read by the new model (trained on synthetic digits: any answer)
+        expect(prediction(page)).to_contain_text(re.compile(r"Prediction\s*\d"), timeout=20_000)
+        # The server answered every stroke and trained without ever loading TensorFlow itself:
+        # the page runs the network in numpy and the training ran in a child process.
+        assert not tensorflow_loaded(url.pid)
         assert page.errors == []

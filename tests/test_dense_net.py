@@ -10,6 +10,7 @@ from cnn.features import FeatureExtractor
 from cnn.mnist import load_mnist
 from cnn.model import load_model
 from cnn.model_store import ModelStore
+from cnn.network import load_network
 from cnn.training import TrainConfig
 from cnn.training_job import SUCCEEDED, AlreadyTraining, TrainingJob
 from tests.support import copy_shipped_dense_net, copy_shipped_model, make_mnist_arrays
@@ -17,7 +18,7 @@ from tests.support import copy_shipped_dense_net, copy_shipped_model, make_mnist
 
 @pytest.fixture(scope="module")
 def dense_extractor():
-    return FeatureExtractor(load_model(DEFAULT_MLP_PATH))
+    return FeatureExtractor(load_network(DEFAULT_MLP_PATH))
 
 
 def test_both_networks_agree_on_clear_digits(extractor, dense_extractor, mnist):

@@ -40,10 +40,10 @@ def test_strongest_inputs_are_the_largest_products():
         assert top[unit][0][1] == pytest.approx(products.max(), abs=1e-4)
 
 
-def test_lecture_payload_has_every_layer_of_the_model(shipped_model, extractor, weights, seven):
+def test_lecture_payload_has_every_layer_of_the_model(shipped_model, extractor, weights, seven, shipped_network):
     image = seven.astype(np.float32)
     activations = extractor.run(image)
-    payload = lecture_payload(anatomy(shipped_model), weights, image, activations)
+    payload = lecture_payload(anatomy(shipped_network), weights, image, activations)
     assert [layer["name"] for layer in payload["layers"]] == ["conv1", "pool1", "conv2", "pool2", "conv3"]
     for layer in payload["layers"]:
         assert len(base64.b64decode(layer["data"])) == np.prod(layer["shape"])
@@ -57,10 +57,10 @@ def test_lecture_payload_has_every_layer_of_the_model(shipped_model, extractor, 
 
 
 @pytest.mark.parametrize("name,source", [("conv1", None), ("conv2", "pool1"), ("conv3", "pool2"), ("pool1", "conv1")])
-def test_the_closeup_adds_up_to_the_value_on_screen(shipped_model, extractor, weights, seven, name, source):
+def test_the_closeup_adds_up_to_the_value_on_screen(extractor, weights, seven, name, source, shipped_network):
     image = seven.astype(np.float32)
     activations = extractor.run(image)
-    layer = next(layer for layer in anatomy(shipped_model) if layer.name == name)
+    layer = next(layer for layer in anatomy(shipped_network) if layer.name == name)
     maps = activations.maps[name]
     channel = int(np.argmax(maps.max(axis=(0, 1))))
     row, column = strongest_point(maps[..., channel])
@@ -81,9 +81,9 @@ def test_the_closeup_adds_up_to_the_value_on_screen(shipped_model, extractor, we
         assert shares == sorted(shares, key=abs, reverse=True)
 
 
-def test_a_unit_outside_the_layer_is_refused(shipped_model, extractor, weights, seven):
+def test_a_unit_outside_the_layer_is_refused(extractor, weights, seven, shipped_network):
     activations = extractor.run(seven.astype(np.float32))
-    conv3 = next(layer for layer in anatomy(shipped_model) if layer.name == "conv3")
+    conv3 = next(layer for layer in anatomy(shipped_network) if layer.name == "conv3")
     with pytest.raises(ValueError, match="outside"):
         unit_closeup(conv3, activations.maps["pool2"], weights, activations.maps["conv3"], 64, 0, 0)
 

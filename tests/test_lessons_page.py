@@ -27,9 +27,9 @@ def charts(app):
 def dense_extractor():
     from cnn import DEFAULT_MLP_PATH
     from cnn.features import FeatureExtractor
-    from cnn.model import load_model
+    from cnn.network import load_network
 
-    return FeatureExtractor(load_model(DEFAULT_MLP_PATH))
+    return FeatureExtractor(load_network(DEFAULT_MLP_PATH))
 
 
 def test_both_networks_read_the_drawing_side_by_side(canvas, model_copy, mnist):

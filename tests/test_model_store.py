@@ -24,7 +24,7 @@ def test_a_new_file_on_disk_is_picked_up(tmp_path):
     old = store.current()
     save_model_atomically(build_model(), path)  # as `python -m cnn train` would
     new = store.current()
-    assert new.version == 2 and new.model is not old.model
+    assert new.version == 2 and new.network is not old.network
     image = np.zeros((28, 28), np.float32)
     assert not np.allclose(new.extractor.run(image).probabilities, old.extractor.run(image).probabilities)
 

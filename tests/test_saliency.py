@@ -6,11 +6,11 @@ from cnn.saliency import saliency
 from display.render import heat_overlay
 
 
-def test_saliency_sits_on_and_around_the_ink(shipped_model, mnist):
+def test_saliency_sits_on_and_around_the_ink(shipped_network, mnist):
     inside, outside = [], []
     for index in range(20):
         image = mnist.x_test[index, ..., 0]
-        heat = saliency(shipped_model, image, int(mnist.y_test[index]))
+        heat = saliency(shipped_network, image, int(mnist.y_test[index]))
         assert heat.shape == (28, 28) and heat.min() >= 0 and heat.max() == 1.0
         near_ink = np.zeros_like(image, bool)
         rows, cols = np.nonzero(image > 0.2)
@@ -21,9 +21,9 @@ def test_saliency_sits_on_and_around_the_ink(shipped_model, mnist):
     assert np.mean(inside) > 2 * np.mean(outside)
 
 
-def test_saliency_depends_on_the_class_asked_about(shipped_model, mnist):
+def test_saliency_depends_on_the_class_asked_about(shipped_network, mnist):
     image = mnist.x_test[0, ..., 0]
-    assert not np.allclose(saliency(shipped_model, image, 7), saliency(shipped_model, image, 1))
+    assert not np.allclose(saliency(shipped_network, image, 7), saliency(shipped_network, image, 1))
 
 
 def test_overlay_is_an_enlarged_rgb_picture():

@@ -77,12 +77,12 @@ def test_shifted_accuracy_of_a_stand_in():
     assert shifted_accuracy(reads_left_or_right, images, labels, 6) == pytest.approx(6 / 8)
 
 
-def test_real_networks_unmoved_equals_the_plain_prediction(shipped_model, mnist):
+def test_real_networks_unmoved_equals_the_plain_prediction(shipped_network, mnist):
     from cnn import DEFAULT_MLP_PATH
     from cnn.features import FeatureExtractor
-    from cnn.model import load_model
+    from cnn.network import load_network
 
-    for extractor in (FeatureExtractor(shipped_model), FeatureExtractor(load_model(DEFAULT_MLP_PATH))):
+    for extractor in (FeatureExtractor(shipped_network), FeatureExtractor(load_network(DEFAULT_MLP_PATH))):
         image = mnist.x_test[0, ..., 0]
         plain = extractor.run(image).probabilities
         moved = shift_map(extractor.classify, image)

@@ -48,7 +48,7 @@ def test_the_dense_net_keeps_templates(tmp_path, synthetic_npz):
 
 def test_shipped_snapshots_are_small_and_go_from_noise_to_the_shipped_weights(shipped_model):
     from cnn.model import load_model
-    from cnn.snapshots import first_layer_weights
+    from cnn.snapshot_recorder import first_layer_weights
 
     for path, model in ((DEFAULT_MODEL_PATH, shipped_model), (DEFAULT_MLP_PATH, load_model(DEFAULT_MLP_PATH))):
         file = snapshot_path_for(path)

@@ -82,7 +82,7 @@ def strongest_templates(dense: LoadedModel, reading: Reading, count: int = STRON
     """(unit numbers, PNG) of the hidden units with the largest activation for this drawing.
     Similar drawings excite the same units, so the pictures are kept per model and units."""
     units = tuple(int(u) for u in np.argsort(reading.dense)[::-1][:count])
-    key = (id(dense.model), dense.version, units)
+    key = (id(dense.network), dense.version, units)
     picture = _TEMPLATE_PICTURES.get(key)
     if picture is None:
         kernel = dense.kernel("dense")[0]  # (784, units)

@@ -14,8 +14,8 @@ import streamlit as st
 from classwall.dataset import class_dataset_npz, held_out
 from classwall.lecturer import PASSCODE_VARIABLE, configured_passcode, passcode_matches
 from classwall.store import WallStore, WallStoreError
-from cnn.fine_tune import MIN_DRAWINGS, FineTuneReport, adopt_candidate, discard_candidate, pending_candidate
-from cnn.model import ModelFileError
+from cnn.candidates import MIN_DRAWINGS, FineTuneReport, adopt_candidate, discard_candidate, pending_candidate
+from cnn.network import ModelFileError
 from cnn.training_job import AlreadyTraining, TrainingJob
 from ui.resources import wall_store
 from ui.wall import refresh_wall

@@ -46,7 +46,7 @@ def why_ui(loaded: LoadedModel, reading: Reading) -> None:
     if not st.toggle("Why this answer?", key="show_saliency"):
         return
     asked = st.selectbox("For the digit", range(10), index=reading.digit, key="saliency_class")
-    heat = saliency(loaded.model, reading.image, int(asked))
+    heat = saliency(loaded.network, reading.image, int(asked))
     show_picture(
         st,
         heat_overlay(reading.image, heat, 252),

@@ -7,9 +7,9 @@ import time
 
 import streamlit as st
 
-from cnn.model import layer_table
+from cnn.anatomy import layer_table
+from cnn.config import ARCHITECTURES, OPTIMIZERS, SCHEDULES, TrainConfig
 from cnn.model_store import LoadedModel
-from cnn.training import ARCHITECTURES, OPTIMIZERS, SCHEDULES, TrainConfig
 from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
 from ui.learning import NETWORK_NAMES, snapshot_ui
 from ui.resources import session_name
@@ -34,7 +34,7 @@ def model_card_ui(loaded: LoadedModel | None, dense: LoadedModel | None = None) 
         )
     st.caption(f"{loaded.parameters:,} parameters")
     with st.expander("Layers (model.summary())"):
-        st.dataframe(layer_table(loaded.model), hide_index=True, width="stretch")
+        st.dataframe(layer_table(loaded.network), hide_index=True, width="stretch")
     if dense is not None:
         accuracy = f"{dense.card.test_accuracy:.2%} test accuracy" if dense.card else "no model card"
         st.caption(f"Compared with a dense net: {accuracy}, {dense.parameters:,} parameters.")
