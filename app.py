@@ -29,13 +29,13 @@ from ui.network_input import network_input_ui
 from ui.prediction import prediction_ui, readout_ui, why_ui
 from ui.resources import (
     first_filters_png,
-    keep_keras_state_between_runs,
     mlp_path,
     mlp_store,
     model_path,
     model_store,
     snapshot_history,
     training_job,
+    tune_server_process,
 )
 from ui.send import send_to_wall_ui
 from ui.shift_map import shift_map_ui
@@ -136,7 +136,7 @@ def main() -> None:
         layout="wide",
         initial_sidebar_state="collapsed" if lecture or wall else "auto",
     )
-    keep_keras_state_between_runs()
+    tune_server_process()
     page_style(lecture or wall)
     path, dense_path = model_path(), mlp_path()
     store, dense_store, job = model_store(path), mlp_store(dense_path), training_job(path, dense_path)

@@ -10,6 +10,7 @@ import secrets
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
+from threadpoolctl import threadpool_limits
 
 from classwall.store import WallStore, database_url
 from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH
@@ -21,16 +22,21 @@ from cnn.training_job import TrainingJob
 from display.render import kernel_grid, png_bytes
 
 
-def keep_keras_state_between_runs() -> None:
-    """Stop Streamlit from calling keras.backend.clear_session() after every script run.
+@st.cache_resource
+def tune_server_process() -> None:
+    """Once per server process, two settings that keep strokes cheap.
 
-    Streamlit 1.67 does that for any app that imported Keras (script_runner._clean_problem_modules).
-    Here it garbage-collects the whole heap and empties TensorFlow's kernel cache after every
-    stroke: about 300 ms of CPU per stroke, which capped a 20-session load test at 1.4
-    predictions a second. It would also reset Keras' global state under a training running in
-    the background. This app keeps its models in st.cache_resource on purpose, so there is
-    nothing for it to clean up.
+    One BLAS thread: the network's matrix products (cnn/network.py) are tiny, and OpenBLAS's
+    helper threads spin-wait for milliseconds after each one. With strokes arriving every few
+    milliseconds that spinning cost ~20 ms of CPU per forward pass (a bench of one forward pass
+    every 20 ms: 21.4 ms of CPU each with numpy's default 2 threads, 1.5 ms with one).
+
+    No keras.backend.clear_session() after every script run: Streamlit 1.67 does that whenever
+    Keras is imported in the process (script_runner._clean_problem_modules). The server never
+    imports it, but a process that does (the tests, which run the page in-process) would collect
+    the whole heap and empty TensorFlow's caches after every stroke.
     """
+    threadpool_limits(limits=1, user_api="blas")
     if hasattr(script_runner, "_clean_problem_modules"):
         script_runner._clean_problem_modules = lambda: None
 
