@@ -18,6 +18,7 @@ from cnn.model_store import ModelStore
 from cnn.preprocess import preprocess
 from cnn.reading import read
 from ui.canvas import canvas_ui, pen_width_ui
+from ui.chapters import COMPARE, FEATURE_MAPS, chapter_ui
 from ui.closeup import closeup_ui
 from ui.compare import compare_ui, dense_line_ui
 from ui.feature_maps import feature_maps_ui
@@ -86,11 +87,14 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
         why_ui(loaded, reading)
     with input_column:
         network_input_ui(prepared)
+    chapter = chapter_ui()  # one deep-dive at a time (ui/chapters.py says why)
     filters_png = first_filters_png(loaded, store.path.as_posix(), loaded.version)
-    feature_maps_ui(loaded, reading, filters_png)
-    closeup_ui(loaded, reading)
-    compare_ui(loaded, reading, dense, dense_reading, filters_png, dense_store.problem)
-    shift_map_ui(reading, loaded, dense)
+    if chapter == FEATURE_MAPS:
+        feature_maps_ui(loaded, reading, filters_png)
+        closeup_ui(loaded, reading)
+    elif chapter == COMPARE:
+        compare_ui(loaded, reading, dense, dense_reading, filters_png, dense_store.problem)
+        shift_map_ui(reading, loaded, dense)
 
 
 def show_view(name: str) -> None:

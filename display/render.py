@@ -133,6 +133,15 @@ def kernel_grid(kernels: np.ndarray, columns: int = COLUMNS, scale: int | None =
     return _tile_grid(values, "RdBu_r", scale or tile_scale(weights.shape[0] * 2), columns)
 
 
+def template_picture(weights: np.ndarray, limit: float, scale: int = 3) -> np.ndarray:
+    """One dense unit's 784 input weights as its 28x28 template: red for positive weights, blue
+    for negative, white for zero, full colour at +-`limit` (give every unit the same limit, so
+    their strengths compare)."""
+    side = int(round(np.sqrt(weights.size)))
+    values = (np.clip(weights.reshape(side, side) / (limit or 1.0), -1.0, 1.0) + 1.0) / 2.0
+    return colourise(values, "RdBu_r").repeat(scale, axis=0).repeat(scale, axis=1)
+
+
 def heat_overlay(image: np.ndarray, heat: np.ndarray, size: int = 252) -> np.ndarray:
     """The 28x28 input in grey with `heat` ([0, 1]) laid over it in a hot colour map, enlarged."""
     grey = colourise(image * 0.6, "gray").astype(np.float32)

@@ -14,6 +14,13 @@ def start_app() -> AppTest:
     return app
 
 
+def open_chapter(app, name: str) -> None:
+    """Pick one of the deep-dive chapters under the answer (ui/chapters.py)."""
+    app.session_state["chapter"] = name
+    app.run()
+    assert not app.exception, app.exception
+
+
 def main_metrics(app):
     return [m for m in app.main.metric if m.label == "Prediction"]
 

@@ -10,7 +10,8 @@ import pytest
 from cnn.canvas_sim import draw_on_canvas
 from cnn.shifts import shift_map
 from cnn.snapshots import snapshot_path_for
-from tests.apptest_support import main_metrics, press_retrain, sidebar_text, start_app
+from tests.apptest_support import main_metrics, open_chapter, press_retrain, sidebar_text, start_app
+from ui.chapters import COMPARE
 
 
 def metric(app, label):
@@ -35,6 +36,9 @@ def dense_extractor():
 def test_both_networks_read_the_drawing_side_by_side(canvas, model_copy, mnist):
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)  # a 7
     app = start_app()
+    assert "The dense net (no convolutions) reads **7**" in " ".join(c.value for c in app.main.caption)
+    assert not [m for m in app.main.metric if m.label == "Convnet reads"]  # another chapter is open
+    open_chapter(app, COMPARE)  # the lesson is one tap away; the feature maps are the default
     assert metric(app, "Convnet reads").split()[0] == "7" == main_metrics(app)[0].value.split()[0]
     assert metric(app, "Dense net reads").split()[0] == "7"
     captions = " ".join(c.value for c in app.main.caption)
@@ -53,6 +57,7 @@ def test_both_networks_read_the_drawing_side_by_side(canvas, model_copy, mnist):
 def test_the_shift_map_shows_both_networks(canvas, model_copy, mnist, extractor, dense_extractor):
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
     app = start_app()
+    open_chapter(app, COMPARE)
     app.toggle(key="show_shift_map").set_value(True).run()
     assert not app.exception
     titles = [spec["title"]["text"] for spec in charts(app) if "title" in spec]
@@ -85,8 +90,9 @@ def test_models_without_snapshots_or_dense_net_still_work(canvas, model_copy, mn
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
     app = start_app()
     assert main_metrics(app)[0].value.split()[0] == "7"
-    assert any("dense net is not available" in i.value for i in app.main.info)
     assert any("saved without training snapshots" in i.value for i in app.main.info)
+    open_chapter(app, COMPARE)
+    assert any("dense net is not available" in i.value for i in app.main.info)
 
 
 def test_retrain_the_dense_net_from_the_sidebar(canvas, model_copy, tiny_mnist, mnist, monkeypatch):

@@ -10,7 +10,7 @@ import streamlit as st
 from cnn.model_store import LoadedModel
 from cnn.reading import Reading
 from display.bars import comparison_bars_html
-from display.render import kernel_grid, png_bytes
+from display.render import png_bytes, template_picture
 
 NOTEBOOK_MLP_ACCURACY = 0.92  # "our MLP network from the previous notebook had ... approximately 92%"
 STRONGEST_TEMPLATES = 6  # hidden units of the dense net shown for the current drawing
@@ -64,35 +64,47 @@ def compare_ui(
         st.markdown("**What the convnet looks for**: 32 small filters, slid over the whole image")
         st.image(filters_png, output_format="PNG", width="content", caption="conv1's 3x3 filters (red +, blue -)")
     with templates_column:
-        units, picture = strongest_templates(dense, dense_reading)
+        units, pictures = strongest_templates(dense, dense_reading)
         st.markdown(
             "**What the dense net looks for**: one 28x28 weight template per hidden unit, fixed to "
             "pixel positions. These are the units your digit excites most:"
         )
-        st.image(
-            picture,
-            output_format="PNG",
-            width="content",
-            caption=f"Units {', '.join(str(u) for u in units)} of {dense_reading.dense.size} (red +, blue -); "
-            "move the digit and different pixels meet these weights",
+        st.image(pictures, caption=[f"unit {unit}" for unit in units], output_format="PNG", width="content")
+        st.caption(
+            f"{len(units)} of {dense_reading.dense.size} units (red +, blue -, one scale for all); "
+            "move the digit and different pixels meet these weights"
         )
 
 
 def strongest_templates(dense: LoadedModel, reading: Reading, count: int = STRONGEST_TEMPLATES):
-    """(unit numbers, PNG) of the hidden units with the largest activation for this drawing.
-    Similar drawings excite the same units, so the pictures are kept per model and units."""
-    units = tuple(int(u) for u in np.argsort(reading.dense)[::-1][:count])
-    key = (id(dense.network), dense.version, units)
+    """(unit numbers, one PNG each) of the hidden units with the largest activation for this
+    drawing, strongest first. Each unit's picture is drawn once per model and kept: a stroke
+    then only picks pictures, where drawing a strip of six cost ~3 ms per stroke."""
+    units = [int(u) for u in np.argsort(reading.dense)[::-1][:count]]
+    return units, [_template_png(dense, unit) for unit in units]
+
+
+def _template_png(dense: LoadedModel, unit: int) -> bytes:
+    key = (id(dense.network), dense.version, unit)
     picture = _TEMPLATE_PICTURES.get(key)
     if picture is None:
         kernel = dense.kernel("dense")[0]  # (784, units)
-        templates = kernel[:, list(units)].reshape(28, 28, 1, len(units))
-        picture = png_bytes(kernel_grid(templates, columns=len(units), scale=3))
-        if len(_TEMPLATE_PICTURES) >= 512:  # bounded: forget them all, they are quick to redraw
+        picture = png_bytes(template_picture(kernel[:, unit], _colour_limit(dense)))
+        if len(_TEMPLATE_PICTURES) >= 2048:  # bounded: forget them all, they are quick to redraw
             _TEMPLATE_PICTURES.clear()
         _TEMPLATE_PICTURES[key] = picture
-    return list(units), picture
+    return picture
 
 
-# (model, version, units) -> PNG; shared by every session of the process.
-_TEMPLATE_PICTURES: dict[tuple, bytes] = {}
+def _colour_limit(dense: LoadedModel) -> float:
+    """One colour scale for every unit of a model: the 99.9th percentile of all its first-layer
+    weights, so a few extreme weights do not wash the rest out (12 ms: once per model)."""
+    key = (id(dense.network), dense.version, "limit")
+    if key not in _TEMPLATE_PICTURES:
+        _TEMPLATE_PICTURES[key] = float(np.percentile(np.abs(dense.kernel("dense")[0]), 99.9))
+    return _TEMPLATE_PICTURES[key]
+
+
+# (model, version, unit) -> PNG, and (model, version, "limit") -> its colour scale; shared by
+# every session of the process.
+_TEMPLATE_PICTURES: dict[tuple, bytes | float] = {}

@@ -1,0 +1,31 @@
+"""The two deep-dive chapters under the answer, one at a time: the feature maps (with the
+convolution close-up) or the notebook's lesson, dense net vs convnet (with the shift map).
+
+One at a time because every element on the page is re-sent on every stroke: with both chapters a
+stroke cost the server about twice the CPU (`bench/load_test.py`: 24.8 ms against 12.3 ms
+without either), and a hall of students drawing at once is bounded by exactly that. The picker
+also puts both chapters one tap away on the first screen instead of a long scroll apart.
+
+Session state it owns: `chapter`.
+"""
+
+import streamlit as st
+
+FEATURE_MAPS = "Feature maps"
+COMPARE = "Dense net vs convnet"
+CHAPTERS = (FEATURE_MAPS, COMPARE)
+
+
+def chapter_ui() -> str | None:
+    """The chapter to show under the answer; None when the visitor closed both."""
+    chapter = st.segmented_control(
+        "Look closer",
+        CHAPTERS,
+        default=FEATURE_MAPS,
+        key="chapter",
+        help="Feature maps: what each layer of the convnet sees, and one value computed by hand. "
+        "Dense net vs convnet: the notebook's comparison on your digit, and what moving it does.",
+    )
+    if chapter is None:
+        st.caption("Pick a chapter to look closer at how your digit is read.")
+    return chapter
