@@ -87,7 +87,7 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
         why_ui(loaded, reading)
     with input_column:
         network_input_ui(prepared)
-    chapter = chapter_ui()  # one deep-dive at a time (ui/chapters.py says why)
+        chapter = chapter_ui()  # one deep-dive at a time (ui/chapters.py says why), on the first screen
     filters_png = first_filters_png(loaded, store.path.as_posix(), loaded.version)
     if chapter == FEATURE_MAPS:
         feature_maps_ui(loaded, reading, filters_png)

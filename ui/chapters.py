@@ -16,16 +16,12 @@ COMPARE = "Dense net vs convnet"
 CHAPTERS = (FEATURE_MAPS, COMPARE)
 
 
-def chapter_ui() -> str | None:
-    """The chapter to show under the answer; None when the visitor closed both."""
-    chapter = st.segmented_control(
+def chapter_ui() -> str:
+    """The chapter to show under the answer (a radio: it fits the narrow middle column)."""
+    return st.radio(
         "Look closer",
         CHAPTERS,
-        default=FEATURE_MAPS,
         key="chapter",
         help="Feature maps: what each layer of the convnet sees, and one value computed by hand. "
         "Dense net vs convnet: the notebook's comparison on your digit, and what moving it does.",
     )
-    if chapter is None:
-        st.caption("Pick a chapter to look closer at how your digit is read.")
-    return chapter
