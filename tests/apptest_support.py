@@ -21,6 +21,12 @@ def open_chapter(app, name: str) -> None:
     assert not app.exception, app.exception
 
 
+def feature_maps(app) -> list[dict]:
+    """The layers the feature-map component (ui/feature_maps.py) was sent last run."""
+    data = component_data(app, "digit_lens.feature_grid")
+    return data["layers"] if data else []
+
+
 def main_metrics(app):
     return [m for m in app.main.metric if m.label == "Prediction"]
 

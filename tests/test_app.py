@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from cnn.canvas_sim import draw_on_canvas
-from tests.apptest_support import main_metrics, press_retrain, sidebar_text, start_app
+from tests.apptest_support import feature_maps, main_metrics, press_retrain, sidebar_text, start_app
 
 
 def test_empty_canvas_shows_a_hint_and_no_prediction(canvas, model_copy):
@@ -33,23 +33,30 @@ def test_a_real_mnist_digit_is_read_and_its_feature_maps_shown(canvas, model_cop
         prediction = main_metrics(app)
         assert len(prediction) == 1
         assert prediction[0].value.split()[0] == str(mnist.y_test[index])
-        headers = [h.value for h in app.main.subheader]
-        assert [h.split(":")[0] for h in headers if h.startswith("conv")] == ["conv1", "conv2", "conv3"]
-        assert "conv1: Conv2D 3x3 + ReLU, 26 x 26 x 32" in headers
-        assert "What the network sees" in headers
-    grids = [e for e in app.get("bidi_component") if e.proto.component_name == "digit_lens.feature_grid"]
-    shapes = [json.loads(grid.proto.json)["shape"] for grid in grids]
-    assert shapes == [list(extractor.shapes[name]) for name in ("conv1", "conv2", "conv3")]  # pooling: off
-    sizes = [len(base64.b64decode(json.loads(grid.proto.json)["data"])) for grid in grids]
+        headings = [layer["heading"] for layer in feature_maps(app)]
+        assert [h.split(":")[0] for h in headings] == ["conv1", "conv2", "conv3"]  # pooling: off
+        assert "conv1: Conv2D 3x3 + ReLU, 26 x 26 x 32" in headings
+        assert "What the network sees" in [h.value for h in app.main.subheader]
+    layers = feature_maps(app)
+    shapes = [layer["shape"] for layer in layers]
+    assert shapes == [list(extractor.shapes[name]) for name in ("conv1", "conv2", "conv3")]
+    sizes = [len(base64.b64decode(layer["data"])) for layer in layers]
     assert sizes == [int(np.prod(shape)) for shape in shapes]
+    # The grids are the maps of this very drawing: the brightest pixel of each channel sits
+    # where the model's own map peaks.
+    image = app.session_state["last_input"]
+    maps = extractor.run(image).maps
+    for layer in layers:
+        pixels = np.frombuffer(base64.b64decode(layer["data"]), np.uint8).reshape(np.array(layer["shape"])[[2, 0, 1]])
+        np.testing.assert_allclose(layer["peaks"], maps[layer["name"]].max(axis=(0, 1)), atol=1e-3)
+        assert pixels.max() == 255
 
 
 def test_pooling_layers_appear_when_asked(canvas, model_copy, mnist):
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.8, left=20, top=20)
     app = start_app()
     app.toggle(key="show_pooling").set_value(True).run()
-    headers = [h.value.split(":")[0] for h in app.main.subheader if ":" in h.value]
-    assert headers == ["conv1", "pool1", "conv2", "pool2", "conv3"]
+    assert [layer["name"] for layer in feature_maps(app)] == ["conv1", "pool1", "conv2", "pool2", "conv3"]
 
 
 def test_a_dot_is_not_a_digit(canvas, model_copy):

@@ -4,6 +4,7 @@ In CI a missing browser is a failure, not a skip: .ci/run installs Chromium.
 """
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -60,6 +61,12 @@ def test_feature_maps_and_sidebar_are_on_the_page(page):
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)  # column 2, row 3
     caption = page.locator("[data-testid='stBidiComponentIsolated'] .fg-zoom figcaption").nth(1)
     expect(caption).to_contain_text(re.compile(r"conv2 channel 26, strongest response \d"))
+    with page.expect_download() as saving:  # the grid as drawn, saved by the browser
+        page.get_by_role("button", name="Download the conv2 grid (PNG)").click()
+    saved = saving.value
+    assert saved.suggested_filename == "conv2.png"
+    assert Path(saved.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    expect(page.locator("[data-testid='stBidiComponentIsolated'] .fg-filters img")).to_have_count(1)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar).to_contain_text("Test accuracy")
     expect(sidebar.get_by_role("button", name="Retrain")).to_be_visible()

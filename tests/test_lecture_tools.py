@@ -1,6 +1,7 @@
 """Lecture tools on the page: MNIST test digits and uploads as inputs, the first layer's filters,
 downloadable feature-map grids."""
 
+import base64
 import io
 import re
 
@@ -9,7 +10,7 @@ import pytest
 from PIL import Image
 
 from display.render import kernel_grid
-from tests.apptest_support import main_metrics, start_app
+from tests.apptest_support import component_data, main_metrics, start_app
 
 
 def labelled(app) -> int:
@@ -69,10 +70,15 @@ def test_filters_and_downloads_are_shown_with_the_maps(canvas, model_copy, mnist
 
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
     app = start_app()
-    captions = [caption for element in app.main.get("image") for caption in element.captions]
-    assert any("32 learned 3x3 filters" in c for c in captions), captions
-    labels = [b.label for b in app.main.get("download_button")]
-    assert labels == [f"Download the {name} grid (PNG)" for name in ("conv1", "conv2", "conv3")]
+    sent = component_data(app, "digit_lens.feature_grid")
+    filters = sent["filters"]
+    assert filters["after"] == "conv1" and "32 learned 3x3 filters" in filters["caption"]
+    picture = Image.open(io.BytesIO(base64.b64decode(filters["png"])))
+    assert picture.format == "PNG" and picture.width > 100
+    # The downloads are made in the browser from the grids as drawn (tests/test_browser.py
+    # saves one); no PNG is encoded on the server for them.
+    assert not app.main.get("download_button")
+    assert [layer["name"] for layer in sent["layers"]] == ["conv1", "conv2", "conv3"]
 
 
 def test_kernel_grid_colours_sign_and_size():

@@ -1,9 +1,15 @@
 """The feature maps of every Conv2D (and, on request, pooling) layer, drawn in the browser
-(feature_grid.js) with a click-to-enlarge channel, the first layer's filters, and PNG downloads
-drawn only when asked for.
+(feature_grid.js): each layer's heading and story, its grid with a click-to-enlarge channel, a
+PNG download of the grid made in the browser, and the first layer's filters after its maps.
 
-Session state it owns: `show_pooling`, `grid_*`, `download_*`.
+All layers go to the browser as ONE element: Streamlit re-sends every element on every stroke,
+and the heading, story, grid and download button of three layers as separate elements (13 in
+all) cost the server more per stroke than the arrays themselves.
+
+Session state it owns: `show_pooling`, `feature_maps`.
 """
+
+import base64
 
 import streamlit as st
 
@@ -11,41 +17,35 @@ from cnn.model_store import LoadedModel
 from cnn.reading import Reading
 from display.captions import layer_heading, layer_story
 from display.lecture import quantise
-from display.render import feature_grid, png_bytes
 from ui.components import VIRIDIS, own_component
 
 _feature_grid = own_component("feature_grid", html='<div class="fg-root"></div>')
 
 
 def feature_maps_ui(loaded: LoadedModel, reading: Reading, filters_png: bytes) -> None:
-    """filters_png: the picture of the first Conv2D's kernels, shown beside that layer's maps."""
+    """filters_png: the picture of the first Conv2D's kernels, shown after that layer's maps."""
     st.header("Feature maps: the network's view, layer by layer")
     show_pooling = st.toggle("Show the pooling layers too", key="show_pooling")
+    layers = []
     for layer in loaded.layers:
         if layer.name not in reading.maps or (layer.kind == "MaxPooling2D" and not show_pooling):
             continue
-        name, channels = layer.name, layer.shape[2]
-        st.subheader(layer_heading(layer))
-        st.caption(layer_story(layer))
-        data, peaks = quantise(reading.maps[name])
-        _feature_grid(
-            data={"name": name, "shape": list(layer.shape), "data": data, "peaks": peaks, "palette": VIRIDIS},
-            key=f"grid_{name}",
+        data, peaks = quantise(reading.maps[layer.name])
+        layers.append(
+            {
+                "name": layer.name,
+                "heading": layer_heading(layer),
+                "story": layer_story(layer),
+                "shape": list(layer.shape),
+                "data": data,
+                "peaks": peaks,
+            }
         )
-        maps = reading.maps[name]
-        st.download_button(
-            f"Download the {name} grid (PNG)",
-            lambda maps=maps: png_bytes(feature_grid(maps)),  # drawn only when someone asks for it
-            file_name=f"{name}.png",
-            mime="image/png",
-            on_click="ignore",
-            key=f"download_{name}",
-        )
-        if name == loaded.first_conv:
-            st.image(
-                filters_png,
-                output_format="PNG",
-                width="content",  # any other width makes Streamlit resize and re-encode it every run
-                caption=f"The {channels} learned {layer.window}x{layer.window} filters (red +, blue -) "
-                "that made these maps",
-            )
+    first = loaded.layer(loaded.first_conv)
+    filters = {
+        "after": first.name,
+        "png": base64.b64encode(filters_png).decode("ascii"),
+        "caption": f"The {first.shape[2]} learned {first.window}x{first.window} filters (red +, blue -) "
+        "that made these maps",
+    }
+    _feature_grid(data={"layers": layers, "palette": VIRIDIS, "filters": filters}, key="feature_maps")
