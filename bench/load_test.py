@@ -9,7 +9,8 @@ CPU time per stroke and its memory per session.
                               [--view detailed|lecture] [--replicas N] [--ramp SECONDS]
 
 --ramp S: students arrive one after another over S seconds (each opening the page), and only the
-`--seconds` after that are counted; without it all arrive at once.
+`--seconds` after that are counted; without it all arrive at once. A think time longer than the
+test (`--think 1000 1000`) gives idle sessions: one stroke each, then nothing.
 
 --replicas N serves the page as deploy/local.sh does (N processes behind nginx) and reports
 their CPU and memory added up.
@@ -52,9 +53,10 @@ from tests.browser import AppUrl, free_port, running_app
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far."""
+    """User + system CPU time the process has used so far, with that of its ended children (a
+    retrain runs in a child process: its CPU counts once it has ended)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(field) for field in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> float:
@@ -188,8 +190,11 @@ async def visitor(
                 state = as_canvas_state(random_drawing(digits[pick], rng))
                 counted = time.monotonic() >= count_from
                 page, latency = await session.run([(session.canvas_id, "json_value", state)], session.fragment_id)
+                # A person takes a moment between strokes (never past the end: a think time
+                # longer than the test leaves each student idle after one stroke).
+                pause = min(rng.uniform(*think), max(0.0, deadline - time.monotonic()))
                 if not counted:
-                    await asyncio.sleep(rng.uniform(*think))
+                    await asyncio.sleep(pause)
                     continue
                 if latency is None:
                     tally["errors"].append(f"visitor {index}: no prediction shown")
@@ -198,7 +203,7 @@ async def visitor(
                 shown = prediction_of(page)
                 tally["right" if shown == str(labels[pick]) else "wrong"] += 1
                 tally["strokes"] += 1
-                await asyncio.sleep(rng.uniform(*think))  # a person takes a moment between strokes
+                await asyncio.sleep(pause)
             if session.media_errors:
                 tally["errors"].append(f"visitor {index}: {session.media_errors} pictures or downloads failed")
     except Exception as error:  # noqa: BLE001 - every failure is counted and shown
@@ -346,7 +351,7 @@ async def run(
     if tally["strokes"]:
         print(
             f"  server CPU per stroke   {cpu_used / tally['strokes'] * 1000:.1f} ms "
-            f"({cpu_used:.1f} CPU s for {tally['strokes']} strokes; the retrain's CPU included when there is one)"
+            f"({cpu_used:.1f} CPU s for {tally['strokes']} strokes; a retrain's, in its own process, once it has ended)"
         )
     print(
         f"  server memory           {one_session:.0f} MiB with one session, {all_sessions:.0f} MiB with "
