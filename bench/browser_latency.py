@@ -35,8 +35,10 @@ _PROBE = """() => {
   const seen = window.__seen, now = performance.now() - window.__mouseUp;
   if (!main || !seen) return false;
   if (seen.prediction === undefined && hasPrediction()) seen.prediction = now;
-  if (seen.run === undefined && [...main.querySelectorAll("h3")].some(h => h.textContent.startsWith("conv3")))
-    seen.run = now;
+  // The feature maps are drawn by our component in a shadow root; conv3's grid is the last.
+  const drawn = [...main.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+    .some(host => host.shadowRoot && host.shadowRoot.querySelector(".fg-layer[data-layer='conv3'] .fg-grid"));
+  if (seen.run === undefined && drawn) seen.run = now;
   const visible = [...main.querySelectorAll("img")].filter(image => {
     const box = image.getBoundingClientRect();
     return box.bottom > 0 && box.top < window.innerHeight && box.width > 0;

@@ -15,14 +15,14 @@ from common import mnist_path, spread_ms, summary_ms
 from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH
 from cnn.features import FeatureExtractor
 from cnn.mnist import load_mnist
-from cnn.model import load_model
+from cnn.network import load_network
 from cnn.shifts import moved_copies, shift_map
 
 
 def measure(drawings: int) -> dict[str, list[float]]:
     images = load_mnist(mnist_path()).x_test[:drawings, ..., 0]
-    conv = FeatureExtractor(load_model(DEFAULT_MODEL_PATH))
-    dense = FeatureExtractor(load_model(DEFAULT_MLP_PATH))
+    conv = FeatureExtractor(load_network(DEFAULT_MODEL_PATH))
+    dense = FeatureExtractor(load_network(DEFAULT_MLP_PATH))
 
     def both(image):
         started = time.perf_counter()
