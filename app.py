@@ -19,7 +19,7 @@ from cnn.preprocess import preprocess
 from cnn.reading import read
 from ui.canvas import canvas_ui, pen_width_ui
 from ui.chapters import COMPARE, FEATURE_MAPS, chapter_ui
-from ui.closeup import closeup_ui
+from ui.closeup import closeup_ui, forget_closeup
 from ui.compare import compare_ui, dense_line_ui
 from ui.feature_maps import feature_maps_ui
 from ui.inputs import INPUT_SOURCES, empty_message, test_digit_ui, upload_ui
@@ -93,6 +93,7 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
         feature_maps_ui(loaded, reading, filters_png)
         closeup_ui(loaded, reading)
     elif chapter == COMPARE:
+        forget_closeup()
         compare_ui(loaded, reading, dense, dense_reading, filters_png, dense_store.problem)
         shift_map_ui(reading, loaded, dense)
 

@@ -12,15 +12,15 @@ keeps one `TrainingJob` for the whole server.
 Why a child process: training is the only thing that needs TensorFlow. In its own process it
 never costs the server its memory (~680 MiB) or its start-up time, and it never competes with the
 page's threads for the server's interpreter lock, so strokes keep flowing while it trains. The
-child reports progress and snapshots through a queue; a thread here turns them into the status
-the page reads. A child whose server is gone stops at its next batch.
+child (`python -m cnn.train_worker`) reports progress and snapshots through a pipe; a thread here
+turns them into the status the page reads. A child whose server is gone stops at its next batch;
+one that ignores a cancel for CANCEL_GRACE seconds is killed.
 """
 
 import atexit
-import multiprocessing
-import os
 import pickle
-import queue
+import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -28,13 +28,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from cnn.candidates import FineTuneReport, model_signature
+from cnn.candidates import FineTuneReport
 from cnn.card import ModelCard
 from cnn.config import TrainConfig
 from cnn.mnist import Mnist, MnistError, load_mnist
-from cnn.network import ModelFileError
-from cnn.progress import TrainingCancelled, TrainProgress
+from cnn.progress import TrainProgress
 from cnn.snapshots import Snapshot
+from cnn.train_worker import read_message, write_message
 from cnn.training_lock import TrainingLock
 
 IDLE, RUNNING, SUCCEEDED, CANCELLED, FAILED = "idle", "running", "succeeded", "cancelled", "failed"
@@ -81,14 +81,27 @@ class JobStatus:
         return f"{where}, {self.fraction_done:.0%} done, running for {elapsed:.0f} s"
 
 
-# A fresh interpreter for each training: forking a server full of threads is unsafe.
-_SPAWN = multiprocessing.get_context("spawn")
+CANCEL_GRACE = 30.0  # seconds a child may take to stop after a cancel before it is killed
 
 
 @dataclass
 class _Run:
-    cancel: "multiprocessing.synchronize.Event" = field(default_factory=_SPAWN.Event)  # seen by the child
+    cancel: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None  # the watcher here, relaying the child's reports
+    child: subprocess.Popen | None = None
+
+    def tell_child_to_stop(self) -> None:
+        child = self.child
+        if child is None or child.poll() is not None:
+            return
+        try:
+            child.stdin.write(b"x")
+            child.stdin.flush()
+        except (OSError, ValueError):  # it has just ended, or its stdin is closed already
+            pass
+        timer = threading.Timer(CANCEL_GRACE, lambda: child.poll() is None and child.kill())
+        timer.daemon = True
+        timer.start()
 
 
 _ALL_JOBS: "weakref.WeakSet[TrainingJob]" = weakref.WeakSet()
@@ -96,10 +109,11 @@ _ALL_JOBS: "weakref.WeakSet[TrainingJob]" = weakref.WeakSet()
 
 @atexit.register
 def _stop_all_trainings() -> None:
-    # Let a training end after its current batch rather than be killed mid-step.
+    # Let a training end after its current batch rather than be killed mid-step (its model file
+    # is replaced atomically either way).
     for job in list(_ALL_JOBS):
         if job.cancel():
-            job.wait(timeout=30)
+            job.wait(timeout=CANCEL_GRACE)
 
 
 class TrainingJob:
@@ -150,8 +164,12 @@ class TrainingJob:
             run = _Run()
             self._run = run
             self._status = status
-            run.thread = threading.Thread(target=work, args=(run, *args), daemon=True, name=status.kind)
-        run.thread.start()
+            run.thread = threading.Thread(target=self._guarded, args=(work, run, *args), daemon=True, name=status.kind)
+            try:
+                run.thread.start()
+            except BaseException:
+                self._finish(FAILED, "Could not start the training (no thread available); try again.")
+                raise
 
     def elsewhere(self) -> str | None:
         """'in another server process (epoch 1 of 2, ...)' while another process trains this model."""
@@ -168,7 +186,9 @@ class TrainingJob:
             if not self._status.running or self._run is None:
                 return False
             self._run.cancel.set()
-            return True
+            run = self._run
+        run.tell_child_to_stop()
+        return True
 
     def wait(self, timeout: float | None = None) -> JobStatus:
         """Block until the current training ends (for tests and the command line)."""
@@ -191,9 +211,12 @@ class TrainingJob:
                 status = replace(status, curve=status.curve + (progress,))
             self._status = replace(status, progress=progress)
         if progress.kind == "epoch" or progress.batch % every == 0:  # for the other processes' pages
-            self._across_processes.update(
-                {"progress": f"epoch {progress.epoch} of {progress.epochs}, {progress.fraction_done:.0%} done"}
-            )
+            try:
+                self._across_processes.update(
+                    {"progress": f"epoch {progress.epoch} of {progress.epochs}, {progress.fraction_done:.0%} done"}
+                )
+            except OSError:  # a full or flaky shared volume: the other pages just see less detail
+                pass
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         with self._lock:
@@ -228,43 +251,60 @@ class TrainingJob:
             card: ModelCard = payload
             self._finish(SUCCEEDED, f"New model saved: test accuracy {card.test_accuracy:.2%}.", card=card)
 
+    def _guarded(self, work, run: _Run, *args) -> None:
+        """The watcher thread: whatever goes wrong here, the job ends and the lock is released."""
+        try:
+            work(run, *args)
+        except BaseException as error:  # noqa: BLE001 - a job stuck "running" would block everyone
+            if self.status().running:
+                self._finish(FAILED, f"The training failed ({type(error).__name__}: {error}); nothing was replaced.")
+            if run.child is not None and run.child.poll() is None:
+                run.child.kill()
+                run.child.wait()
+
     def _in_child(self, run: _Run, kind: str, args: tuple) -> tuple[str, object]:
         """Run `kind` in a child process, relaying its reports; returns (outcome, payload):
         ("succeeded", card or report), ("cancelled", ""), ("mnist" | "refused" | "failed", why)."""
+        if run.cancel.is_set():
+            return "cancelled", ""
         try:
-            load_data = _portable(self._load_data)
+            request = (kind, args, _portable(self._load_data))
         except MnistError as error:
             return "mnist", str(error)
-        reports = _SPAWN.Queue()
-        child = _SPAWN.Process(
-            target=_work, args=(kind, args, load_data, reports, run.cancel, os.getpid()), name=kind, daemon=True
+        child = subprocess.Popen(
+            [sys.executable, "-m", "cnn.train_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=Path(__file__).resolve().parent.parent,  # where `cnn` is importable from
         )
-        child.start()
+        run.child = child
+        outcome = None
         try:
-            while True:
-                try:
-                    tag, payload = reports.get(timeout=0.5)
-                except queue.Empty:
-                    if child.is_alive():
-                        continue
-                    try:  # it may have said its last word just before ending
-                        tag, payload = reports.get(timeout=1)
-                    except queue.Empty:
-                        return "failed", f"the training process ended without a result (exit code {child.exitcode})"
+            write_message(child.stdin, request)
+            if run.cancel.is_set():  # pressed while it was starting
+                run.tell_child_to_stop()
+            while (message := read_message(child.stdout)) is not None:
+                tag, payload = message
                 if tag == "progress":
                     self._on_progress(payload)
                 elif tag == "snapshot":
                     self._on_snapshot(payload)
                 else:
-                    return tag, payload
+                    outcome = (tag, payload)
+                    break
         finally:
-            child.join(timeout=30)
-            if child.is_alive():
-                child.kill()
+            child.stdin.close()  # also tells a child still running to stop
+            if outcome is None:  # it ended (or was killed) without a result
+                child.wait()
+                outcome = ("failed", f"the training process ended without a result (exit code {child.returncode})")
+            threading.Thread(target=child.wait, daemon=True).start()  # reap it without holding up the result
+        return outcome
 
     def _finish(self, state: str, message: str, card: ModelCard | None = None) -> None:
-        self._update(state=state, message=message, card=card, finished_at=time.time())
-        self._across_processes.release()
+        try:  # released first: a Retrain pressed the moment this says "done" must not be refused
+            self._across_processes.release()
+        finally:
+            self._update(state=state, message=message, card=card, finished_at=time.time())
 
 
 class _Given:
@@ -285,58 +325,3 @@ def _portable(load_data: Callable[[], Mnist]) -> Callable[[], Mnist]:
         return load_data
     except (pickle.PicklingError, AttributeError, TypeError):
         return _Given(load_data())
-
-
-def _work(kind: str, args: tuple, load_data, reports, cancel, server_pid: int) -> None:
-    """The child process: the only place the page's trainings import TensorFlow."""
-
-    def should_stop() -> bool:
-        return cancel.is_set() or os.getppid() != server_pid  # cancelled, or the server is gone
-
-    def report(tag: str):
-        return lambda payload: reports.put((tag, payload))
-
-    try:
-        data = load_data()
-        if should_stop():
-            raise TrainingCancelled("cancelled before training started")
-        if kind == "train":
-            from cnn.training import train_and_save
-
-            config, out_path, probe = args
-            card = train_and_save(
-                config,
-                data,
-                out_path,
-                on_progress=report("progress"),
-                should_stop=should_stop,
-                probe=probe,
-                on_snapshot=report("snapshot"),
-            )
-            reports.put(("succeeded", card))
-        else:
-            from cnn.fine_tune import fine_tune, save_candidate
-            from cnn.model import load_model
-
-            model_path, images, labels, ids, held_out = args
-            base = model_signature(model_path)  # before reading it: a later replacement shows
-            result = fine_tune(
-                load_model(model_path),
-                images,
-                labels,
-                ids,
-                held_out,
-                data,
-                on_progress=report("progress"),
-                should_stop=should_stop,
-            )
-            save_candidate(result, model_path, base)
-            reports.put(("succeeded", result.report))
-    except TrainingCancelled:
-        reports.put(("cancelled", ""))
-    except MnistError as error:
-        reports.put(("mnist", str(error)))
-    except (ModelFileError, ValueError) as error:
-        reports.put(("refused", str(error)))
-    except Exception as error:  # noqa: BLE001 - whatever broke, the page must say so and go on
-        reports.put(("failed", f"{type(error).__name__}: {error}"))

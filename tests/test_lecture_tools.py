@@ -166,3 +166,20 @@ def test_convolution_close_up_opens_on_the_strongest_unit(canvas, model_copy, mn
     assert channel[row, column] == channel.max() > 0  # not a blank patch
     app.number_input(key="closeup_row").set_value(0).run()  # a point chosen by hand stays
     assert app.number_input(key="closeup_row").value == 0
+
+
+def test_the_close_up_reopens_on_the_strongest_unit_after_another_chapter(canvas, model_copy, mnist, extractor):
+    from cnn.preprocess import preprocess
+    from tests.apptest_support import open_chapter
+    from ui.chapters import COMPARE, FEATURE_MAPS
+
+    _drawn_seven(canvas, mnist)
+    app = start_app()
+    app.toggle(key="show_closeup").set_value(True).run()
+    open_chapter(app, COMPARE)
+    open_chapter(app, FEATURE_MAPS)
+    app.toggle(key="show_closeup").set_value(True).run()
+    image = preprocess(canvas.drawing).image
+    channel = extractor.run(image).maps[app.selectbox(key="closeup_layer").value][..., 0]
+    row, column = app.number_input(key="closeup_row").value, app.number_input(key="closeup_column").value
+    assert channel[row, column] == channel.max() > 0  # the strongest unit, not row 0, column 0

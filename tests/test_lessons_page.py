@@ -136,3 +136,16 @@ def test_the_live_progress_shows_the_network_as_it_learns(canvas, model_copy, ti
         assert time.monotonic() < deadline, sidebar_text(app)
         time.sleep(0.3)
         app.run()
+
+
+def test_the_chosen_chapter_stays_through_clear_and_the_next_drawing(canvas, model_copy, mnist):
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    app = start_app()
+    open_chapter(app, COMPARE)
+    canvas.drawing = None  # Clear: no answer, no chapter picker on the page
+    app.run()
+    assert not main_metrics(app)
+    canvas.drawing = draw_on_canvas(mnist.x_test[1, ..., 0], 0.5, left=60, top=40)  # the next digit
+    app.run()
+    assert app.radio(key="chapter").value == COMPARE
+    assert metric(app, "Dense net reads")

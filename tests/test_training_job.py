@@ -1,5 +1,9 @@
 """One background training per server: start, progress, refuse a second, cancel, failures."""
 
+import os
+import signal
+import time
+
 import numpy as np
 import pytest
 
@@ -66,3 +70,53 @@ def test_missing_mnist_is_a_clear_failure(tmp_path):
     job.start(TrainConfig(epochs=1))  # a failed run does not block the next one (no AlreadyTraining)
     assert job.wait(timeout=30).state == FAILED  # and fails again, for the same reason
     assert not job.status().running
+
+
+def _training(job: TrainingJob) -> None:
+    """Wait until the child process reports its first batch."""
+    deadline = time.monotonic() + 120
+    while job.status().progress is None and time.monotonic() < deadline:
+        job.wait(timeout=0.05)
+    assert job.status().progress is not None
+
+
+def test_a_killed_training_process_fails_the_job_and_frees_the_lock(tmp_path, data):
+    out = tmp_path / "model.keras"
+    save_model_atomically(build_model(), out)
+    before = out.read_bytes()
+    job = TrainingJob(out, load_data=lambda: data)
+    job.start(TrainConfig(epochs=50, batch_size=8))
+    _training(job)
+    os.kill(job._run.child.pid, signal.SIGKILL)  # the OOM killer, say
+    status = job.wait(timeout=60)
+    assert status.state == FAILED and "ended without a result" in status.message
+    assert out.read_bytes() == before
+    assert TrainingJob(out, load_data=lambda: data).elsewhere() is None  # no lock left behind
+    job.start(TrainConfig(epochs=1, batch_size=32))  # and the next Retrain runs
+    assert job.wait(timeout=120).state == SUCCEEDED
+
+
+def test_a_failure_while_relaying_progress_ends_the_job_and_frees_the_lock(tmp_path, data, monkeypatch):
+    job = TrainingJob(tmp_path / "model.keras", load_data=lambda: data)
+
+    def broken(progress):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(job, "_on_progress", broken)
+    job.start(TrainConfig(epochs=50, batch_size=8))
+    status = job.wait(timeout=120)
+    assert status.state == FAILED and "disk full" in status.message
+    assert not job.status().running
+    assert TrainingJob(tmp_path / "model.keras", load_data=lambda: data).elsewhere() is None
+
+
+def test_the_training_runs_in_another_process_that_does_not_outlive_the_job(tmp_path, data):
+    job = TrainingJob(tmp_path / "model.keras", load_data=lambda: data)
+    job.start(TrainConfig(epochs=50, batch_size=8))
+    _training(job)
+    child = job._run.child
+    assert child.pid != os.getpid() and child.poll() is None
+    job.cancel()
+    assert job.wait(timeout=60).state == CANCELLED
+    child.wait(timeout=30)  # it ended by itself after its current batch
+    assert child.returncode == 0

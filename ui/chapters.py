@@ -6,7 +6,7 @@ stroke cost the server about twice the CPU (`bench/load_test.py`: 24.8 ms agains
 without either), and a hall of students drawing at once is bounded by exactly that. The picker
 also puts both chapters one tap away on the first screen instead of a long scroll apart.
 
-Session state it owns: `chapter`.
+Session state it owns: `chapter`, `chosen_chapter`.
 """
 
 import streamlit as st
@@ -17,11 +17,20 @@ CHAPTERS = (FEATURE_MAPS, COMPARE)
 
 
 def chapter_ui() -> str:
-    """The chapter to show under the answer (a radio: it fits the narrow middle column)."""
-    return st.radio(
+    """The chapter to show under the answer (a radio: it fits the narrow middle column).
+
+    The choice is kept outside the widget too: the radio is not drawn while the canvas is empty,
+    and Streamlit forgets an undrawn widget's value, which would reopen the first chapter after
+    every Clear."""
+    chosen = st.session_state.get("chosen_chapter", FEATURE_MAPS)
+    if "chapter" not in st.session_state:
+        st.session_state.chapter = chosen
+    chapter = st.radio(
         "Look closer",
         CHAPTERS,
         key="chapter",
         help="Feature maps: what each layer of the convnet sees, and one value computed by hand. "
         "Dense net vs convnet: the notebook's comparison on your digit, and what moving it does.",
     )
+    st.session_state.chosen_chapter = chapter
+    return chapter

@@ -13,10 +13,17 @@ from cnn.reading import Reading
 from display.closeup import strongest_point, unit_closeup
 
 
+def forget_closeup() -> None:
+    """When the close-up is not drawn, Streamlit forgets its widgets; forget the point chosen
+    too, so that it reopens on the map's strongest unit rather than at row 0, column 0."""
+    st.session_state.pop("closeup_choice", None)
+
+
 def closeup_ui(loaded: LoadedModel, reading: Reading) -> None:
     """One output value of a Conv2D layer, computed in front of the class."""
     st.header("Convolution close-up")
     if not st.toggle("Show how one value of a feature map is computed", key="show_closeup"):
+        forget_closeup()
         return
     conv_layers = [layer.name for layer in loaded.layers if layer.kind == "Conv2D"]
     layer_column, channel_column, row_column, column_column = st.columns(4)

@@ -100,9 +100,11 @@ def _colour_limit(dense: LoadedModel) -> float:
     """One colour scale for every unit of a model: the 99.9th percentile of all its first-layer
     weights, so a few extreme weights do not wash the rest out (12 ms: once per model)."""
     key = (id(dense.network), dense.version, "limit")
-    if key not in _TEMPLATE_PICTURES:
-        _TEMPLATE_PICTURES[key] = float(np.percentile(np.abs(dense.kernel("dense")[0]), 99.9))
-    return _TEMPLATE_PICTURES[key]
+    limit = _TEMPLATE_PICTURES.get(key)
+    if limit is None:  # kept in a local: another session may clear the dict meanwhile
+        limit = float(np.percentile(np.abs(dense.kernel("dense")[0]), 99.9))
+        _TEMPLATE_PICTURES[key] = limit
+    return limit
 
 
 # (model, version, unit) -> PNG, and (model, version, "limit") -> its colour scale; shared by

@@ -1,0 +1,132 @@
+"""The process a TrainingJob (cnn/training_job.py) runs one training or fine-tune in:
+
+    python -m cnn.train_worker      # started by TrainingJob, never by hand
+
+Its own interpreter, started as a module: nothing of the page is imported here (a
+multiprocessing "spawn" child would re-run the page's script, because Streamlit replaces
+`__main__` with it). This is the only place the page's trainings import TensorFlow.
+
+Protocol, one request and many reports, each a length-prefixed pickle:
+- stdin: the request (kind, args, load_data); after it, any byte or the end of stdin means
+  "stop after the current batch" (so a server that dies stops its training too);
+- the original stdout: reports (tag, payload): ("progress", TrainProgress), ("snapshot",
+  Snapshot), then exactly one of ("succeeded", card or report), ("cancelled", ""),
+  ("mnist" | "refused" | "failed", why). Anything the libraries print goes to stderr instead.
+Only the parent that started this process writes the request, so unpickling it is safe.
+"""
+
+import os
+import pickle
+import struct
+import sys
+import threading
+
+from cnn.candidates import model_signature
+from cnn.mnist import MnistError
+from cnn.network import ModelFileError
+from cnn.progress import TrainingCancelled
+
+_LENGTH = struct.Struct("!Q")
+
+
+def write_message(stream, message) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LENGTH.pack(len(data)) + data)
+    stream.flush()
+
+
+def read_message(stream):
+    """The next message, or None at the end of the stream (also when it ends mid-message)."""
+    header = _read_exactly(stream, _LENGTH.size)
+    if header is None:
+        return None
+    (length,) = _LENGTH.unpack(header)
+    data = _read_exactly(stream, length)
+    return None if data is None else pickle.loads(data)
+
+
+def _read_exactly(stream, size: int) -> bytes | None:
+    parts, wanted = [], size
+    while wanted:
+        part = stream.read(wanted)  # an unbuffered pipe may return less than asked
+        if not part:
+            return None
+        parts.append(part)
+        wanted -= len(part)
+    return b"".join(parts)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:300]
+
+
+def run(kind: str, args: tuple, load_data, report, should_stop) -> None:
+    """Do the work; every outcome is reported, none raised."""
+    try:
+        data = load_data()
+        if should_stop():
+            raise TrainingCancelled("cancelled before training started")
+        if kind == "train":
+            from cnn.training import train_and_save
+
+            config, out_path, probe = args
+            card = train_and_save(
+                config,
+                data,
+                out_path,
+                on_progress=lambda progress: report(("progress", progress)),
+                should_stop=should_stop,
+                probe=probe,
+                on_snapshot=lambda snapshot: report(("snapshot", snapshot)),
+            )
+            report(("succeeded", card))
+        else:
+            from cnn.fine_tune import fine_tune, save_candidate
+            from cnn.model import load_model
+
+            model_path, images, labels, ids, held_out = args
+            base = model_signature(model_path)  # before reading it: a later replacement shows
+            result = fine_tune(
+                load_model(model_path),
+                images,
+                labels,
+                ids,
+                held_out,
+                data,
+                on_progress=lambda progress: report(("progress", progress)),
+                should_stop=should_stop,
+            )
+            save_candidate(result, model_path, base)
+            report(("succeeded", result.report))
+    except TrainingCancelled:
+        report(("cancelled", ""))
+    except MnistError as error:
+        report(("mnist", _first_line(error)))
+    except (ModelFileError, ValueError) as error:
+        report(("refused", _first_line(error)))
+    except Exception as error:  # noqa: BLE001 - whatever broke, the page must say so and go on
+        report(("failed", f"{type(error).__name__}: {_first_line(error)}"))
+
+
+def main() -> None:
+    reports = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt the reports
+    requests = sys.stdin.buffer.raw  # unbuffered: the stop watcher below reads it too
+    kind, args, load_data = read_message(requests)
+    stop = threading.Event()
+
+    def stop_when_told() -> None:
+        os.read(requests.fileno(), 1)  # a byte, or the end of stdin (the server closed it, or died)
+        stop.set()
+
+    threading.Thread(target=stop_when_told, daemon=True).start()
+    run(kind, args, load_data, lambda message: write_message(reports, message), stop.is_set)
+    reports.close()
+    # Exit at once: the stop watcher may still be blocked reading stdin, and an interpreter
+    # shutting down around a blocked daemon thread can abort. Everything is written by now.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
