@@ -88,12 +88,12 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
     with input_column:
         network_input_ui(prepared)
         chapter = chapter_ui()  # one deep-dive at a time (ui/chapters.py says why), on the first screen
-    filters_png = first_filters_png(loaded, store.path.as_posix(), loaded.version)
     if chapter == FEATURE_MAPS:
-        feature_maps_ui(loaded, reading, filters_png)
+        feature_maps_ui(loaded, reading)
         closeup_ui(loaded, reading)
     elif chapter == COMPARE:
         forget_closeup()
+        filters_png = first_filters_png(loaded, store.path.as_posix(), loaded.version)
         compare_ui(loaded, reading, dense, dense_reading, filters_png, dense_store.problem)
         shift_map_ui(reading, loaded, dense)
 

@@ -269,7 +269,8 @@ def _network_from(config: dict, weights: dict[str, list[np.ndarray]]) -> Network
         layer = _layer(kind, settings, shape, weights.get(key, []) if key else [])
         layers.append(layer)
         shape = layer.shape
-    input_shape = tuple(entries[0]["config"].get("batch_shape") or ())[1:]
+    first = entries[0]["config"] if entries else {}
+    input_shape = tuple(first.get("batch_shape") or first.get("batch_input_shape") or ())[1:]
     if input_shape != INPUT_SHAPE or shape != (NUM_CLASSES,) or layers[-1].activation != "softmax":
         raise ModelFileError(
             f"not a 28x28 digit classifier (input {input_shape}, output {shape}, "
@@ -314,13 +315,16 @@ def _layer(kind: str, settings: dict, shape: tuple, weights: list[np.ndarray]) -
 def _kernel_and_bias(name: str, weights: list[np.ndarray], settings: dict) -> tuple[np.ndarray, np.ndarray]:
     if not weights:
         raise ModelFileError(f"no weights for {name}")
-    kernel = np.ascontiguousarray(weights[0], dtype=np.float32)
+    kernel = np.array(weights[0], dtype=np.float32, order="C")  # copies: ours alone
     if settings.get("use_bias", True):
         if len(weights) < 2:
             raise ModelFileError(f"no bias for {name}")
-        bias = np.asarray(weights[1], dtype=np.float32)
+        bias = np.array(weights[1], dtype=np.float32)
     else:
         bias = np.zeros(kernel.shape[-1], np.float32)
+    # Every session shares these (LoadedModel.kernel hands them out): nobody may change them.
+    kernel.setflags(write=False)
+    bias.setflags(write=False)
     return kernel, bias
 
 

@@ -66,7 +66,7 @@ def test_feature_maps_and_sidebar_are_on_the_page(page):
     saved = saving.value
     assert saved.suggested_filename == "conv2.png"
     assert Path(saved.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    expect(page.locator("[data-testid='stBidiComponentIsolated'] .fg-filters img")).to_have_count(1)
+    expect(page.locator("[data-testid='stBidiComponentIsolated'] .fg-filters canvas")).to_have_count(1)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar).to_contain_text("Test accuracy")
     expect(sidebar.get_by_role("button", name="Retrain")).to_be_visible()

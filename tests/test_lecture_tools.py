@@ -73,8 +73,15 @@ def test_filters_and_downloads_are_shown_with_the_maps(canvas, model_copy, mnist
     sent = component_data(app, "digit_lens.feature_grid")
     filters = sent["filters"]
     assert filters["after"] == "conv1" and "32 learned 3x3 filters" in filters["caption"]
-    picture = Image.open(io.BytesIO(base64.b64decode(filters["png"])))
-    assert picture.format == "PNG" and picture.width > 100
+    # The 288 weights themselves, on one diverging scale: the strongest weight at an end.
+    kernels = np.frombuffer(base64.b64decode(filters["data"]), np.uint8).reshape(32, 3, 3)
+    from cnn.network import load_network
+
+    weights = load_network(model_copy).layer("conv1").kernel[:, :, 0, :].transpose(2, 0, 1)
+    strongest = np.unravel_index(np.abs(weights).argmax(), weights.shape)
+    assert kernels[strongest] == (255 if weights[strongest] > 0 else 0)
+    limit = np.abs(weights).max()
+    assert np.all(kernels[weights > 0.01 * limit] > 128) and np.all(kernels[weights < -0.01 * limit] < 127)
     # The downloads are made in the browser from the grids as drawn (tests/test_browser.py
     # saves one); no PNG is encoded on the server for them.
     assert not app.main.get("download_button")

@@ -133,3 +133,12 @@ def test_layers_it_cannot_run_are_refused_not_run_wrongly(tmp_path, layer, why):
 
     with pytest.raises(ModelFileError, match=why):
         load_network(_saved(tmp_path, classifier))
+
+
+def test_the_weights_every_session_shares_cannot_be_changed(tmp_path):
+    network = load_network(DEFAULT_MODEL_PATH)
+    for layer in network.layers:
+        for weights in (layer.kernel, layer.bias):
+            if weights is not None:
+                with pytest.raises(ValueError, match="read-only"):
+                    weights[...] = 0

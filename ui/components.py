@@ -11,6 +11,8 @@ from display.render import colour_table
 _HERE = Path(__file__).parent
 # The colour table the browser-drawn maps use, the same viridis as the server's pictures.
 VIRIDIS = base64.b64encode(colour_table("viridis").tobytes()).decode("ascii")
+# And the diverging one for weights: red positive, blue negative, white zero.
+RED_BLUE = base64.b64encode(colour_table("RdBu_r").tobytes()).decode("ascii")
 
 
 def own_component(stem: str, html: str):

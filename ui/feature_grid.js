@@ -5,7 +5,7 @@
 // costs the server on every stroke.
 
 const COLUMNS = 8, GAP = 4, LABEL = 16, TARGET_TILE = 78, ZOOM = 240;
-const chosen = new WeakMap(); // parentElement -> Map(layer name -> channel clicked), kept across strokes
+const picks = new Map(); // layer name -> channel clicked, kept across strokes and chapter switches
 
 const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 
@@ -30,6 +30,7 @@ function paint(ctx, pixels, offset, h, w, x, y, size, palette) {
 
 function download(canvas, name) {
   canvas.toBlob((blob) => {
+    if (!blob) return; // the browser could not encode it (out of memory): nothing to save
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
     link.download = `${name}.png`;
@@ -40,28 +41,33 @@ function download(canvas, name) {
   }, "image/png");
 }
 
-function layerSection(layer, palette, picks) {
-  const pixels = bytes(layer.data);
-  const [h, w, channels] = layer.shape;
-  const tile = Math.max(1, Math.round(TARGET_TILE / h)) * h; // whole map pixels: crisp
+// A labelled grid of `channels` maps of h x w (uint8, channel after channel), each tile about
+// `target` pixels wide in whole map pixels, so it stays crisp.
+function gridCanvas(pixels, [h, w, channels], palette, target) {
+  const tile = Math.max(1, Math.round(target / h)) * h;
   const columns = Math.min(COLUMNS, channels), rows = Math.ceil(channels / columns);
-
   const grid = element("canvas", "fg-grid");
   grid.width = GAP + columns * (tile + GAP);
   grid.height = GAP + rows * (tile + LABEL + GAP);
-  grid.setAttribute("role", "img");
-  grid.setAttribute("aria-label", `${layer.name}: ${channels} feature maps of ${h} x ${w}; click one to enlarge it`);
   const ctx = grid.getContext("2d");
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, grid.width, grid.height);
   ctx.fillStyle = "#282828";
   ctx.font = "13px sans-serif";
-  const origin = (c) => [GAP + (c % columns) * (tile + GAP), GAP + Math.floor(c / columns) * (tile + LABEL + GAP) + LABEL];
   for (let c = 0; c < channels; c++) {
-    const [x, y] = origin(c);
+    const x = GAP + (c % columns) * (tile + GAP), y = GAP + Math.floor(c / columns) * (tile + LABEL + GAP) + LABEL;
     ctx.fillText(`#${c}`, x + 1, y - 3);
     paint(ctx, pixels, c * h * w, h, w, x, y, tile, palette);
   }
+  return { grid, tile, columns };
+}
+
+function layerSection(layer, palette, picks) {
+  const pixels = bytes(layer.data);
+  const [h, w, channels] = layer.shape;
+  const { grid, tile, columns } = gridCanvas(pixels, layer.shape, palette, TARGET_TILE);
+  grid.setAttribute("role", "img");
+  grid.setAttribute("aria-label", `${layer.name}: ${channels} feature maps of ${h} x ${w}; click one to enlarge it`);
 
   const zoom = element("figure", "fg-zoom");
   const hint = element("p", "fg-hint", "Click a map to enlarge it.");
@@ -94,18 +100,18 @@ function layerSection(layer, palette, picks) {
 
 function filtersFigure(filters) {
   const figure = element("figure", "fg-filters");
-  const picture = element("img");
-  picture.src = `data:image/png;base64,${filters.png}`;
-  picture.alt = filters.caption;
-  figure.append(picture, element("figcaption", "", filters.caption));
+  const { grid } = gridCanvas(bytes(filters.data), filters.shape, bytes(filters.palette), TARGET_TILE / 2);
+  grid.classList.replace("fg-grid", "fg-kernels");
+  grid.setAttribute("role", "img");
+  grid.setAttribute("aria-label", filters.caption);
+  figure.append(grid, element("figcaption", "", filters.caption));
   return figure;
 }
 
 export default function ({ parentElement, data }) {
   const root = parentElement.querySelector(".fg-root");
   if (!data) return;
-  if (!chosen.has(parentElement)) chosen.set(parentElement, new Map());
-  const palette = bytes(data.palette), picks = chosen.get(parentElement);
+  const palette = bytes(data.palette);
   const sections = data.layers.map((layer) => {
     const section = layerSection(layer, palette, picks);
     if (data.filters && layer.name === data.filters.after) section.append(filtersFigure(data.filters));

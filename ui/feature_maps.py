@@ -4,26 +4,27 @@ PNG download of the grid made in the browser, and the first layer's filters afte
 
 All layers go to the browser as ONE element: Streamlit re-sends every element on every stroke,
 and the heading, story, grid and download button of three layers as separate elements (13 in
-all) cost the server more per stroke than the arrays themselves.
+all) cost the server more per stroke than the arrays themselves. The filters go as their 288
+weights, not as a picture (a 14 KB PNG in every stroke's message).
 
 Session state it owns: `show_pooling`, `feature_maps`.
 """
 
 import base64
 
+import numpy as np
 import streamlit as st
 
 from cnn.model_store import LoadedModel
 from cnn.reading import Reading
 from display.captions import layer_heading, layer_story
 from display.lecture import quantise
-from ui.components import VIRIDIS, own_component
+from ui.components import RED_BLUE, VIRIDIS, own_component
 
 _feature_grid = own_component("feature_grid", html='<div class="fg-root"></div>')
 
 
-def feature_maps_ui(loaded: LoadedModel, reading: Reading, filters_png: bytes) -> None:
-    """filters_png: the picture of the first Conv2D's kernels, shown after that layer's maps."""
+def feature_maps_ui(loaded: LoadedModel, reading: Reading) -> None:
     st.header("Feature maps: the network's view, layer by layer")
     show_pooling = st.toggle("Show the pooling layers too", key="show_pooling")
     layers = []
@@ -41,11 +42,22 @@ def feature_maps_ui(loaded: LoadedModel, reading: Reading, filters_png: bytes) -
                 "peaks": peaks,
             }
         )
+    data = {"layers": layers, "palette": VIRIDIS, "filters": first_filters(loaded)}
+    _feature_grid(data=data, key="feature_maps")
+
+
+def first_filters(loaded: LoadedModel) -> dict:
+    """The first Conv2D's kernels for the browser to draw after that layer's maps: uint8 (C, k, k)
+    on one diverging scale for all (0 = most negative weight, 255 = most positive, 127.5 = zero)."""
     first = loaded.layer(loaded.first_conv)
-    filters = {
+    kernels = loaded.kernel(first.name)[0][:, :, 0, :]  # (k, k, C)
+    limit = float(np.abs(kernels).max()) or 1.0
+    pixels = np.rint((kernels / limit + 1.0) * 127.5).astype(np.uint8).transpose(2, 0, 1)
+    return {
         "after": first.name,
-        "png": base64.b64encode(filters_png).decode("ascii"),
+        "shape": list(kernels.shape),
+        "data": base64.b64encode(pixels.tobytes()).decode("ascii"),
+        "palette": RED_BLUE,
         "caption": f"The {first.shape[2]} learned {first.window}x{first.window} filters (red +, blue -) "
         "that made these maps",
     }
-    _feature_grid(data={"layers": layers, "palette": VIRIDIS, "filters": filters}, key="feature_maps")
