@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from cnn.model import CONV_LAYER_NAMES, ModelFileError, build_model, load_model, save_model_atomically
+from cnn.network import load_network
 
 # The seed notebook's stack, layer by layer: (type, output shape without the batch axis).
 SEED_STACK = [
@@ -62,20 +63,27 @@ def test_interrupted_save_leaves_the_old_model_loadable(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
 
 
-def test_missing_model_file_says_how_to_make_one(tmp_path):
+# Both ways a model file is read: Keras' (training, the CLI) and the page's numpy one.
+LOADERS = pytest.mark.parametrize("load", [load_model, load_network], ids=["keras", "numpy"])
+
+
+@LOADERS
+def test_missing_model_file_says_how_to_make_one(tmp_path, load):
     with pytest.raises(ModelFileError, match="python -m cnn train"):
-        load_model(tmp_path / "absent.keras")
+        load(tmp_path / "absent.keras")
 
 
+@LOADERS
 @pytest.mark.parametrize("content", [b"", b"garbage" * 100, b"PK\x03\x04 truncated zip"])
-def test_corrupt_model_file_is_a_model_file_error(tmp_path, content):
+def test_corrupt_model_file_is_a_model_file_error(tmp_path, content, load):
     path = tmp_path / "broken.keras"
     path.write_bytes(content)
     with pytest.raises(ModelFileError, match="cannot load"):
-        load_model(path)
+        load(path)
 
 
-def test_a_model_of_another_shape_is_refused(tmp_path):
+@LOADERS
+def test_a_model_of_another_shape_is_refused(tmp_path, load):
     import keras
 
     inputs = keras.Input((32, 32, 3))
@@ -83,7 +91,7 @@ def test_a_model_of_another_shape_is_refused(tmp_path):
     path = tmp_path / "other.keras"
     other.save(path)
     with pytest.raises(ModelFileError, match="not a 28x28 digit classifier"):
-        load_model(path)
+        load(path)
 
 
 def test_shipped_model_is_the_seed_network(shipped_model):

@@ -1,5 +1,6 @@
 """The numpy network the page runs (cnn/network.py) against Keras itself: same outputs at every
-layer, same input gradient, same refusals, on the shipped models and on fresh ones."""
+layer, same input gradient, on the shipped models and on fresh ones; and the layers it refuses
+(missing and corrupt files: tests/test_model.py, for both loaders)."""
 
 import keras
 import numpy as np
@@ -91,30 +92,11 @@ def test_a_confident_answer_still_has_a_gradient(shipped_network, digits):
     assert np.abs(shipped_network.input_gradient(image, digit)).max() > 0
 
 
-def test_missing_file_says_how_to_make_one(tmp_path):
-    with pytest.raises(ModelFileError, match="python -m cnn train"):
-        load_network(tmp_path / "absent.keras")
-
-
-@pytest.mark.parametrize("content", [b"", b"garbage" * 100, b"PK\x03\x04 truncated zip"])
-def test_a_corrupt_file_is_a_model_file_error(tmp_path, content):
-    path = tmp_path / "broken.keras"
-    path.write_bytes(content)
-    with pytest.raises(ModelFileError, match="cannot load"):
-        load_network(path)
-
-
 def _saved(tmp_path, outputs_of, shape=(28, 28, 1)) -> str:
     inputs = keras.Input(shape)
     path = tmp_path / "other.keras"
     keras.Model(inputs, outputs_of(inputs)).save(path)
     return path
-
-
-def test_a_network_of_another_shape_is_refused(tmp_path):
-    path = _saved(tmp_path, lambda x: keras.layers.Dense(10)(keras.layers.Flatten()(x)), shape=(32, 32, 3))
-    with pytest.raises(ModelFileError, match="not a 28x28 digit classifier"):
-        load_network(path)
 
 
 @pytest.mark.parametrize(
