@@ -18,6 +18,7 @@ one that ignores a cancel for CANCEL_GRACE seconds is killed.
 """
 
 import atexit
+import os
 import pickle
 import subprocess
 import sys
@@ -271,11 +272,15 @@ class TrainingJob:
             request = (kind, args, _portable(self._load_data))
         except MnistError as error:
             return "mnist", str(error)
+        # Same working directory and environment as the server (relative paths mean the same),
+        # with this project importable wherever the server was started from.
+        project = str(Path(__file__).resolve().parent.parent)
+        paths = [project, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         child = subprocess.Popen(
             [sys.executable, "-m", "cnn.train_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            cwd=Path(__file__).resolve().parent.parent,  # where `cnn` is importable from
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
         )
         run.child = child
         outcome = None
@@ -294,10 +299,15 @@ class TrainingJob:
                     break
         finally:
             child.stdin.close()  # also tells a child still running to stop
-            if outcome is None:  # it ended (or was killed) without a result
-                child.wait()
+            if outcome is None:  # it ended, was killed, or we stopped listening
+                try:
+                    child.wait(timeout=CANCEL_GRACE)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
                 outcome = ("failed", f"the training process ended without a result (exit code {child.returncode})")
-            threading.Thread(target=child.wait, daemon=True).start()  # reap it without holding up the result
+            else:
+                threading.Thread(target=child.wait, daemon=True).start()  # reap it, not holding up the result
         return outcome
 
     def _finish(self, state: str, message: str, card: ModelCard | None = None) -> None:

@@ -120,3 +120,11 @@ def test_the_training_runs_in_another_process_that_does_not_outlive_the_job(tmp_
     assert job.wait(timeout=60).state == CANCELLED
     child.wait(timeout=30)  # it ended by itself after its current batch
     assert child.returncode == 0
+
+
+def test_a_server_started_elsewhere_trains_to_the_same_relative_path(tmp_path, data, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # not the project's folder: the child must still find `cnn`
+    job = TrainingJob("model.keras", load_data=lambda: data)
+    job.start(TrainConfig(epochs=1, batch_size=32))
+    assert job.wait(timeout=120).state == SUCCEEDED
+    assert (tmp_path / "model.keras").is_file()  # relative paths mean what they mean to the server
