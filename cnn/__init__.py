@@ -1,8 +1,9 @@
 """The model package behind the digit-reading app: network, data, training, preprocessing and
 feature maps. It never imports Streamlit; the page (`app.py`) calls it, never the other way round.
 
-Modules that need Keras import it themselves, so that `cnn.preprocess` and `cnn.mnist` stay
-usable (and fast to import) without TensorFlow.
+Only the modules that train import Keras (training, fine_tune, model, snapshot_recorder, and
+train_worker's child process when it runs them): everything the page uses, the network itself
+included (`cnn.network`, numpy), imports without TensorFlow.
 """
 
 from pathlib import Path
