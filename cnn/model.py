@@ -9,7 +9,9 @@ import keras
 
 from cnn import IMAGE_SIZE, NUM_CLASSES
 from cnn.atomic import replacing
-from cnn.network import ModelFileError  # noqa: F401 - raised here too, defined where the server can import it
+
+# ModelFileError is raised here too; it lives where the server (no Keras) can import it.
+from cnn.network import ModelFileError, first_line
 
 # Names that the feature extractor and the page look layers up by.
 CONV_LAYER_NAMES = ("conv1", "conv2", "conv3")
@@ -57,7 +59,7 @@ def load_model(path: str | os.PathLike) -> keras.Model:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a bad zip, bad JSON or bad weights
         raise ModelFileError(
-            f"cannot load the model file {path}: {_first_line(error)}; "
+            f"cannot load the model file {path}: {first_line(error)}; "
             f"retrain it with `python -m cnn train --out {path}`"
         ) from error
     expected = (None, IMAGE_SIZE, IMAGE_SIZE, 1), (None, NUM_CLASSES)
@@ -66,8 +68,3 @@ def load_model(path: str | os.PathLike) -> keras.Model:
             f"{path} is not a 28x28 digit classifier (input {model.input_shape}, output {model.output_shape})"
         )
     return model
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0][:300]

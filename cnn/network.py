@@ -201,7 +201,7 @@ def load_network(path: str | os.PathLike) -> Network:
         network = _network_from(config, _read_weights(weights_file))
     except Exception as error:  # a bad zip, bad JSON, bad HDF5 or missing keys: all mean "unusable"
         raise ModelFileError(
-            f"cannot load the model file {path}: {_first_line(error)}; "
+            f"cannot load the model file {path}: {first_line(error)}; "
             f"retrain it with `python -m cnn train --out {path}`"
         ) from error
     return network
@@ -328,6 +328,7 @@ def _kernel_and_bias(name: str, weights: list[np.ndarray], settings: dict) -> tu
     return kernel, bias
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """An error's first line, at most 300 characters: enough for a message on the page."""
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0][:300]

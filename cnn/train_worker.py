@@ -23,7 +23,7 @@ import threading
 
 from cnn.candidates import model_signature
 from cnn.mnist import MnistError
-from cnn.network import ModelFileError
+from cnn.network import ModelFileError, first_line
 from cnn.progress import TrainingCancelled
 
 _LENGTH = struct.Struct("!Q")
@@ -54,11 +54,6 @@ def _read_exactly(stream, size: int) -> bytes | None:
         parts.append(part)
         wanted -= len(part)
     return b"".join(parts)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0][:300]
 
 
 def run(kind: str, args: tuple, load_data, report, should_stop) -> None:
@@ -102,11 +97,11 @@ def run(kind: str, args: tuple, load_data, report, should_stop) -> None:
     except TrainingCancelled:
         report(("cancelled", ""))
     except MnistError as error:
-        report(("mnist", _first_line(error)))
+        report(("mnist", first_line(error)))
     except (ModelFileError, ValueError) as error:
-        report(("refused", _first_line(error)))
+        report(("refused", first_line(error)))
     except Exception as error:  # noqa: BLE001 - whatever broke, the page must say so and go on
-        report(("failed", f"{type(error).__name__}: {_first_line(error)}"))
+        report(("failed", f"{type(error).__name__}: {first_line(error)}"))
 
 
 def main() -> None:
