@@ -14,9 +14,9 @@ retraining reads MNIST; else Keras downloads it).
 
 import streamlit as st
 
-from cnn.model_store import ModelStore
-from cnn.preprocess import preprocess
-from cnn.reading import read
+from cnn.net.preprocess import preprocess
+from cnn.net.reading import read
+from cnn.serving.model_store import ModelStore
 from ui.canvas import canvas_ui, pen_width_ui
 from ui.chapters import COMPARE, FEATURE_MAPS, chapter_ui
 from ui.closeup import closeup_ui, forget_closeup

@@ -20,7 +20,7 @@ from common import spread_ms, summary_ms
 from load_test import rss_mib
 from playwright.sync_api import sync_playwright
 
-from tests.browser import CANVAS, chromium, clear_canvas, draw_digit, draw_digit_by_touch, phone, running_app
+from harness.browser import CANVAS, chromium, clear_canvas, draw_digit, draw_digit_by_touch, phone, running_app
 
 _RECORD_MOUSE_UP = """() => { for (const kind of ["mouseup", "touchend"]) window.addEventListener(kind, () => {
   window.__mouseUp = performance.now(); window.__seen = {}; }, {capture: true}); }"""

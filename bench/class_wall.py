@@ -23,7 +23,7 @@ import urllib.request
 from common import REPO
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, DIGIT_STROKES, draw_digit, free_port, running_app
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, DIGIT_STROKES, draw_digit, free_port, running_app
 
 
 @contextlib.contextmanager

@@ -48,8 +48,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from cnn import DEFAULT_MODEL_PATH
-from cnn.canvas_sim import random_drawing
-from tests.browser import AppUrl, free_port, running_app
+from harness.browser import AppUrl, free_port, running_app
+from harness.canvas_sim import random_drawing
 
 
 def cpu_seconds(pid: int) -> float:

@@ -13,9 +13,9 @@ import time
 
 from common import REPO, mnist_path
 
-from cnn.canvas_sim import draw_on_canvas
-from cnn.mnist import load_mnist
-from tests.support import FakeCanvas
+from cnn.files.mnist import load_mnist
+from harness.canvas_sim import draw_on_canvas
+from harness.fake_canvas import FakeCanvas
 
 SECTIONS = (
     ("canvas_ui", "ui/canvas.py"),
@@ -32,7 +32,7 @@ SECTIONS = (
     ("training_report_ui", "ui/training_report.py"),
     ("model_card_ui", "ui/sidebar.py"),
     ("retrain_ui", "ui/sidebar.py"),
-    ("read", "cnn/reading.py"),
+    ("read", "cnn/net/reading.py"),
 )
 
 

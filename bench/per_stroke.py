@@ -14,14 +14,14 @@ import numpy as np
 from common import mnist_path, spread_ms, summary_ms, time_calls
 
 from cnn import DEFAULT_MODEL_PATH
-from cnn.canvas_sim import random_drawing
-from cnn.features import FeatureExtractor
-from cnn.model import CONV_LAYER_NAMES, load_model
-from cnn.model_store import LoadedModel
-from cnn.network import load_network
-from cnn.preprocess import plain_resize, preprocess
+from cnn.net.features import FeatureExtractor
+from cnn.net.network import load_network
+from cnn.net.preprocess import plain_resize, preprocess
+from cnn.serving.model_store import LoadedModel
+from cnn.training.model import CONV_LAYER_NAMES, load_model
 from display.lecture import lecture_payload
 from display.render import feature_grid, png_bytes
+from harness.canvas_sim import random_drawing
 
 
 def rows(drawings: int = 1000, repeats: int = 300) -> list[tuple[str, str, str]]:

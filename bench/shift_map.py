@@ -1,5 +1,5 @@
 """What the shift map costs: both networks read all 176 moved copies of one drawing (13 x 13
-shifts and 7 scales, cnn/shifts.py), one batch each, the way the page computes it on request;
+shifts and 7 scales, cnn/net/shifts.py), one batch each, the way the page computes it on request;
 the first call (it traces the batch function) and the calls after it.
 
     python bench/shift_map.py [--drawings 40]
@@ -13,10 +13,10 @@ import time
 from common import mnist_path, spread_ms, summary_ms
 
 from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH
-from cnn.features import FeatureExtractor
-from cnn.mnist import load_mnist
-from cnn.network import load_network
-from cnn.shifts import moved_copies, shift_map
+from cnn.files.mnist import load_mnist
+from cnn.net.features import FeatureExtractor
+from cnn.net.network import load_network
+from cnn.net.shifts import moved_copies, shift_map
 
 
 def measure(drawings: int) -> dict[str, list[float]]:

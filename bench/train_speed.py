@@ -15,8 +15,8 @@ import time
 
 from common import mnist_path
 
-from cnn.mnist import load_mnist
-from cnn.training import TrainConfig, evaluate, train
+from cnn.files.mnist import load_mnist
+from cnn.training.train import TrainConfig, evaluate, train
 
 TARGET = 0.99
 

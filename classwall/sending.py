@@ -17,7 +17,7 @@ from PIL import Image
 
 from classwall.store import WallDrawing, WallStore
 from cnn import IMAGE_SIZE
-from cnn.preprocess import INK_THRESHOLD
+from cnn.net.preprocess import INK_THRESHOLD
 
 MAX_PER_MINUTE = 3
 # A hall of 200 sending at most one a minute each, with room to spare; beyond this, or a wall this

@@ -73,8 +73,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from cnn.mnist import MnistError
-    from cnn.network import ModelFileError
+    from cnn.files.mnist import MnistError
+    from cnn.net.network import ModelFileError
 
     try:
         if args.command == "train":
@@ -94,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _train(args) -> int:
     from cnn.config import TrainConfig, config_fields, with_overrides
-    from cnn.mnist import load_mnist
-    from cnn.training import train_and_save
-    from cnn.training_lock import TrainingLock
+    from cnn.files.mnist import load_mnist
+    from cnn.jobs.training_lock import TrainingLock
+    from cnn.training.train import train_and_save
 
     # Each --flag is named after the TrainConfig field it sets; flags left out keep the recipe's.
     flags = {name: getattr(args, name) for name in config_fields() if hasattr(args, name)}
@@ -132,9 +132,9 @@ def _shift_line(accuracies: dict) -> str:
 
 
 def _evaluate(args) -> int:
-    from cnn.mnist import load_mnist
-    from cnn.model import load_model
-    from cnn.training import evaluate, shifted_test_accuracy
+    from cnn.files.mnist import load_mnist
+    from cnn.training.model import load_model
+    from cnn.training.train import evaluate, shifted_test_accuracy
 
     model = load_model(args.model)
     data = load_mnist(args.data)
@@ -147,10 +147,10 @@ def _evaluate(args) -> int:
 def _predict(args) -> int:
     import json
 
-    from cnn.features import FeatureExtractor
-    from cnn.network import load_network
-    from cnn.pictures import PictureError, read_picture
-    from cnn.preprocess import preprocess
+    from cnn.files.pictures import PictureError, read_picture
+    from cnn.net.features import FeatureExtractor
+    from cnn.net.network import load_network
+    from cnn.net.preprocess import preprocess
 
     extractor = FeatureExtractor(load_network(args.model))
     failures = 0

@@ -1,5 +1,5 @@
 """How a training run is set up: one frozen dataclass, its defaults with their reasons. No Keras
-here, so the model card (cnn/card.py) can hold a config without importing TensorFlow.
+here, so the model card (cnn/files/card.py) can hold a config without importing TensorFlow.
 
     config = TrainConfig(epochs=5)
     TrainConfig.seed_recipe()              # the notebook's recipe

@@ -4,7 +4,7 @@ what the layer does for the story.
     layer_heading(layer)  # "conv1: Conv2D 3x3 + ReLU, 26 x 26 x 32"
 """
 
-from cnn.anatomy import LayerAnatomy
+from cnn.net.anatomy import LayerAnatomy
 
 # What each layer of the seed network does, for a class; a layer without a story gets none.
 LAYER_STORY = {

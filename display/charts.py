@@ -2,7 +2,7 @@
 
 
 def shift_heatmap_spec(moved, shifts, title: str) -> dict:
-    """A ShiftMap (cnn/shifts.py) as a grid: x the shift right, y the shift down, colour the
+    """A ShiftMap (cnn/net/shifts.py) as a grid: x the shift right, y the shift down, colour the
     probability of the digit read unmoved; where another digit is read, that digit in red."""
     values = [
         {

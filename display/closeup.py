@@ -9,7 +9,7 @@ tables. MaxPooling2D: the window of the layer before and its maximum.
 
 import numpy as np
 
-from cnn.convolution import convolution_step
+from cnn.net.convolution import convolution_step
 
 STRONGEST_CHANNELS = 6
 

@@ -46,7 +46,7 @@ def lecture_payload(layers, weights: dict, image: np.ndarray, activations) -> di
     """Everything the lecture view draws for one drawing.
 
     layers: the model's LayerAnatomy list; weights: layer name -> (kernel, bias);
-    image: (28, 28) in [0, 1]; activations: cnn.features.Activations (with `dense`).
+    image: (28, 28) in [0, 1]; activations: cnn.net.features.Activations (with `dense`).
     """
     shown = []
     for layer in layers:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from cnn import DEFAULT_MODEL_PATH
-from tests.support import REPO, FakeCanvas, copy_shipped_dense_net, copy_shipped_model, make_mnist_arrays
+from harness.fake_canvas import FakeCanvas
+from tests.support import REPO, copy_shipped_dense_net, copy_shipped_model, make_mnist_arrays
 
 # Where this workplace keeps MNIST; CI sets MNIST_NPZ to it as well.
 _SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
@@ -39,14 +40,14 @@ def mnist_env(mnist_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def mnist(mnist_path):
-    from cnn.mnist import load_mnist
+    from cnn.files.mnist import load_mnist
 
     return load_mnist(mnist_path)
 
 
 @pytest.fixture(scope="session")
 def shipped_model():
-    from cnn.model import load_model
+    from cnn.training.model import load_model
 
     return load_model(DEFAULT_MODEL_PATH)
 
@@ -60,15 +61,15 @@ def synthetic_npz(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def shipped_network():
-    """The shipped convnet as the page runs it: numpy, read from the same file (cnn/network.py)."""
-    from cnn.network import load_network
+    """The shipped convnet as the page runs it: numpy, read from the same file (cnn/net/network.py)."""
+    from cnn.net.network import load_network
 
     return load_network(DEFAULT_MODEL_PATH)
 
 
 @pytest.fixture(scope="session")
 def extractor(shipped_network):
-    from cnn.features import FeatureExtractor
+    from cnn.net.features import FeatureExtractor
 
     return FeatureExtractor(shipped_network)
 
@@ -102,7 +103,7 @@ def playwright():
 @pytest.fixture(scope="module")
 def app_url():
     """The real app, served by `streamlit run` for one test module."""
-    from tests.browser import running_app
+    from harness.browser import running_app
 
     with running_app() as url:
         yield url

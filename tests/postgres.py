@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from tests.browser import free_port
+from harness.browser import free_port
 
 
 def postgres_bin() -> str | None:

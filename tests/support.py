@@ -1,16 +1,16 @@
 """Helpers the tests share: where the repository is, small synthetic data sets, a copy of the
-shipped model, and a stand-in for the canvas component. Fixtures built on them are in conftest.py.
+shipped model. Fixtures built on them are in conftest.py; the stand-in for the canvas component
+is harness/fake_canvas.py.
 """
 
 import shutil
-import types
 from pathlib import Path
 
 import numpy as np
 
 from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH
-from cnn.card import card_path_for
-from cnn.snapshots import snapshot_path_for
+from cnn.files.card import card_path_for
+from cnn.files.snapshots import snapshot_path_for
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -43,19 +43,3 @@ def copy_shipped_model(folder: Path, shipped: Path = DEFAULT_MODEL_PATH, name: s
 
 def copy_shipped_dense_net(folder: Path) -> Path:
     return copy_shipped_model(folder, DEFAULT_MLP_PATH, "mlp.keras")
-
-
-class FakeCanvas:
-    """Stands in for streamlit_drawable_canvas (which only works in a browser) in AppTest runs:
-    st_canvas returns `self.drawing`."""
-
-    def __init__(self):
-        self.drawing = None
-        self.keys = []
-        self.module = types.ModuleType("streamlit_drawable_canvas")
-        self.module.st_canvas = self.st_canvas
-
-    def st_canvas(self, **kwargs):
-        self.keys.append(kwargs["key"])
-        assert kwargs["width"] == kwargs["height"] == 280 and kwargs["return_image_data"]
-        return types.SimpleNamespace(image_data=self.drawing, json_data={"objects": []})

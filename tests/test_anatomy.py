@@ -4,10 +4,10 @@ import keras
 import numpy as np
 import pytest
 
-from cnn.anatomy import anatomy, receptive_box
-from cnn.features import FeatureExtractor
-from cnn.model import build_model
-from cnn.network import ModelFileError, network_of
+from cnn.net.anatomy import anatomy, receptive_box
+from cnn.net.features import FeatureExtractor
+from cnn.net.network import ModelFileError, network_of
+from cnn.training.model import build_model
 
 
 def test_anatomy_matches_the_model_summary(shipped_model, shipped_network):

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from cnn.canvas_sim import draw_on_canvas
+from harness.canvas_sim import draw_on_canvas
 from tests.apptest_support import feature_maps, main_metrics, press_retrain, sidebar_text, start_app
 
 
@@ -236,7 +236,7 @@ def test_streamlit_does_not_reset_keras_after_each_run(canvas, model_copy, monke
 
 @pytest.mark.parametrize("unsure", [True, False])
 def test_unsure_answers_are_said_in_words(canvas, model_copy, extractor, mnist, unsure):
-    from cnn.preprocess import preprocess
+    from cnn.net.preprocess import preprocess
 
     seven, four = mnist.x_test[0, ..., 0], mnist.x_test[4, ..., 0]
     # A 7 and a 4 drawn over each other: the model hesitates between them.

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import chromium, clear_canvas, draw_digit, open_page, running_app, tensorflow_loaded
+from harness.browser import chromium, clear_canvas, draw_digit, open_page, running_app, tensorflow_loaded
 from tests.support import REPO
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import (
+from harness.browser import (
     CANVAS,
     chromium,
     clear_canvas,

@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from cnn.atomic import replacing, write_text_atomically
-from cnn.card import ModelCard, read_card, write_card
 from cnn.config import TrainConfig
+from cnn.files.atomic import replacing, write_text_atomically
+from cnn.files.card import ModelCard, read_card, write_card
 
 
 def _card(**config) -> ModelCard:

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import chromium, draw_digit, in_viewport, open_page, running_app
+from harness.browser import chromium, draw_digit, in_viewport, open_page, running_app
 from tests.support import REPO
 
 pytestmark = pytest.mark.browser

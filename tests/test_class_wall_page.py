@@ -8,7 +8,7 @@ import time
 import pytest
 
 from classwall.store import WallStore
-from cnn.canvas_sim import draw_on_canvas
+from harness.canvas_sim import draw_on_canvas
 from tests.apptest_support import main_metrics, start_app
 
 

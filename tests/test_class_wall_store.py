@@ -14,7 +14,7 @@ from classwall.dataset import class_dataset_npz, confusion, held_out
 from classwall.lecturer import configured_passcode, passcode_matches
 from classwall.sending import MAX_PER_MINUTE, Refused, send, wall_drawing
 from classwall.store import SCHEMA_VERSION, WallStore, WallStoreError
-from cnn.mnist import load_mnist
+from cnn.files.mnist import load_mnist
 from tests.support import REPO
 
 

@@ -98,7 +98,7 @@ def test_train_command_trains_and_saves(tmp_path, synthetic_npz):
 def test_train_the_dense_net(tmp_path, synthetic_npz):
     import json
 
-    from cnn.model import load_model
+    from cnn.training.model import load_model
 
     out = tmp_path / "mlp.keras"
     result = run_cli("train", "--arch", "mlp", "--epochs", "1", "--data", str(synthetic_npz), "--out", str(out))

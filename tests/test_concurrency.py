@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from cnn.mnist import load_mnist
-from cnn.model import build_model, save_model_atomically
-from cnn.model_store import ModelStore
-from cnn.training import TrainConfig
-from cnn.training_job import AlreadyTraining, TrainingJob
+from cnn.files.mnist import load_mnist
+from cnn.jobs.training_job import AlreadyTraining, TrainingJob
+from cnn.serving.model_store import ModelStore
+from cnn.training.model import build_model, save_model_atomically
+from cnn.training.train import TrainConfig
 from tests.support import copy_shipped_model, make_mnist_arrays
 
 
@@ -56,7 +56,7 @@ def test_sessions_keep_getting_whole_models_while_the_file_is_replaced(tmp_path)
     assert failures == []
     assert max(versions) >= 2  # sessions moved on to newer files while they kept predicting
     final = store.current()  # and the store ends on the last file written
-    from cnn.model import load_model
+    from cnn.training.model import load_model
 
     np.testing.assert_allclose(
         final.extractor.probabilities(image), load_model(path)(image[None, ..., None]).numpy(), atol=1e-6
@@ -103,7 +103,7 @@ def test_a_corrupt_mnist_file_fails_the_job_before_training(tmp_path, monkeypatc
 
 @pytest.mark.parametrize("threads", [4])
 def test_model_store_loads_once_when_many_sessions_start_together(tmp_path, threads, monkeypatch):
-    import cnn.model_store as model_store
+    import cnn.serving.model_store as model_store
 
     path = copy_shipped_model(tmp_path)
     loads = []

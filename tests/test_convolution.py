@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnn.convolution import convolution_step
+from cnn.net.convolution import convolution_step
 
 
 @pytest.mark.parametrize(("layer", "source"), [("conv1", None), ("conv2", "pool1"), ("conv3", "pool2")])

@@ -5,14 +5,14 @@ import numpy as np
 import pytest
 
 from cnn import DEFAULT_MLP_PATH
-from cnn.card import read_card
-from cnn.features import FeatureExtractor
-from cnn.mnist import load_mnist
-from cnn.model import load_model
-from cnn.model_store import ModelStore
-from cnn.network import load_network
-from cnn.training import TrainConfig
-from cnn.training_job import SUCCEEDED, AlreadyTraining, TrainingJob
+from cnn.files.card import read_card
+from cnn.files.mnist import load_mnist
+from cnn.jobs.training_job import SUCCEEDED, AlreadyTraining, TrainingJob
+from cnn.net.features import FeatureExtractor
+from cnn.net.network import load_network
+from cnn.serving.model_store import ModelStore
+from cnn.training.model import load_model
+from cnn.training.train import TrainConfig
 from tests.support import copy_shipped_dense_net, copy_shipped_model, make_mnist_arrays
 
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from tests.browser import chromium, draw_digit, free_port, open_page
+from harness.browser import chromium, draw_digit, free_port, open_page
 from tests.support import REPO, copy_shipped_model, make_mnist_arrays
 
 LOCAL = REPO / "deploy" / "local.sh"

@@ -5,7 +5,7 @@ import base64
 import numpy as np
 import pytest
 
-from cnn.anatomy import anatomy
+from cnn.net.anatomy import anatomy
 from display.closeup import strongest_point, unit_closeup
 from display.lecture import lecture_payload, quantise, strongest_inputs
 

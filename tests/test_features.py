@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnn.features import SHOWN_LAYERS
+from cnn.net.features import SHOWN_LAYERS
 from display.render import COLUMNS, colour_table, feature_grid, normalise_channels, tile_scale
 
 

@@ -1,4 +1,4 @@
-"""Fine-tuning on a class's drawings (cnn/fine_tune.py), with real MNIST and the shipped model:
+"""Fine-tuning on a class's drawings (cnn/training/fine_tune.py), with real MNIST and the shipped model:
 it learns the class's handwriting without forgetting MNIST, and the result waits as a candidate
 that is adopted atomically or discarded."""
 
@@ -10,8 +10,9 @@ import pytest
 from scipy import ndimage
 
 from classwall.dataset import held_out
-from cnn.card import read_card
-from cnn.fine_tune import (
+from cnn.files.card import read_card
+from cnn.files.snapshots import snapshot_path_for
+from cnn.training.fine_tune import (
     adopt_candidate,
     candidate_path_for,
     discard_candidate,
@@ -20,8 +21,7 @@ from cnn.fine_tune import (
     pending_candidate,
     save_candidate,
 )
-from cnn.model import ModelFileError, load_model
-from cnn.snapshots import snapshot_path_for
+from cnn.training.model import ModelFileError, load_model
 
 
 def slanted_class(mnist, count=200, angle=45):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from cnn.gallery import GalleryDigits, pick_other
-from cnn.preprocess import as_model_input
+from cnn.net.preprocess import as_model_input
+from cnn.serving.gallery import GalleryDigits, pick_other
 
 
 def test_pick_by_class_and_never_the_same_twice(mnist):

@@ -10,8 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from cnn.card import card_path_for
-from cnn.model import load_model
+from cnn.files.card import card_path_for
+from cnn.training.model import load_model
 from tests.support import REPO, copy_shipped_model, make_mnist_arrays
 
 pytestmark = pytest.mark.slow
@@ -116,7 +116,7 @@ def test_sigkill_at_any_moment_leaves_the_old_model(workspace, tmp_path, mnist, 
 
 
 def test_the_next_save_removes_what_killed_saves_left_behind(workspace, tmp_path):
-    from cnn.model import build_model, save_model_atomically
+    from cnn.training.model import build_model, save_model_atomically
 
     model, _ = workspace
     stale = tmp_path / ".model-killed.keras"  # what a kill during a save leaves behind

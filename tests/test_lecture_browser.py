@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import CANVAS, chromium, draw_digit, in_viewport, open_page
+from harness.browser import CANVAS, chromium, draw_digit, in_viewport, open_page
 from tests.support import REPO
 
 pytestmark = pytest.mark.browser

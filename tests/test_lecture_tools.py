@@ -66,7 +66,7 @@ def test_a_broken_upload_gets_a_clear_message(canvas, model_copy):
 
 
 def test_filters_and_downloads_are_shown_with_the_maps(canvas, model_copy, mnist):
-    from cnn.canvas_sim import draw_on_canvas
+    from harness.canvas_sim import draw_on_canvas
 
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
     app = start_app()
@@ -75,7 +75,7 @@ def test_filters_and_downloads_are_shown_with_the_maps(canvas, model_copy, mnist
     assert filters["after"] == "conv1" and "32 learned 3x3 filters" in filters["caption"]
     # The 288 weights themselves, on one diverging scale: the strongest weight at an end.
     kernels = np.frombuffer(base64.b64decode(filters["data"]), np.uint8).reshape(32, 3, 3)
-    from cnn.network import load_network
+    from cnn.net.network import load_network
 
     weights = load_network(model_copy).layer("conv1").kernel[:, :, 0, :].transpose(2, 0, 1)
     strongest = np.unravel_index(np.abs(weights).argmax(), weights.shape)
@@ -102,7 +102,7 @@ def test_kernel_grid_colours_sign_and_size():
 
 
 def _drawn_seven(canvas, mnist):
-    from cnn.canvas_sim import draw_on_canvas
+    from harness.canvas_sim import draw_on_canvas
 
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
 
@@ -132,8 +132,8 @@ def test_convolution_close_up_reproduces_the_feature_map(canvas, model_copy, mni
     assert not app.exception
     sentence = next(m.value for m in app.main.markdown if "ReLU keeps" in m.value)
     shown = float(re.search(r"= \*\*([0-9.]+)\*\*, the value of", sentence).group(1))
-    from cnn.canvas_sim import draw_on_canvas
-    from cnn.preprocess import preprocess
+    from cnn.net.preprocess import preprocess
+    from harness.canvas_sim import draw_on_canvas
 
     image = preprocess(draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)).image
     expected = float(extractor.run(image).maps[layer][1, 1, 5])
@@ -164,8 +164,8 @@ def test_convolution_close_up_opens_on_the_strongest_unit(canvas, model_copy, mn
     app.toggle(key="show_closeup").set_value(True).run()
     app.selectbox(key="closeup_layer").set_value("conv2").run()
     app.number_input(key="closeup_channel").set_value(5).run()
-    from cnn.canvas_sim import draw_on_canvas
-    from cnn.preprocess import preprocess
+    from cnn.net.preprocess import preprocess
+    from harness.canvas_sim import draw_on_canvas
 
     image = preprocess(draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)).image
     channel = extractor.run(image).maps["conv2"][..., 5]
@@ -176,7 +176,7 @@ def test_convolution_close_up_opens_on_the_strongest_unit(canvas, model_copy, mn
 
 
 def test_the_close_up_reopens_on_the_strongest_unit_after_another_chapter(canvas, model_copy, mnist, extractor):
-    from cnn.preprocess import preprocess
+    from cnn.net.preprocess import preprocess
     from tests.apptest_support import open_chapter
     from ui.chapters import COMPARE, FEATURE_MAPS
 

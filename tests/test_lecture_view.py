@@ -4,7 +4,7 @@ unit gets its close-up, and the view is one click (or one URL) away."""
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from cnn.canvas_sim import draw_on_canvas
+from harness.canvas_sim import draw_on_canvas
 from tests.apptest_support import APP, component_data, main_metrics
 
 LECTURE = "digit_lens.lecture_view"

@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pytest
 
-from cnn.canvas_sim import draw_on_canvas
-from cnn.shifts import shift_map
-from cnn.snapshots import snapshot_path_for
+from cnn.files.snapshots import snapshot_path_for
+from cnn.net.shifts import shift_map
+from harness.canvas_sim import draw_on_canvas
 from tests.apptest_support import main_metrics, open_chapter, press_retrain, sidebar_text, start_app
 from ui.chapters import COMPARE
 
@@ -27,8 +27,8 @@ def charts(app):
 @pytest.fixture
 def dense_extractor():
     from cnn import DEFAULT_MLP_PATH
-    from cnn.features import FeatureExtractor
-    from cnn.network import load_network
+    from cnn.net.features import FeatureExtractor
+    from cnn.net.network import load_network
 
     return FeatureExtractor(load_network(DEFAULT_MLP_PATH))
 
@@ -112,7 +112,7 @@ def test_retrain_the_dense_net_from_the_sidebar(canvas, model_copy, tiny_mnist, 
     card = json.loads(open(dense_path.replace(".keras", ".json")).read())
     assert card["config"]["arch"] == "mlp" and card["train_samples"] == 400
     assert model_copy.with_suffix(".json").read_text() == conv_card
-    from cnn.snapshots import SnapshotHistory
+    from cnn.files.snapshots import SnapshotHistory
 
     history = SnapshotHistory.load(snapshot_path_for(dense_path))
     assert np.abs(history.probe - app.session_state["last_input"]).max() <= 1 / 255  # followed the drawing

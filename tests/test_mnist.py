@@ -1,11 +1,10 @@
 """The MNIST loader: source order, normalisation, and one clear error per kind of bad file."""
 
-import urllib.error
 
 import numpy as np
 import pytest
 
-from cnn.mnist import ENV_VAR, MnistError, load_mnist, resolve_path
+from cnn.files.mnist import ENV_VAR, MnistError, load_mnist, resolve_path
 from tests.support import make_mnist_arrays
 
 
@@ -31,16 +30,15 @@ def test_environment_variable_is_used_when_no_path_given(synthetic_npz, monkeypa
     assert load_mnist().source == str(synthetic_npz)
 
 
-def test_offline_without_a_file_names_the_environment_variable(monkeypatch):
-    import keras
-
-    def offline():
-        raise urllib.error.URLError("no network")
-
+def test_without_a_file_keras_cached_copy_is_read(synthetic_npz, tmp_path, monkeypatch):
+    (tmp_path / "datasets").mkdir()
+    cached = tmp_path / "datasets" / "mnist.npz"
+    cached.write_bytes(synthetic_npz.read_bytes())
     monkeypatch.delenv(ENV_VAR, raising=False)
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
-    with pytest.raises(MnistError, match=ENV_VAR):
-        load_mnist()
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    data = load_mnist()
+    assert data.source == f"keras download ({cached})"
+    assert len(data.y_test) == len(make_mnist_arrays()["y_test"])
 
 
 def _write(tmp_path, **arrays):

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from cnn.model import CONV_LAYER_NAMES, ModelFileError, build_model, load_model, save_model_atomically
-from cnn.network import load_network
+from cnn.net.network import load_network
+from cnn.training.model import CONV_LAYER_NAMES, ModelFileError, build_model, load_model, save_model_atomically
 
 # The seed notebook's stack, layer by layer: (type, output shape without the batch axis).
 SEED_STACK = [

@@ -4,9 +4,9 @@ import os
 
 import numpy as np
 
-from cnn.card import card_path_for
-from cnn.model import build_model, save_model_atomically
-from cnn.model_store import ModelStore
+from cnn.files.card import card_path_for
+from cnn.serving.model_store import ModelStore
+from cnn.training.model import build_model, save_model_atomically
 from tests.support import copy_shipped_model
 
 

@@ -1,4 +1,4 @@
-"""The numpy network the page runs (cnn/network.py) against Keras itself: same outputs at every
+"""The numpy network the page runs (cnn/net/network.py) against Keras itself: same outputs at every
 layer, same input gradient, on the shipped models and on fresh ones; and the layers it refuses
 (missing and corrupt files: tests/test_model.py, for both loaders)."""
 
@@ -8,8 +8,8 @@ import pytest
 import tensorflow as tf
 
 from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH
-from cnn.model import build_model, load_model, save_model_atomically
-from cnn.network import ModelFileError, load_network, network_of
+from cnn.net.network import ModelFileError, load_network, network_of
+from cnn.training.model import build_model, load_model, save_model_atomically
 
 
 @pytest.fixture(scope="module")

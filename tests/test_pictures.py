@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnn.pictures import MAX_SIDE, PictureError, read_picture
-from cnn.preprocess import preprocess
+from cnn.files.pictures import MAX_SIDE, PictureError, read_picture
+from cnn.net.preprocess import preprocess
 
 
 def encode(picture: Image.Image, fmt="PNG", **options) -> bytes:
@@ -90,7 +90,7 @@ def test_bad_files_name_the_file(tmp_path):
 
 _MEASURE_PEAK = """
 import resource, sys
-from cnn.pictures import PictureError, read_picture
+from cnn.files.pictures import PictureError, read_picture
 data = open(sys.argv[1], "rb").read()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from cnn.canvas_sim import random_drawing
-from cnn.preprocess import plain_resize, preprocess
+from cnn.net.preprocess import plain_resize, preprocess
+from harness.canvas_sim import random_drawing
 
 
 def test_redrawn_test_digits_are_read_correctly(mnist, extractor):

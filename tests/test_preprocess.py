@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from cnn.canvas_sim import CANVAS_SIZE, draw_on_canvas
-from cnn.preprocess import CENTRE, DIGIT_BOX, ink_strength, plain_resize, preprocess
+from cnn.net.preprocess import CENTRE, DIGIT_BOX, ink_strength, plain_resize, preprocess
+from harness.canvas_sim import CANVAS_SIZE, draw_on_canvas
 
 
 def blank_canvas(colour=0, size=CANVAS_SIZE):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from cnn.saliency import saliency
+from cnn.net.saliency import saliency
 from display.render import heat_overlay
 
 

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnn.model import ModelFileError, load_model
+from cnn.training.model import ModelFileError, load_model
 from tests.support import REPO
 
 
@@ -51,7 +51,7 @@ def test_the_page_opens_no_file_while_people_use_it(canvas, model_copy, mnist_en
     import site
     import sys
 
-    from cnn.canvas_sim import draw_on_canvas
+    from harness.canvas_sim import draw_on_canvas
     from tests.apptest_support import start_app
 
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.6, left=40, top=40)

@@ -1,10 +1,10 @@
-"""The shift and scale map (cnn/shifts.py): pure logic with stand-in classifiers whose answers
+"""The shift and scale map (cnn/net/shifts.py): pure logic with stand-in classifiers whose answers
 are known, then the real networks."""
 
 import numpy as np
 import pytest
 
-from cnn.shifts import SCALES, SHIFTS, moved_copies, scale_image, shift_image, shift_map, shifted_accuracy
+from cnn.net.shifts import SCALES, SHIFTS, moved_copies, scale_image, shift_image, shift_map, shifted_accuracy
 
 
 def dot(row: int, column: int) -> np.ndarray:
@@ -79,8 +79,8 @@ def test_shifted_accuracy_of_a_stand_in():
 
 def test_real_networks_unmoved_equals_the_plain_prediction(shipped_network, mnist):
     from cnn import DEFAULT_MLP_PATH
-    from cnn.features import FeatureExtractor
-    from cnn.network import load_network
+    from cnn.net.features import FeatureExtractor
+    from cnn.net.network import load_network
 
     for extractor in (FeatureExtractor(shipped_network), FeatureExtractor(load_network(DEFAULT_MLP_PATH))):
         image = mnist.x_test[0, ..., 0]

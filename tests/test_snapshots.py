@@ -1,13 +1,13 @@
-"""Training snapshots (cnn/snapshots.py): when they are taken, a tiny real training run that
+"""Training snapshots (cnn/files/snapshots.py): when they are taken, a tiny real training run that
 writes them, the file round trip, and models without them."""
 
 import numpy as np
 
 from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH
 from cnn.config import TrainConfig
-from cnn.mnist import load_mnist
-from cnn.snapshots import TEMPLATE_UNITS, SnapshotHistory, snapshot_path_for, snapshot_steps
-from cnn.training import train_and_save
+from cnn.files.mnist import load_mnist
+from cnn.files.snapshots import TEMPLATE_UNITS, SnapshotHistory, snapshot_path_for, snapshot_steps
+from cnn.training.train import train_and_save
 
 
 def test_snapshots_before_the_first_step_early_and_every_quarter_epoch():
@@ -47,8 +47,8 @@ def test_the_dense_net_keeps_templates(tmp_path, synthetic_npz):
 
 
 def test_shipped_snapshots_are_small_and_go_from_noise_to_the_shipped_weights(shipped_model):
-    from cnn.model import load_model
-    from cnn.snapshot_recorder import first_layer_weights
+    from cnn.training.model import load_model
+    from cnn.training.snapshot_recorder import first_layer_weights
 
     for path, model in ((DEFAULT_MODEL_PATH, shipped_model), (DEFAULT_MLP_PATH, load_model(DEFAULT_MLP_PATH))):
         file = snapshot_path_for(path)

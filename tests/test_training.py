@@ -6,10 +6,10 @@ from dataclasses import asdict
 import numpy as np
 import pytest
 
-from cnn.card import card_path_for, read_card
-from cnn.mnist import load_mnist
-from cnn.model import build_model, load_model, save_model_atomically
-from cnn.training import TrainConfig, TrainingCancelled, train, train_and_save
+from cnn.files.card import card_path_for, read_card
+from cnn.files.mnist import load_mnist
+from cnn.training.model import build_model, load_model, save_model_atomically
+from cnn.training.train import TrainConfig, TrainingCancelled, train, train_and_save
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_seed_recipe_is_the_notebooks():
 
 
 def test_cosine_schedule_warms_up_then_decays_to_zero():
-    from cnn.training import learning_rate_for
+    from cnn.training.train import learning_rate_for
 
     config = TrainConfig(epochs=2, batch_size=100, learning_rate=3e-3, schedule="cosine")
     schedule = learning_rate_for(config, train_samples=1000)  # 10 steps per epoch, 20 in all

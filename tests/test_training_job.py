@@ -7,11 +7,11 @@ import time
 import numpy as np
 import pytest
 
-from cnn.card import read_card
-from cnn.mnist import MnistError, load_mnist
-from cnn.model import build_model, save_model_atomically
-from cnn.training import TrainConfig
-from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, TrainingJob
+from cnn.files.card import read_card
+from cnn.files.mnist import MnistError, load_mnist
+from cnn.jobs.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, TrainingJob
+from cnn.training.model import build_model, save_model_atomically
+from cnn.training.train import TrainConfig
 from tests.support import make_mnist_arrays
 
 

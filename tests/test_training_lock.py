@@ -9,13 +9,13 @@ import time
 import pytest
 
 from cnn.config import TrainConfig
-from cnn.training_job import AlreadyTraining, TrainingJob
-from cnn.training_lock import TrainingLock
+from cnn.jobs.training_job import AlreadyTraining, TrainingJob
+from cnn.jobs.training_lock import TrainingLock
 from tests.support import REPO
 
 HOLD = """
 import sys, time
-from cnn.training_lock import TrainingLock
+from cnn.jobs.training_lock import TrainingLock
 lock = TrainingLock(sys.argv[1])
 assert lock.acquire({"started_by": "the other replica", "progress": "epoch 1 of 2"})
 print("holding", flush=True)
@@ -65,7 +65,7 @@ def test_two_jobs_on_one_model_in_one_process_train_one_at_a_time(tmp_path):
     # Two replicas as two objects: the lock is per open file, so it separates them here too.
     import numpy as np
 
-    from cnn.mnist import load_mnist
+    from cnn.files.mnist import load_mnist
     from tests.support import make_mnist_arrays
 
     np.savez(tmp_path / "mnist.npz", **make_mnist_arrays(train=400, test=20))

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnn.model_store import LoadedModel
-from cnn.reading import Reading
+from cnn.net.reading import Reading
+from cnn.serving.model_store import LoadedModel
 from display.closeup import strongest_point, unit_closeup
 
 

@@ -7,8 +7,8 @@ Session state it owns: nothing (the shift map, ui/shift_map.py, is a section of 
 import numpy as np
 import streamlit as st
 
-from cnn.model_store import LoadedModel
-from cnn.reading import Reading
+from cnn.net.reading import Reading
+from cnn.serving.model_store import LoadedModel
 from display.bars import comparison_bars_html
 from display.render import png_bytes, template_picture
 

@@ -15,8 +15,8 @@ import base64
 import numpy as np
 import streamlit as st
 
-from cnn.model_store import LoadedModel
-from cnn.reading import Reading
+from cnn.net.reading import Reading
+from cnn.serving.model_store import LoadedModel
 from display.captions import layer_heading, layer_story
 from display.lecture import quantise
 from ui.components import RED_BLUE, VIRIDIS, own_component

@@ -6,11 +6,11 @@ Session state it owns: `input_source`, `gallery_*`, `upload`.
 import numpy as np
 import streamlit as st
 
-from cnn.gallery import pick_other
-from cnn.mnist import MnistError
-from cnn.model_store import LoadedModel
-from cnn.pictures import PictureError, read_picture
-from cnn.preprocess import Preprocessed, as_model_input, preprocess
+from cnn.files.mnist import MnistError
+from cnn.files.pictures import PictureError, read_picture
+from cnn.net.preprocess import Preprocessed, as_model_input, preprocess
+from cnn.serving.gallery import pick_other
+from cnn.serving.model_store import LoadedModel
 from display.render import outline_box
 from ui.pictures import show_picture
 from ui.resources import test_digits

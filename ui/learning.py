@@ -1,4 +1,4 @@
-"""Watch it learn: the snapshots taken while a network trained (cnn/snapshots.py), stepped
+"""Watch it learn: the snapshots taken while a network trained (cnn/files/snapshots.py), stepped
 through with a slider: its first layer going from noise to edge detectors, its accuracy so far,
 and its reading of the digit that was on the canvas when training began. The sidebar's live
 progress shows the newest snapshot the same way while a training runs.
@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import streamlit as st
 
-from cnn.snapshots import Snapshot, SnapshotHistory
+from cnn.files.snapshots import Snapshot, SnapshotHistory
 from display.bars import probability_bars_html
 from display.charts import accuracy_curve_spec
 from display.render import enlarge, kernel_grid, png_bytes

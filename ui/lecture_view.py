@@ -9,8 +9,8 @@ Session state it owns: `lecture_unit` (the chosen unit, or None).
 
 import streamlit as st
 
-from cnn.model_store import LoadedModel
-from cnn.reading import Reading
+from cnn.net.reading import Reading
+from cnn.serving.model_store import LoadedModel
 from display.closeup import strongest_point, unit_closeup
 from display.lecture import lecture_payload
 from ui.components import VIRIDIS, own_component

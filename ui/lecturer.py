@@ -14,9 +14,9 @@ import streamlit as st
 from classwall.dataset import class_dataset_npz, held_out
 from classwall.lecturer import PASSCODE_VARIABLE, configured_passcode, passcode_matches
 from classwall.store import WallStore, WallStoreError
-from cnn.candidates import MIN_DRAWINGS, FineTuneReport, adopt_candidate, discard_candidate, pending_candidate
-from cnn.network import ModelFileError
-from cnn.training_job import AlreadyTraining, TrainingJob
+from cnn.files.candidates import MIN_DRAWINGS, FineTuneReport, adopt_candidate, discard_candidate, pending_candidate
+from cnn.jobs.training_job import AlreadyTraining, TrainingJob
+from cnn.net.network import ModelFileError
 from ui.resources import wall_store
 from ui.wall import refresh_wall
 from ui.wall_tiles import tile

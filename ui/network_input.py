@@ -5,7 +5,7 @@ Session state it owns: `show_steps`.
 
 import streamlit as st
 
-from cnn.preprocess import Preprocessed
+from cnn.net.preprocess import Preprocessed
 from display.render import enlarge, outline_box
 from ui.pictures import show_picture
 

@@ -7,9 +7,9 @@ Session state it owns: `show_saliency`, `saliency_class`.
 import numpy as np
 import streamlit as st
 
-from cnn.model_store import LoadedModel
-from cnn.reading import Reading
-from cnn.saliency import saliency
+from cnn.net.reading import Reading
+from cnn.net.saliency import saliency
+from cnn.serving.model_store import LoadedModel
 from display.bars import probability_bars_html
 from display.render import heat_overlay
 from ui.pictures import show_picture

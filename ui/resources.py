@@ -14,11 +14,11 @@ from threadpoolctl import threadpool_limits
 
 from classwall.store import WallStore, database_url
 from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH
-from cnn.gallery import GalleryDigits
-from cnn.mnist import load_mnist
-from cnn.model_store import LoadedModel, ModelStore
-from cnn.snapshots import SnapshotHistory, snapshot_path_for
-from cnn.training_job import TrainingJob
+from cnn.files.mnist import load_mnist
+from cnn.files.snapshots import SnapshotHistory, snapshot_path_for
+from cnn.jobs.training_job import TrainingJob
+from cnn.serving.gallery import GalleryDigits
+from cnn.serving.model_store import LoadedModel, ModelStore
 from display.render import kernel_grid, png_bytes
 
 
@@ -26,7 +26,7 @@ from display.render import kernel_grid, png_bytes
 def tune_server_process() -> None:
     """Once per server process, two settings that keep strokes cheap.
 
-    One BLAS thread: the network's matrix products (cnn/network.py) are tiny, and OpenBLAS's
+    One BLAS thread: the network's matrix products (cnn/net/network.py) are tiny, and OpenBLAS's
     helper threads spin-wait for milliseconds after each one. With strokes arriving every few
     milliseconds that spinning cost ~20 ms of CPU per forward pass (a bench of one forward pass
     every 20 ms: 21.4 ms of CPU each with numpy's default 2 threads, 1.5 ms with one).

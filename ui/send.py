@@ -11,8 +11,8 @@ import streamlit as st
 
 from classwall.sending import Refused, send, wall_drawing
 from classwall.store import WallStoreError
-from cnn.model_store import LoadedModel
-from cnn.reading import Reading
+from cnn.net.reading import Reading
+from cnn.serving.model_store import LoadedModel
 from ui.resources import wall_store
 from ui.wall import refresh_wall
 

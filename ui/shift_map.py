@@ -11,9 +11,9 @@ import time
 import pandas as pd
 import streamlit as st
 
-from cnn.model_store import LoadedModel
-from cnn.reading import Reading
-from cnn.shifts import SCALES, SHIFTS, ShiftMap, shift_map
+from cnn.net.reading import Reading
+from cnn.net.shifts import SCALES, SHIFTS, ShiftMap, shift_map
+from cnn.serving.model_store import LoadedModel
 from display.charts import shift_heatmap_spec
 
 

@@ -7,10 +7,10 @@ import time
 
 import streamlit as st
 
-from cnn.anatomy import layer_table
 from cnn.config import ARCHITECTURES, OPTIMIZERS, SCHEDULES, TrainConfig
-from cnn.model_store import LoadedModel
-from cnn.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
+from cnn.jobs.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
+from cnn.net.anatomy import layer_table
+from cnn.serving.model_store import LoadedModel
 from ui.learning import NETWORK_NAMES, snapshot_ui
 from ui.resources import session_name
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnn.mnist import MnistError
-from cnn.model_store import LoadedModel
+from cnn.files.mnist import MnistError
+from cnn.serving.model_store import LoadedModel
 from display.render import enlarge
 from ui.inputs import use_test_digit
 from ui.pictures import show_picture

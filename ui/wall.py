@@ -18,7 +18,7 @@ import streamlit as st
 
 from classwall.dataset import accuracy, confusion
 from classwall.store import WallStoreError, database_url
-from cnn.model_store import LoadedModel, ModelStore
+from cnn.serving.model_store import LoadedModel, ModelStore
 from ui.resources import wall_store
 from ui.wall_tiles import tile
 
@@ -145,7 +145,7 @@ def close_wall_drawing() -> None:
 
 def wall_drawing_input_ui(drawing_id: str):
     """The input when a drawing was opened from the wall (?drawing=ID): its 28x28 as read then."""
-    from cnn.preprocess import as_model_input
+    from cnn.net.preprocess import as_model_input
 
     st.button("Back to drawing my own", on_click=close_wall_drawing, key="close_wall_drawing", type="primary")
     if not (drawing_id.isdigit() and len(drawing_id) <= 12):

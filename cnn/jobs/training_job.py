@@ -1,4 +1,4 @@
-"""At most one training at a time per model file, across all server processes (cnn/training_lock.py),
+"""At most one training at a time per model file, across all server processes (cnn/jobs/training_lock.py),
 run in a child process, with progress anyone can read and a cancel anyone can press. The page
 keeps one `TrainingJob` for the whole server.
 
@@ -12,13 +12,12 @@ keeps one `TrainingJob` for the whole server.
 Why a child process: training is the only thing that needs TensorFlow. In its own process it
 never costs the server its memory (~680 MiB) or its start-up time, and it never competes with the
 page's threads for the server's interpreter lock, so strokes keep flowing while it trains. The
-child (`python -m cnn.train_worker`) reports progress and snapshots through a pipe; a thread here
+child (`python -m cnn.training.worker`) reports progress and snapshots through a pipe; a thread here
 turns them into the status the page reads. A child whose server is gone stops at its next batch;
 one that ignores a cancel for CANCEL_GRACE seconds is killed.
 """
 
 import atexit
-import os
 import pickle
 import subprocess
 import sys
@@ -29,14 +28,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from cnn.candidates import FineTuneReport
-from cnn.card import ModelCard
+from cnn import child_environment
 from cnn.config import TrainConfig
-from cnn.mnist import Mnist, MnistError, load_mnist
-from cnn.progress import TrainProgress
-from cnn.snapshots import Snapshot
-from cnn.train_worker import read_message, write_message
-from cnn.training_lock import TrainingLock
+from cnn.files.candidates import FineTuneReport
+from cnn.files.card import ModelCard
+from cnn.files.mnist import Mnist, MnistError, load_mnist
+from cnn.files.snapshots import Snapshot
+from cnn.jobs.progress import TrainProgress
+from cnn.jobs.protocol import read_message, write_message
+from cnn.jobs.training_lock import TrainingLock
 
 IDLE, RUNNING, SUCCEEDED, CANCELLED, FAILED = "idle", "running", "succeeded", "cancelled", "failed"
 _CURVE_POINTS_PER_EPOCH = 20
@@ -56,7 +56,7 @@ class JobStatus:
     progress: TrainProgress | None = None  # the latest report
     epochs: tuple[TrainProgress, ...] = ()  # one report per finished epoch
     curve: tuple[TrainProgress, ...] = ()  # about 20 batch reports per epoch, for live curves
-    snapshots: tuple[Snapshot, ...] = ()  # the network as it learns (cnn/snapshots.py), so far
+    snapshots: tuple[Snapshot, ...] = ()  # the network as it learns (cnn/files/snapshots.py), so far
     card: ModelCard | None = None  # of the model saved, on success
     message: str = ""  # what happened, in words, when it ended
     kind: str = "train"  # or "fine-tune": the convnet on the class's drawings
@@ -152,7 +152,7 @@ class TrainingJob:
     def start_fine_tune(self, images, labels, ids, held_out, started_by: str = "someone") -> None:
         """Fine-tune the convnet on a class's drawings (uint8 (N, 28, 28), labels, their ids, and
         which are held out for judging), in the background; the result waits as a candidate
-        beside the model (cnn/fine_tune.py) until someone adopts it."""
+        beside the model (cnn/training/fine_tune.py) until someone adopts it."""
         status = JobStatus(RUNNING, None, started_by, time.time(), kind="fine-tune")
         self._begin(status, self._fine_tune, (images, labels, ids, held_out))
 
@@ -274,13 +274,11 @@ class TrainingJob:
             return "mnist", str(error)
         # Same working directory and environment as the server (relative paths mean the same),
         # with this project importable wherever the server was started from.
-        project = str(Path(__file__).resolve().parent.parent)
-        paths = [project, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         child = subprocess.Popen(
-            [sys.executable, "-m", "cnn.train_worker"],
+            [sys.executable, "-m", "cnn.training.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+            env=child_environment(),
         )
         run.child = child
         outcome = None

@@ -12,7 +12,7 @@ unit (r, c) starts at (r * jump, c * jump)).
 
 from dataclasses import dataclass
 
-from cnn.network import Network
+from cnn.net.network import Network
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class LayerAnatomy:
 
 
 def anatomy(network: Network) -> list[LayerAnatomy]:
-    """Every layer after the input, in the order the data flows. (cnn/network.py only loads
+    """Every layer after the input, in the order the data flows. (cnn/net/network.py only loads
     square 'valid' convolutions and poolings, the kind these receptive fields describe.)"""
     layers, receptive_field, jump = [], 1, 1
     for layer in network.layers:

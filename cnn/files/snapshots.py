@@ -1,7 +1,8 @@
 """Watching a network learn: during training, a few snapshots of its first layer's weights, its
 accuracy so far and its reading of one probe digit; saved beside the model as a small .npz.
 
-    recorder = SnapshotRecorder(probe, x_check, y_check, steps_per_epoch, on_snapshot=show)  # cnn/snapshot_recorder.py
+    # taking them, in the training child (cnn/training/snapshot_recorder.py):
+    recorder = SnapshotRecorder(probe, x_check, y_check, steps_per_epoch, on_snapshot=show)
     model.fit(..., callbacks=[recorder])
     recorder.history().save(snapshot_path_for(model_path))
     SnapshotHistory.load(snapshot_path_for(model_path))   # None for models trained before this
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from cnn import IMAGE_SIZE
-from cnn.atomic import replacing
+from cnn.files.atomic import replacing
 
 SNAPSHOTS_PER_EPOCH = 4
 TEMPLATE_UNITS = 8  # dense-net hidden units whose templates are kept (784 weights each)

@@ -3,21 +3,28 @@
 Where the data comes from, first match wins:
 1. a path the caller gives (`--data PATH` on the command line);
 2. the `MNIST_NPZ` environment variable;
-3. `keras.datasets.mnist.load_data()`, which downloads a copy (needs internet).
+3. Keras' download (what `keras.datasets.mnist.load_data()` fetches; needs internet the first
+   time), run in a child process (cnn/training/mnist_download.py) so that TensorFlow never loads
+   into the caller: the page uses this module too.
 """
 
 import hashlib
 import os
+import subprocess
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from cnn import IMAGE_SIZE, NUM_CLASSES
+from cnn import IMAGE_SIZE, NUM_CLASSES, child_environment
 
 ENV_VAR = "MNIST_NPZ"
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
+DOWNLOAD_TIMEOUT = 600  # seconds: 11 MB on a slow line, plus TensorFlow's start in the child
+KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"  # of Keras' download
+_OFFLINE = f"offline, set {ENV_VAR}=/path/to/mnist.npz or pass --data PATH"
 
 
 class MnistError(Exception):
@@ -49,8 +56,8 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
     """Load MNIST as float32 images in [0, 1] shaped (N, 28, 28, 1) and integer labels."""
     file = resolve_path(path)
     if file is None:
-        arrays = _download_with_keras()
-        return _normalise(arrays, source="keras download", sha256=None)
+        arrays, downloaded = keras_cached_arrays() or _download_with_keras()
+        return _normalise(arrays, source=f"keras download ({downloaded})", sha256=sha256_of(downloaded))
     return _normalise(read_npz(file), source=str(file), sha256=sha256_of(file))
 
 
@@ -105,21 +112,37 @@ def _find_problem(arrays: dict[str, np.ndarray]) -> str | None:
     return None
 
 
-def _download_with_keras() -> dict[str, np.ndarray]:
-    import keras
+def keras_cached_arrays() -> tuple[dict[str, np.ndarray], Path] | None:
+    """Keras' cached download, read without the network or a child process; None when there is
+    none, or only a damaged one (the child's download then replaces it: Keras checks its hash)."""
+    keras_home = os.environ.get("KERAS_HOME")
+    folders = [Path(keras_home)] if keras_home else [Path.home() / ".keras", Path("/tmp/.keras")]
+    for folder in folders:
+        file = folder / "datasets" / "mnist.npz"
+        if file.is_file():
+            try:
+                return read_npz(file), file
+            except MnistError:
+                continue
+    return None
 
+
+def _download_with_keras() -> tuple[dict[str, np.ndarray], Path]:
     try:
-        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    except Exception as error:  # urllib, ssl, socket, hash mismatch: all mean "not available"
-        raise MnistError(
-            f"no MNIST file given and the download failed ({type(error).__name__}); "
-            f"offline, set {ENV_VAR}=/path/to/mnist.npz or pass --data PATH"
-        ) from error
-    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-    problem = _find_problem(arrays)
-    if problem:
-        raise MnistError(f"downloaded MNIST is malformed: {problem}")
-    return arrays
+        child = subprocess.run(
+            [sys.executable, "-m", "cnn.training.mnist_download"],
+            capture_output=True,
+            text=True,
+            timeout=DOWNLOAD_TIMEOUT,
+            env=child_environment(),
+        )
+    except subprocess.TimeoutExpired as error:
+        raise MnistError(f"no MNIST file given and the download took over {DOWNLOAD_TIMEOUT} s; {_OFFLINE}") from error
+    if child.returncode != 0:
+        why = (child.stderr.strip().splitlines() or ["no reason given"])[-1][:200]
+        raise MnistError(f"no MNIST file given and the download failed ({why}); {_OFFLINE}")
+    file = Path(child.stdout.strip().splitlines()[-1])
+    return read_npz(file), file
 
 
 def _normalise(arrays: dict[str, np.ndarray], source: str, sha256: str | None) -> Mnist:

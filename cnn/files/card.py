@@ -8,8 +8,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from cnn.atomic import write_text_atomically
 from cnn.config import TrainConfig, config_fields
+from cnn.files.atomic import write_text_atomically
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class ModelCard:
     data_sha256: str | None
     # Per-epoch curves, for the training report: {"loss": [...], "accuracy": [...], ...}
     history: dict[str, list[float]] = field(default_factory=dict)
-    # Test accuracy with every digit moved 0, 2, 4, 6 pixels (cnn/shifts.py): {"2": 0.95, ...}
+    # Test accuracy with every digit moved 0, 2, 4, 6 pixels (cnn/net/shifts.py): {"2": 0.95, ...}
     shift_accuracy: dict[str, float] = field(default_factory=dict)
 
 

@@ -5,7 +5,7 @@
     result.probabilities  # (10,)
     result.maps["conv1"]  # (26, 26, 32)
 
-Built once per loaded model. The network runs in numpy (cnn/network.py): about 0.2 ms per image
+Built once per loaded model. The network runs in numpy (cnn/net/network.py): about 0.2 ms per image
 on this machine, on whichever thread asks, with no TensorFlow in the server process.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnn.network import Network
+from cnn.net.network import Network
 
 # The layers whose outputs the page shows, in the order the story is told, input to softmax.
 SHOWN_LAYERS = ("conv1", "pool1", "conv2", "pool2", "conv3")

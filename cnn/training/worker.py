@@ -1,59 +1,23 @@
-"""The process a TrainingJob (cnn/training_job.py) runs one training or fine-tune in:
+"""The process a TrainingJob (cnn/jobs/training_job.py) runs one training or fine-tune in:
 
-    python -m cnn.train_worker      # started by TrainingJob, never by hand
+    python -m cnn.training.worker      # started by TrainingJob, never by hand
 
 Its own interpreter, started as a module: nothing of the page is imported here (a
 multiprocessing "spawn" child would re-run the page's script, because Streamlit replaces
 `__main__` with it). This is the only place the page's trainings import TensorFlow.
 
-Protocol, one request and many reports, each a length-prefixed pickle:
-- stdin: the request (kind, args, load_data); after it, any byte or the end of stdin means
-  "stop after the current batch" (so a server that dies stops its training too);
-- the original stdout: reports (tag, payload): ("progress", TrainProgress), ("snapshot",
-  Snapshot), then exactly one of ("succeeded", card or report), ("cancelled", ""),
-  ("mnist" | "refused" | "failed", why). Anything the libraries print goes to stderr instead.
-Only the parent that started this process writes the request, so unpickling it is safe.
+The protocol (cnn/jobs/protocol.py) says what crosses the pipe.
 """
 
 import os
-import pickle
-import struct
 import sys
 import threading
 
-from cnn.candidates import model_signature
-from cnn.mnist import MnistError
-from cnn.network import ModelFileError, first_line
-from cnn.progress import TrainingCancelled
-
-_LENGTH = struct.Struct("!Q")
-
-
-def write_message(stream, message) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LENGTH.pack(len(data)) + data)
-    stream.flush()
-
-
-def read_message(stream):
-    """The next message, or None at the end of the stream (also when it ends mid-message)."""
-    header = _read_exactly(stream, _LENGTH.size)
-    if header is None:
-        return None
-    (length,) = _LENGTH.unpack(header)
-    data = _read_exactly(stream, length)
-    return None if data is None else pickle.loads(data)
-
-
-def _read_exactly(stream, size: int) -> bytes | None:
-    parts, wanted = [], size
-    while wanted:
-        part = stream.read(wanted)  # an unbuffered pipe may return less than asked
-        if not part:
-            return None
-        parts.append(part)
-        wanted -= len(part)
-    return b"".join(parts)
+from cnn.files.candidates import model_signature
+from cnn.files.mnist import MnistError
+from cnn.jobs.progress import TrainingCancelled
+from cnn.jobs.protocol import read_message, write_message
+from cnn.net.network import ModelFileError, first_line
 
 
 def run(kind: str, args: tuple, load_data, report, should_stop) -> None:
@@ -63,7 +27,7 @@ def run(kind: str, args: tuple, load_data, report, should_stop) -> None:
         if should_stop():
             raise TrainingCancelled("cancelled before training started")
         if kind == "train":
-            from cnn.training import train_and_save
+            from cnn.training.train import train_and_save
 
             config, out_path, probe = args
             card = train_and_save(
@@ -77,8 +41,8 @@ def run(kind: str, args: tuple, load_data, report, should_stop) -> None:
             )
             report(("succeeded", card))
         else:
-            from cnn.fine_tune import fine_tune, save_candidate
-            from cnn.model import load_model
+            from cnn.training.fine_tune import fine_tune, save_candidate
+            from cnn.training.model import load_model
 
             model_path, images, labels, ids, held_out = args
             base = model_signature(model_path)  # before reading it: a later replacement shows

@@ -7,7 +7,7 @@ sensitive to (the gradient of its log-probability with respect to the input, Sim
 import numpy as np
 
 from cnn import IMAGE_SIZE
-from cnn.network import Network
+from cnn.net.network import Network
 
 
 def saliency(network: Network, image: np.ndarray, class_index: int) -> np.ndarray:

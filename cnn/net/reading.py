@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnn.features import Activations, FeatureExtractor
-from cnn.preprocess import Preprocessed
+from cnn.net.features import Activations, FeatureExtractor
+from cnn.net.preprocess import Preprocessed
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Training the convnet: one config object, progress reported through a callback, cancellable
 between batches, and a save that never leaves a half-written model behind.
 
-    from cnn.training import TrainConfig, train_and_save
+    from cnn.training.train import TrainConfig, train_and_save
     card = train_and_save(TrainConfig(epochs=5), load_mnist(), "assets/mnist_convnet.keras")
 """
 
@@ -14,14 +14,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnn.card import ModelCard, card_path_for, write_card
 from cnn.config import ARCHITECTURES, OPTIMIZERS, SCHEDULES, TrainConfig, with_overrides  # noqa: F401 (re-exported)
-from cnn.mnist import Mnist
-from cnn.model import BUILDERS, save_model_atomically
-from cnn.progress import TrainingCancelled, TrainProgress  # noqa: F401 - part of this module's interface
-from cnn.shifts import shift_accuracies
-from cnn.snapshot_recorder import SnapshotRecorder
-from cnn.snapshots import Snapshot, SnapshotHistory, snapshot_path_for
+from cnn.files.card import ModelCard, card_path_for, write_card
+from cnn.files.mnist import Mnist
+from cnn.files.snapshots import Snapshot, SnapshotHistory, snapshot_path_for
+from cnn.jobs.progress import TrainingCancelled, TrainProgress  # noqa: F401 - part of this module's interface
+from cnn.net.shifts import shift_accuracies
+from cnn.training.model import BUILDERS, save_model_atomically
+from cnn.training.snapshot_recorder import SnapshotRecorder
 
 
 @dataclass
@@ -128,7 +128,7 @@ def train(
 
 def shifted_test_accuracy(model: keras.Model, data: Mnist) -> dict[str, float]:
     """{"0": ..., "2": ..., "4": ..., "6": ...}: test accuracy with the digits moved that many
-    pixels (see cnn/shifts.py); keys are strings, as they come back from the JSON card."""
+    pixels (see cnn/net/shifts.py); keys are strings, as they come back from the JSON card."""
 
     def classify(images):
         return model.predict(images[..., np.newaxis], batch_size=1000, verbose=0)

@@ -8,8 +8,8 @@ import weakref
 
 import numpy as np
 
-from cnn.features import FeatureExtractor
-from cnn.mnist import Mnist
+from cnn.files.mnist import Mnist
+from cnn.net.features import FeatureExtractor
 
 
 class GalleryDigits:

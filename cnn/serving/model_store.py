@@ -17,15 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
-from cnn.anatomy import LayerAnatomy, anatomy
-from cnn.card import ModelCard, card_path_for, read_card
-from cnn.features import FeatureExtractor
-from cnn.network import ModelFileError, Network, load_network
+from cnn.files.card import ModelCard, card_path_for, read_card
+from cnn.net.anatomy import LayerAnatomy, anatomy
+from cnn.net.features import FeatureExtractor
+from cnn.net.network import ModelFileError, Network, load_network
 
 
 @dataclass(frozen=True)
 class LoadedModel:
-    network: Network  # the numpy network (cnn/network.py): no TensorFlow in the server process
+    network: Network  # the numpy network (cnn/net/network.py): no TensorFlow in the server process
     extractor: FeatureExtractor
     card: ModelCard | None
     version: int  # 1, 2, ...: goes up every time a new file is taken into use

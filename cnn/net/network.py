@@ -9,7 +9,7 @@ TensorFlow.
 Why not Keras here: the page answers every stroke with one forward pass of a 93,322-parameter
 network, which numpy does in well under a millisecond, while importing TensorFlow costs a server
 process about 680 MiB and 3-4 s, and each Keras call costs more than the arithmetic. Training and
-fine-tuning stay in Keras (cnn/training.py); this module only runs what they saved.
+fine-tuning stay in Keras (cnn/training/train.py); this module only runs what they saved.
 
 It runs the layers this project's networks are made of: Conv2D ('valid' padding, stride 1),
 MaxPooling2D (window = stride), Flatten and Dense, with relu, softmax or no activation. Anything
@@ -189,7 +189,7 @@ _ACTIVATIONS = {"relu", "softmax", "linear", None}
 
 
 def load_network(path: str | os.PathLike) -> Network:
-    """The network saved at `path` by Keras (cnn.model.save_model_atomically), checked to be a
+    """The network saved at `path` by Keras (cnn.training.model.save_model_atomically), checked to be a
     28x28 digit classifier this module can run."""
     path = Path(path)
     if not path.is_file():

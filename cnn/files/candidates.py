@@ -1,4 +1,4 @@
-"""A fine-tuned model waiting beside the one in use (cnn/fine_tune.py makes it) until the
+"""A fine-tuned model waiting beside the one in use (cnn/training/fine_tune.py makes it) until the
 lecturer adopts or discards it. No TensorFlow here: the page does all of this.
 
     pending_candidate(model_path)   # its FineTuneReport, or None
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cnn.atomic import replacing
-from cnn.card import card_path_for, read_card, write_card
-from cnn.network import load_network
-from cnn.snapshots import snapshot_path_for
+from cnn.files.atomic import replacing
+from cnn.files.card import card_path_for, read_card, write_card
+from cnn.files.snapshots import snapshot_path_for
+from cnn.net.network import load_network
 
 MIN_DRAWINGS = 10  # fewer than this is not a class data set
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from cnn.atomic import write_text_atomically
-from cnn.candidates import (  # noqa: F401 - the candidate's life after training, re-exported
+from cnn.files.atomic import write_text_atomically
+from cnn.files.candidates import (  # noqa: F401 - the candidate's life after training, re-exported
     MIN_DRAWINGS,
     FineTuneReport,
     adopt_candidate,
@@ -32,9 +32,9 @@ from cnn.candidates import (  # noqa: F401 - the candidate's life after training
     pending_candidate,
     report_path,
 )
-from cnn.mnist import Mnist
-from cnn.model import save_model_atomically
-from cnn.training import TrainConfig, TrainingCancelled, TrainProgress, _ProgressReporter, shifted_test_accuracy
+from cnn.files.mnist import Mnist
+from cnn.training.model import save_model_atomically
+from cnn.training.train import TrainConfig, TrainingCancelled, TrainProgress, _ProgressReporter, shifted_test_accuracy
 
 EPOCHS = 3
 LEARNING_RATE = 1e-4

@@ -1,4 +1,4 @@
-"""The Keras side of "Watch it learn": a callback that takes the snapshots (cnn/snapshots.py)
+"""The Keras side of "Watch it learn": a callback that takes the snapshots (cnn/files/snapshots.py)
 while a model trains. Kept apart so that reading saved snapshots never imports TensorFlow.
 """
 
@@ -6,7 +6,7 @@ import keras
 import numpy as np
 
 from cnn import IMAGE_SIZE
-from cnn.snapshots import CHECK_DIGITS, TEMPLATE_UNITS, Snapshot, SnapshotHistory, snapshot_steps
+from cnn.files.snapshots import CHECK_DIGITS, TEMPLATE_UNITS, Snapshot, SnapshotHistory, snapshot_steps
 
 
 def first_layer_weights(model: keras.Model) -> np.ndarray:

@@ -8,10 +8,10 @@ from pathlib import Path
 import keras
 
 from cnn import IMAGE_SIZE, NUM_CLASSES
-from cnn.atomic import replacing
+from cnn.files.atomic import replacing
 
 # ModelFileError is raised here too; it lives where the server (no Keras) can import it.
-from cnn.network import ModelFileError, first_line
+from cnn.net.network import ModelFileError, first_line
 
 # Names that the feature extractor and the page look layers up by.
 CONV_LAYER_NAMES = ("conv1", "conv2", "conv3")
