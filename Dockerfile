@@ -13,6 +13,7 @@ COPY classwall classwall
 COPY cnn cnn
 COPY display display
 COPY ui ui
+COPY static static
 COPY assets assets
 COPY deploy/entrypoint.sh deploy/entrypoint.sh
 

@@ -1,5 +1,5 @@
 """The lecture view's data: every layer's activations for one drawing as compact arrays that the
-browser draws itself (ui/lecture_view.js), plus what feeds each dense and softmax unit.
+browser draws itself (static/components/lecture_view.js), plus what feeds each dense and softmax unit.
 
 Sending arrays rather than pictures keeps the server's work per stroke to quantising ~38,000
 numbers (no PNG encoding) and the message to ~50 kB.

@@ -146,6 +146,7 @@ def test_the_image_holds_every_package_the_app_imports():
     assert {"cnn", "ui", "display", "classwall"} <= needed
     for package in needed:
         assert f"COPY {package} {package}" in dockerfile, package
+    assert "COPY static static" in dockerfile  # the browser's code and the page's CSS (ui/components.py reads it)
 
 
 def test_the_entrypoint_seeds_both_models_once(tmp_path):

@@ -73,7 +73,7 @@ def test_the_page_opens_no_file_while_people_use_it(canvas, model_copy, mnist_en
     assert not app.exception
     allowed = {str(model_copy), str(model_copy.with_suffix(".json")), str(mnist_env)}
     installed = (sys.prefix, sys.base_prefix, *site.getsitepackages())  # libraries reading their own files
-    own_assets = str(REPO / "ui")  # the page's CSS and components, read once
+    own_assets = str(REPO / "static")  # the page's CSS and components, read once
     ours = {path for path in opened if not path.startswith((*installed, own_assets))}
     assert ours <= allowed, ours - allowed
 

@@ -1,4 +1,4 @@
-"""The page's own CSS (page.css), sent once per run as a style element that takes no space."""
+"""The page's own CSS (static/page/page.css), sent once per run as a style element that takes no space."""
 
 from functools import cache
 from pathlib import Path
@@ -8,7 +8,7 @@ import streamlit as st
 
 @cache
 def _css(name: str) -> str:
-    return (Path(__file__).parent / name).read_text()
+    return (Path(__file__).resolve().parent.parent / "static" / "page" / name).read_text()
 
 
 def page_style(lecture: bool = False) -> None:
