@@ -1,10 +1,10 @@
 """What one stroke costs the server: preprocessing, the forward pass with every feature map,
-and rendering the feature-map grids; plus how often the pipeline reads re-drawn MNIST digits
-right, next to a plain resize.
+and the feature maps' messages (both views send arrays the browser draws); plus how often the
+pipeline reads re-drawn MNIST digits right, next to a plain resize.
 
     python bench/per_stroke.py [--drawings 1000]
 
-Targets (issue 3): preprocessing + extraction <= 1.5 ms median; all Conv2D grids <= 10 ms.
+Target (issue 3): preprocessing + extraction <= 1.5 ms median.
 """
 
 import argparse
@@ -19,8 +19,7 @@ from cnn.net.network import load_network
 from cnn.net.preprocess import plain_resize, preprocess
 from cnn.serving.model_store import LoadedModel
 from cnn.training.model import CONV_LAYER_NAMES, load_model
-from display.lecture import lecture_payload
-from display.render import feature_grid, png_bytes
+from display.lecture import lecture_payload, quantise
 from harness.canvas_sim import random_drawing
 
 
@@ -29,15 +28,14 @@ def rows(drawings: int = 1000, repeats: int = 300) -> list[tuple[str, str, str]]
     figures = measure(drawings, repeats)
     return [
         ("preprocess + extract, per stroke", spread_ms(figures["both"]), "<= 1.5 ms"),
-        ("render conv1-3 feature-map grids", spread_ms(figures["render"]), "<= 10 ms"),
         (
             "lecture view message per stroke (all layers as arrays, JSON)",
             f"{spread_ms(figures['lecture'])}, {figures['lecture_bytes'] / 1024:.0f} KiB",
             "",
         ),
         (
-            "detailed page pictures per stroke (conv1-3 grids, PNG)",
-            f"{spread_ms(figures['pictures'])}, {figures['pictures_bytes'] / 1024:.0f} KiB",
+            "detailed page feature maps per stroke (conv1-3 as arrays, JSON)",
+            f"{spread_ms(figures['detailed'])}, {figures['detailed_bytes'] / 1024:.0f} KiB",
             "",
         ),
         (
@@ -69,8 +67,8 @@ def measure(drawings: int, repeats: int) -> dict:
     def lecture_message() -> bytes:  # what the lecture view sends per stroke: arrays as JSON
         return json.dumps(lecture_payload(loaded.layers, loaded.weights, image, activations)).encode()
 
-    def detailed_pictures() -> int:  # what the detailed page encodes per stroke: one PNG per shown grid
-        return sum(len(png_bytes(feature_grid(maps[name]))) for name in CONV_LAYER_NAMES)
+    def detailed_message() -> bytes:  # the detailed page's feature maps per stroke: conv1-3 as arrays
+        return json.dumps([quantise(maps[name]) for name in CONV_LAYER_NAMES]).encode()
 
     prepared = np.stack([preprocess(c).image for c in canvases])
     naive = np.stack([plain_resize(c) for c in canvases])
@@ -78,11 +76,10 @@ def measure(drawings: int, repeats: int) -> dict:
         "prep": time_calls(lambda: preprocess(next_canvas()), repeats),
         "extract": time_calls(lambda: extractor.run(image), repeats),
         "both": time_calls(lambda: extractor.run(preprocess(next_canvas()).image), repeats),
-        "render": time_calls(lambda: [feature_grid(maps[name]) for name in CONV_LAYER_NAMES], repeats // 3),
         "lecture": time_calls(lecture_message, repeats // 3),
         "lecture_bytes": len(lecture_message()),
-        "pictures": time_calls(detailed_pictures, repeats // 3),
-        "pictures_bytes": detailed_pictures(),
+        "detailed": time_calls(detailed_message, repeats // 3),
+        "detailed_bytes": len(detailed_message()),
         "predict_call": time_calls(lambda: keras_model.predict(image[None, ..., None], verbose=0), 30),
         "pipeline": (extractor.probabilities(prepared).argmax(1) == labels).mean(),
         "naive": (extractor.probabilities(naive).argmax(1) == labels).mean(),
@@ -99,11 +96,10 @@ def main() -> None:
     print(f"  preprocess (280x280 RGBA -> 28x28)      {summary_ms(f['prep'])}")
     print(f"  extract (5 maps + softmax, numpy)       {summary_ms(f['extract'])}")
     print(f"  preprocess + extract                     {summary_ms(f['both'])}   target <= 1.5 ms")
-    print(f"  render conv1+conv2+conv3 grids           {summary_ms(f['render'])}   target <= 10 ms")
     print(f"  for comparison, keras predict() per call {summary_ms(f['predict_call'])}")
     print(f"  lecture view message (arrays, JSON)      {summary_ms(f['lecture'])}, {f['lecture_bytes'] / 1024:.0f} KiB")
     print(
-        f"  detailed page grids as PNG (conv1-3)     {summary_ms(f['pictures'])}, {f['pictures_bytes'] / 1024:.0f} KiB"
+        f"  detailed page maps (conv1-3, JSON)       {summary_ms(f['detailed'])}, {f['detailed_bytes'] / 1024:.0f} KiB"
     )
     print(f"accuracy through the whole pipeline        {f['pipeline']:.1%}   target >= 98%")
     print(f"accuracy with a plain 280->28 resize       {f['naive']:.1%}")

@@ -18,11 +18,29 @@ def _grid(values: np.ndarray) -> list[list[float]]:
     return np.round(np.asarray(values, dtype=np.float64), 4).tolist()
 
 
+def strongest_positions(maps: np.ndarray) -> list[int]:
+    """For each channel of (H, W, C) maps, where its strongest value is, as row * W + column (the
+    first such position in reading order on a tie): the close-up's default point, so it never
+    opens on a blank patch. The lecture view gets these in its payload (lib/geometry.js)."""
+    return maps.reshape(-1, maps.shape[2]).argmax(axis=0).tolist()
+
+
 def strongest_point(feature_map: np.ndarray) -> tuple[int, int]:
-    """(row, column) of the strongest value of one (H, W) map: the close-up's default point, so it
-    never opens on a blank patch."""
-    row, column = np.unravel_index(int(np.argmax(feature_map)), feature_map.shape)
+    """(row, column) of the strongest value of one (H, W) map."""
+    row, column = divmod(strongest_positions(feature_map[..., np.newaxis])[0], feature_map.shape[1])
     return int(row), int(column)
+
+
+def reading_closeup(loaded, reading, layer_name: str, channel: int, row: int, column: int) -> dict:
+    """unit_closeup for one unit of what `loaded` (a LoadedModel) read (a Reading): the layer's
+    input is the map of the layer before it, or the image for the first; its name comes along as
+    `inputName`."""
+    source = loaded.input_of(layer_name)
+    layer_input = reading.image if source is None else reading.maps[source]
+    closeup = unit_closeup(
+        loaded.layer(layer_name), layer_input, loaded.weights, reading.maps[layer_name], channel, row, column
+    )
+    return closeup | {"inputName": source or "input"}
 
 
 def unit_closeup(

@@ -1,5 +1,5 @@
 """The lecture view's data: every layer's activations for one drawing as compact arrays that the
-browser draws itself (static/components/lecture_view.js), plus what feeds each dense and softmax unit.
+browser draws itself (static/js/lecture_view.js), plus what feeds each dense and softmax unit.
 
 Sending arrays rather than pictures keeps the server's work per stroke to quantising ~38,000
 numbers (no PNG encoding) and the message to ~50 kB.
@@ -10,6 +10,8 @@ numbers (no PNG encoding) and the message to ~50 kB.
 import base64
 
 import numpy as np
+
+from display.closeup import strongest_positions
 
 STRONGEST_INPUTS = 5  # per dense or softmax unit: the inputs that add the most to it
 
@@ -51,8 +53,9 @@ def lecture_payload(layers, weights: dict, image: np.ndarray, activations) -> di
     shown = []
     for layer in layers:
         if layer.name in activations.maps:
-            data, peaks = quantise(activations.maps[layer.name])
-            shown.append(_layer_entry(layer) | {"data": data, "peaks": peaks})
+            maps = activations.maps[layer.name]
+            data, peaks = quantise(maps)
+            shown.append(_layer_entry(layer) | {"data": data, "peaks": peaks, "strongest": strongest_positions(maps)})
     payload = {
         "input": base64.b64encode((np.clip(image, 0, 1) * 255).round().astype(np.uint8).tobytes()).decode("ascii"),
         "layers": shown,

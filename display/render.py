@@ -1,9 +1,9 @@
-"""Feature maps as pictures: one grid per layer, every channel normalised on its own, coloured
-with a perceptual colour map (matplotlib's viridis), channel numbers printed above each tile.
+"""Pictures the server draws: the input's steps, kernels and dense templates as labelled grids
+in the diverging red/blue scale, the saliency overlay. The feature-map grids are drawn in the
+browser (static/js/feature_grid.js) with this module's grid frame (`grid_frame`) and colour tables.
 
-The frame of a grid (background and channel numbers) depends only on the layer's shape, so it is
-drawn once and cached; per drawing only the coloured tiles are pasted in, which keeps all five
-layers under a few milliseconds together.
+The frame of a grid (background and channel numbers) depends only on its shape, so it is drawn
+once and cached; per picture only the coloured tiles are pasted in.
 """
 
 import io
@@ -33,29 +33,27 @@ def colourise(values: np.ndarray, cmap: str = "viridis") -> np.ndarray:
     return colour_table(cmap)[indices]
 
 
-def normalise_channels(maps: np.ndarray) -> np.ndarray:
-    """(H, W, C) -> same shape in [0, 1], each channel divided by its own maximum.
-
-    ReLU maps are >= 0, so the minimum is 0 already; a dead channel (all zero) stays all zero.
-    """
-    peaks = maps.max(axis=(0, 1), keepdims=True)
-    return np.divide(maps, peaks, out=np.zeros_like(maps, dtype=np.float32), where=peaks > 1e-6)
-
-
 def tile_scale(height: int) -> int:
     """How many screen pixels per map pixel, so every layer's tiles are about the same size."""
     return max(1, round(TILE_PIXELS / height))
 
 
-def feature_grid(maps: np.ndarray, cmap: str = "viridis", columns: int = COLUMNS) -> np.ndarray:
-    """(H, W, C) feature maps -> one RGB uint8 picture of all C channels in a labelled grid."""
-    return _tile_grid(normalise_channels(maps), cmap, tile_scale(maps.shape[0]), columns)
+def grid_frame() -> dict:
+    """The grid's frame for the browser, which draws the feature-map grids (static/js/lib/grid.js)
+    with the same numbers as the kernel grids drawn here."""
+    return {"columns": COLUMNS, "gap": GAP, "label": LABEL_PIXELS, "tile": TILE_PIXELS}
 
 
-def _tile_grid(values: np.ndarray, cmap: str, scale: int, columns: int) -> np.ndarray:
-    """(H, W, C) values in [0, 1] -> every channel coloured, enlarged `scale` times, in a grid."""
-    height, width, channels = values.shape
-    tiles = colourise(values, cmap)  # (H, W, C, 3)
+def diverging_indices(values: np.ndarray, limit: float) -> np.ndarray:
+    """-limit..limit -> uint8 indices into the diverging colour table, zero at 127.5, rounded half
+    up like the browser's Math.round (static/js/lib/colour.js divergingIndex)."""
+    scaled = (np.clip(np.asarray(values, dtype=np.float64) / (limit or 1.0), -1.0, 1.0) + 1.0) * 127.5
+    return np.floor(scaled + 0.5).astype(np.uint8)
+
+
+def _tile_grid(tiles: np.ndarray, scale: int, columns: int) -> np.ndarray:
+    """(H, W, C, 3) coloured channels -> every channel enlarged `scale` times, in a grid."""
+    height, width, channels = tiles.shape[:3]
     tiles = tiles.repeat(scale, axis=0).repeat(scale, axis=1)  # nearest neighbour: crisp pixels
     grid = _frame(height * scale, width * scale, channels, columns).copy()
     for channel in range(channels):
@@ -128,9 +126,8 @@ def kernel_grid(kernels: np.ndarray, columns: int = COLUMNS, scale: int | None =
     white for zero (one scale for all kernels, so their strengths compare). `scale`: screen
     pixels per weight (default: small kernels at about half a feature-map tile)."""
     weights = kernels[:, :, 0, :] if kernels.ndim == 4 else kernels
-    limit = float(np.abs(weights).max()) or 1.0
-    values = (weights / limit + 1.0) / 2.0  # -limit..limit -> 0..1, zero at 0.5
-    return _tile_grid(values, "RdBu_r", scale or tile_scale(weights.shape[0] * 2), columns)
+    tiles = colour_table("RdBu_r")[diverging_indices(weights, float(np.abs(weights).max()))]
+    return _tile_grid(tiles, scale or tile_scale(weights.shape[0] * 2), columns)
 
 
 def template_picture(weights: np.ndarray, limit: float, scale: int = 3) -> np.ndarray:
@@ -138,8 +135,8 @@ def template_picture(weights: np.ndarray, limit: float, scale: int = 3) -> np.nd
     for negative, white for zero, full colour at +-`limit` (give every unit the same limit, so
     their strengths compare)."""
     side = int(round(np.sqrt(weights.size)))
-    values = (np.clip(weights.reshape(side, side) / (limit or 1.0), -1.0, 1.0) + 1.0) / 2.0
-    return colourise(values, "RdBu_r").repeat(scale, axis=0).repeat(scale, axis=1)
+    picture = colour_table("RdBu_r")[diverging_indices(weights.reshape(side, side), limit)]
+    return picture.repeat(scale, axis=0).repeat(scale, axis=1)
 
 
 def heat_overlay(image: np.ndarray, heat: np.ndarray, size: int = 252) -> np.ndarray:

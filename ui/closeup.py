@@ -10,7 +10,7 @@ import streamlit as st
 
 from cnn.net.reading import Reading
 from cnn.serving.model_store import LoadedModel
-from display.closeup import strongest_point, unit_closeup
+from display.closeup import reading_closeup, strongest_point
 
 
 def forget_closeup() -> None:
@@ -38,11 +38,7 @@ def closeup_ui(loaded: LoadedModel, reading: Reading) -> None:
         st.session_state.closeup_row, st.session_state.closeup_column = strongest
     row = row_column.number_input("Row", 0, size - 1, key="closeup_row")
     column = column_column.number_input("Column", 0, size - 1, key="closeup_column")
-    source = loaded.input_of(layer)
-    layer_input = reading.image if source is None else reading.maps[source]
-    closeup = unit_closeup(
-        loaded.layer(layer), layer_input, loaded.weights, reading.maps[layer], int(channel), int(row), int(column)
-    )
+    closeup = reading_closeup(loaded, reading, layer, int(channel), int(row), int(column))
     if "patch" in closeup:  # one input channel: patch x kernel = products, as coloured grids
         kernel_limit = float(np.abs(closeup["kernel"]).max()) or 1.0
         product_limit = float(np.abs(closeup["products"]).max()) or 1.0
@@ -63,7 +59,10 @@ def closeup_ui(loaded: LoadedModel, reading: Reading) -> None:
         )
         limit = max(abs(s["share"]) for s in shares) or 1.0
         table = pd.DataFrame(
-            {"input channel": [f"{source} #{s['channel']}" for s in shares], "share": [s["share"] for s in shares]}
+            {
+                "input channel": [f"{closeup['inputName']} #{s['channel']}" for s in shares],
+                "share": [s["share"] for s in shares],
+            }
         )
         styled = table.style.background_gradient(cmap="RdBu_r", vmin=-limit, vmax=limit, subset=["share"])
         st.dataframe(styled.format({"share": "{:+.4f}"}), hide_index=True)

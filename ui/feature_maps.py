@@ -1,5 +1,5 @@
 """The feature maps of every Conv2D (and, on request, pooling) layer, drawn in the browser
-(feature_grid.js): each layer's heading and story, its grid with a click-to-enlarge channel, a
+(static/js/feature_grid.js): each layer's heading and story, its grid with a click-to-enlarge channel, a
 PNG download of the grid made in the browser, and the first layer's filters after its maps.
 
 All layers go to the browser as ONE element: Streamlit re-sends every element on every stroke,
@@ -19,6 +19,7 @@ from cnn.net.reading import Reading
 from cnn.serving.model_store import LoadedModel
 from display.captions import layer_heading, layer_story
 from display.lecture import quantise
+from display.render import diverging_indices, grid_frame
 from ui.components import RED_BLUE, VIRIDIS, own_component
 
 _feature_grid = own_component("feature_grid", html='<div class="fg-root"></div>')
@@ -42,7 +43,7 @@ def feature_maps_ui(loaded: LoadedModel, reading: Reading) -> None:
                 "peaks": peaks,
             }
         )
-    data = {"layers": layers, "palette": VIRIDIS, "filters": first_filters(loaded)}
+    data = {"layers": layers, "palette": VIRIDIS, "filters": first_filters(loaded), "grid": grid_frame()}
     _feature_grid(data=data, key="feature_maps")
 
 
@@ -51,8 +52,7 @@ def first_filters(loaded: LoadedModel) -> dict:
     on one diverging scale for all (0 = most negative weight, 255 = most positive, 127.5 = zero)."""
     first = loaded.layer(loaded.first_conv)
     kernels = loaded.kernel(first.name)[0][:, :, 0, :]  # (k, k, C)
-    limit = float(np.abs(kernels).max()) or 1.0
-    pixels = np.rint((kernels / limit + 1.0) * 127.5).astype(np.uint8).transpose(2, 0, 1)
+    pixels = diverging_indices(kernels, float(np.abs(kernels).max())).transpose(2, 0, 1)
     return {
         "after": first.name,
         "shape": list(kernels.shape),

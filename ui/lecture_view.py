@@ -1,6 +1,6 @@
 """The lecture view: the whole network reading the drawing on one screen, every unit clickable.
 
-Drawn in the browser (lecture_view.js) from compact arrays, so a stroke costs the server no
+Drawn in the browser (static/js/lecture_view.js) from compact arrays, so a stroke costs the server no
 picture encoding. Clicking a map or a position sends the unit back here; the close-up numbers
 for it are computed in display/closeup.py and sent with the next run.
 
@@ -11,9 +11,9 @@ import streamlit as st
 
 from cnn.net.reading import Reading
 from cnn.serving.model_store import LoadedModel
-from display.closeup import strongest_point, unit_closeup
+from display.closeup import reading_closeup, strongest_point
 from display.lecture import lecture_payload
-from ui.components import VIRIDIS, own_component
+from ui.components import RED_BLUE, VIRIDIS, own_component
 
 _LECTURE_KEY = "lecture"
 _lecture = own_component("lecture_view", html='<div class="lv-root"></div>')
@@ -41,20 +41,12 @@ def chosen_unit(reading: Reading) -> dict | None:
 def lecture_view_ui(loaded: LoadedModel, reading: Reading) -> None:
     payload = lecture_payload(loaded.layers, loaded.weights, reading.image, reading.activations)
     payload["palette"] = VIRIDIS
+    payload["diverging"] = RED_BLUE
     unit = chosen_unit(reading)
     if unit is not None:
-        layer = loaded.layer(unit["layer"])
-        source = loaded.input_of(layer.name)
-        layer_input = reading.image if source is None else reading.maps[source]
         payload["selected"] = unit
-        payload["closeup"] = unit_closeup(
-            layer,
-            layer_input,
-            loaded.weights,
-            reading.maps[layer.name],
-            unit["channel"],
-            unit["row"],
-            unit["column"],
+        payload["closeup"] = reading_closeup(
+            loaded, reading, unit["layer"], unit["channel"], unit["row"], unit["column"]
         )
     _lecture(data=payload, key=_LECTURE_KEY, default={"unit": None}, on_unit_change=_remember_unit)
 

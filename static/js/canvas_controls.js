@@ -7,6 +7,8 @@
 // instant, and a stroke started right after it is kept (a Python-side Clear that swaps the whole
 // canvas lands ~0.2 s later and wipes such a stroke).
 
+import { element } from "./lib/dom.js";
+
 const HOST = "[data-testid='stBidiComponentIsolated']";
 const TOOLBAR_STYLE = ".dc-toolbar { display: none !important; }";
 const LIBRARY_BUTTON = { undo: "Undo", redo: "Redo", clear: "Reset canvas & history" };
@@ -21,9 +23,8 @@ function canvasRoot() {
 
 function hideToolbar(root) {
   if (root.querySelector("style[data-digit-lens]")) return;
-  const style = document.createElement("style");
+  const style = element("style", "", TOOLBAR_STYLE);
   style.dataset.digitLens = "toolbar";
-  style.textContent = TOOLBAR_STYLE;
   root.appendChild(style);
 }
 

@@ -1,0 +1,90 @@
+// The panel beside the network for the chosen unit: its map enlarged (click a position, or use
+// the arrow keys), the receptive field in words, Play / Step / Whole map, and the close-up.
+
+import { channelOffset, mapPixels } from "../lib/bytes.js";
+import { canvasPoint, element, paintTile } from "../lib/dom.js";
+import { receptiveBox } from "../lib/geometry.js";
+import { shownPositions } from "./animator.js";
+import { closeupBlock } from "./closeup.js";
+
+const BIG = 150;
+
+function button(text, focusKey, action) {
+  const node = element("button", "lv-button", text);
+  node.type = "button";
+  node.dataset.focus = focusKey;
+  node.onclick = action;
+  return node;
+}
+
+// The chosen channel's map, filled in up to the animation's step, the position outlined.
+function bigMap(layer, selected, at, step, palette, choose) {
+  const [h, w] = layer.shape;
+  const size = Math.floor(BIG / w) * w;
+  const big = element("canvas", "lv-big");
+  big.width = big.height = size;
+  big.tabIndex = 0;
+  big.dataset.focus = "big";
+  big.setAttribute("role", "img");
+  big.setAttribute("aria-label", `${layer.name} channel ${selected.channel}, enlarged; click a position or move with the arrow keys (row ${at.row}, column ${at.column})`);
+  const ctx = big.getContext("2d");
+  const offset = channelOffset(layer.shape, selected.channel);
+  const pixels = mapPixels(layer);
+  const shown = shownPositions(step, h, w);
+  const masked = new Uint8Array(h * w);
+  for (let i = 0; i < shown; i++) masked[i] = pixels[offset + i];
+  paintTile(ctx, masked, 0, h, w, 0, 0, size, palette);
+  const cell = size / w;
+  ctx.strokeStyle = "#ff3b30";
+  ctx.lineWidth = 2;
+  ctx.strokeRect(at.column * cell + 1, at.row * cell + 1, cell - 2, cell - 2);
+  big.onclick = (event) => {
+    const { x, y } = canvasPoint(big, event);
+    choose(Math.min(h - 1, Math.floor(y / cell)), Math.min(w - 1, Math.floor(x / cell)));
+  };
+  big.addEventListener("keydown", (event) => {
+    const [dr, dc] = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[event.key] || [];
+    if (dr === undefined) return;
+    event.preventDefault();
+    choose(Math.max(0, Math.min(h - 1, selected.row + dr)), Math.max(0, Math.min(w - 1, selected.column + dc)));
+  });
+  return big;
+}
+
+// data: the payload; selected: {layer, channel, row, column}; animator: lecture/animator.js's;
+// actions: {close(), choose(row, column), toggle(), step(), whole()}.
+export function inspector(data, selected, animator, actions) {
+  const layer = data.layers.find((l) => l.name === selected.layer);
+  const at = animator.step || selected;
+  const panel = element("aside", "lv-inspector");
+  panel.setAttribute("aria-label", "The chosen unit");
+  const close = button("×", "close", actions.close);
+  close.className = "lv-close";
+  close.title = "Close";
+  close.setAttribute("aria-label", "Close the chosen unit");
+  panel.append(close, element("h4", "lv-inspector-title", `${layer.name} · channel ${selected.channel}`));
+  panel.append(element("div", "lv-meta", `${layer.kind}, strongest response ${layer.peaks[selected.channel].toFixed(3)}; click a position`));
+
+  const pictures = element("div", "lv-pictures");
+  pictures.append(bigMap(layer, selected, at, animator.step, data.paletteBytes, actions.choose));
+  panel.append(pictures);
+
+  const box = receptiveBox(layer, at.row, at.column);
+  const last = (start) => start + box.size - 1;
+  panel.append(
+    element("p", "lv-rf", `Row ${at.row}, column ${at.column} sees a ${box.size} x ${box.size} patch of the input: rows ${box.top}–${last(box.top)}, columns ${box.left}–${last(box.left)} (outlined on the input).`)
+  );
+
+  const controls = element("div", "lv-controls");
+  controls.append(
+    button(animator.playing ? "Pause" : "Play", "play", actions.toggle),
+    button("Step", "step", actions.step),
+    button("Whole map", "whole", actions.whole)
+  );
+  panel.append(controls);
+
+  const c = data.closeup;
+  const matches = c && c.layer === selected.layer && c.channel === selected.channel && c.row === selected.row && c.column === selected.column;
+  if (!animator.step) panel.append(matches ? closeupBlock(c, data.divergingBytes) : element("p", "lv-meta", "Computing the close-up…"));
+  return panel;
+}
