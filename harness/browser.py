@@ -198,7 +198,9 @@ _INK_AT = """([x, y]) => {
     const upper = host.shadowRoot && host.shadowRoot.querySelector("canvas.upper-canvas");
     const canvas = upper && upper.parentElement.querySelector("canvas.lower-canvas");
     if (!canvas) continue;
-    const scale = canvas.width / canvas.getBoundingClientRect().width;
+    // Canvas pixels per CSS pixel of the canvas' own layout (offsetWidth), not of its box on screen:
+    // canvas_fit.js zooms the canvas, which changes the second and not the first.
+    const scale = canvas.width / canvas.offsetWidth;
     const pixel = canvas.getContext("2d").getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data;
     return pixel[0];
   }
@@ -227,3 +229,31 @@ def tensorflow_loaded(pid: int) -> bool:
     """Whether TensorFlow's native library is mapped into process `pid` (Linux /proc)."""
     with open(f"/proc/{pid}/maps", encoding="utf-8") as maps:
         return any("tensorflow" in line for line in maps)
+
+
+# The rules a page must pass: WCAG 2.0 and 2.1, levels A and AA.
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page, tags=tuple(WCAG_AA)) -> list[dict]:
+    """axe-core's violations on the page as it is now (rule id, impact, the nodes at fault).
+    axe comes from a package (axe-playwright-python ships axe.min.js), never from the internet; it
+    is injected into the main document and reads the canvas' open shadow root from there."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT)
+    results = page.evaluate(
+        "tags => window.axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        list(tags),
+    )
+    return results["violations"]
+
+
+def violations_report(violations: list[dict]) -> str:
+    """One line per violation and an indented line per node: what a failing test prints."""
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}, {len(violation['nodes'])} nodes")
+        lines += [f"    {node['target']}  {node['html'][:160]}" for node in violation["nodes"]]
+    return "\n".join(lines)

@@ -1,9 +1,12 @@
 """The drawing surface: streamlit-drawable-canvas, mended so that no stroke is lost.
 
-Two things it gets wrong are worked around here, without replacing it:
+What it gets wrong is worked around here, without replacing it:
 - its floating toolbar covers the canvas's top band and eats strokes that start there; it is
   hidden and its Undo, Redo and reset are pressed from buttons of our own under the canvas
   (canvas_controls.js says how);
+- it is drawn at a fixed size (280 px: a quarter of a phone's width wasted, and wider than the
+  lecture view's column); canvas_fit.js zooms it to fit its column instead, keeping its 280
+  canvas pixels, so the network receives the same input at any size;
 - a Clear done in Python (a new key, hence a new canvas) lands a round trip later and wipes a
   stroke started in between; Clear here is the library's own reset, done in the browser.
 """
@@ -28,6 +31,8 @@ _controls = own_component(
     ),
 )
 
+_fit = own_component("canvas_fit", html="")
+
 
 def canvas_ui() -> np.ndarray | None:
     """The canvas and its Undo / Redo / Clear; returns the RGBA drawing, None before any stroke."""
@@ -43,6 +48,7 @@ def canvas_ui() -> np.ndarray | None:
         return_image_data=True,
         key=CANVAS_KEY,
     )
+    _fit(key="canvas_fit", data={"pixels": CANVAS_PIXELS}, width="content", height="content")
     _controls(key="canvas_controls", width="content", height="content")
     return result.image_data
 

@@ -67,7 +67,13 @@ def upload_ui() -> Preprocessed | None:
     except (PictureError, ValueError) as error:
         st.error(f"That file cannot be used: {error}")
         return None
-    show_picture(st, outline_box(prepared.ink, prepared.crop_box), width=200, caption="Your picture, as ink")
+    show_picture(
+        st,
+        outline_box(prepared.ink, prepared.crop_box),
+        alt="Your uploaded picture as white ink on black, with a box around the digit the network will read",
+        width=200,
+        caption="Your picture, as ink",
+    )
     return prepared
 
 

@@ -9,11 +9,27 @@ from cnn.net.preprocess import Preprocessed
 from display.render import enlarge, outline_box
 from ui.pictures import show_picture
 
+INPUT_ALT = (
+    "The 28 by 28 pixel image the network receives: your digit in white on black, "
+    "cropped to its ink, scaled to fit 20 by 20 pixels and centred"
+)
+STEP_ALTS = (
+    "Your drawing as the network's preprocessing sees it, with a box around the ink it keeps",
+    "The ink inside that box, scaled so its longer side is 20 pixels",
+    "The scaled digit placed in a 28 by 28 image with its centre of mass in the middle",
+)
+
 
 def network_input_ui(prepared: Preprocessed) -> None:
     st.subheader("What the network sees")
     # 28 x 28 pixels sent, shown as wide as the column (page.css keeps them crisp): 81 times less to encode
-    show_picture(st, enlarge(prepared.image, 28), caption="28 x 28 input, enlarged", width="stretch")
+    show_picture(
+        st,
+        enlarge(prepared.image, 28),
+        alt=INPUT_ALT,
+        caption="28 x 28 input, enlarged",
+        width="stretch",
+    )
     if not st.toggle("Show how the drawing became this", key="show_steps"):
         return
     rows, cols = prepared.shift
@@ -25,5 +41,5 @@ def network_input_ui(prepared: Preprocessed) -> None:
         ),
         (enlarge(prepared.image, 140), f"3. Centre its mass in 28 x 28 (moved {rows:+d}, {cols:+d})"),
     ]
-    for column, (picture, caption) in zip(st.columns(3), steps, strict=True):
-        show_picture(column, picture, caption=caption, width="stretch")
+    for column, (picture, caption), alt in zip(st.columns(3), steps, STEP_ALTS, strict=True):
+        show_picture(column, picture, alt=alt, caption=caption, width="stretch")

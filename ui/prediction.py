@@ -50,5 +50,7 @@ def why_ui(loaded: LoadedModel, reading: Reading) -> None:
     show_picture(
         st,
         heat_overlay(reading.image, heat, 252),
+        alt=f"The 28 by 28 input with a heat map over it: the brighter a pixel, the more changing it would change "
+        f"the probability of {asked}",
         caption=f"Bright: pixels that change the probability of {asked} the most",
     )

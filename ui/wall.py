@@ -44,7 +44,7 @@ def qr_png(url: str) -> bytes:
 
 def join_ui() -> None:
     url = join_url()
-    st.image(qr_png(url), width=210)
+    st.image(qr_png(url), width=210, alt=f"QR code that opens {url}, the address to join")
     st.markdown(f"**Join:** `{url}`")
     st.caption(
         "Draw, then press *Send to the class wall*. "
@@ -127,7 +127,7 @@ def live_wall_ui(models: ModelStore) -> None:
 def wall_page_ui(models: ModelStore) -> None:
     join_column, wall_column = st.columns([1, 4.2], gap="medium")
     with join_column:
-        st.markdown("### Class wall")
+        st.container(key="wall_title").markdown("### Class wall")  # lecture.css: clear of the sidebar button
         join_ui()
     with wall_column:
         live_wall_ui(models)
@@ -159,6 +159,11 @@ def wall_drawing_input_ui(drawing_id: str):
     if drawing is None:
         st.warning(f"Drawing #{drawing_id} is not on the class wall (any more).")
         return None
-    st.image(drawing.picture, width=140, caption=f"Class wall #{drawing.id}, as drawn")
+    st.image(
+        drawing.picture,
+        width=140,
+        caption=f"Class wall #{drawing.id}, as drawn",
+        alt=f"The drawing sent to the class wall as #{drawing.id}: a {drawing.label}, white on black",
+    )
     st.markdown(f"Meant **{drawing.label}**; read as **{drawing.predicted}** when it was sent.")
     return as_model_input(drawing.image.astype(np.float32) / 255.0)

@@ -6,6 +6,11 @@ fine-tune report. The PNG is one the server drew itself when the drawing was sen
 import base64
 
 
+def alt_text(drawing) -> str:
+    """What the tile's picture shows, for a screen reader (the caption beside it says the verdict)."""
+    return f"Drawing #{drawing.id}: a handwritten {drawing.label}, white on black"
+
+
 def tile(drawing, verdict: str | None = None) -> str:
     """One drawing as a link that opens it in the main view; framed green when the network read
     what the student meant, red (with both digits) when not. `verdict` overrides the caption."""
@@ -15,6 +20,6 @@ def tile(drawing, verdict: str | None = None) -> str:
     return (
         f'<a class="wall-tile {"right" if right else "wrong"}" href="?drawing={drawing.id}" target="_self" '
         f'title="#{drawing.id}: open it with all its feature maps">'
-        f'<img src="data:image/png;base64,{picture}" alt="drawing {drawing.id}"/>'
+        f'<img src="data:image/png;base64,{picture}" alt="{alt_text(drawing)}"/>'
         f"<span>{verdict}</span></a>"
     )
