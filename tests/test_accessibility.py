@@ -55,7 +55,8 @@ _FOCUSED = """() => {
   let element = document.activeElement;
   while (element && element.shadowRoot && element.shadowRoot.activeElement) element = element.shadowRoot.activeElement;
   if (!element) return "";
-  const lines = (element.getAttribute("aria-label") || element.innerText || element.tagName).trim().split(String.fromCharCode(10));
+  const words = element.getAttribute("aria-label") || element.innerText || element.tagName;
+  const lines = words.trim().split(String.fromCharCode(10));
   return lines[lines.length - 1].trim(); // a button's icon name comes first, its words last
 
 }"""
