@@ -3,11 +3,10 @@ shape, parameter count, window and stride, and from those its receptive field on
 
     layers = anatomy(network)
     layers[2].name, layers[2].shape, layers[2].receptive_field  # 'conv2', (11, 11, 64), 8
-    receptive_box(layers[2], row=4, column=5)                    # (top, left, size) in the 28x28 input
 
 Nothing here is hard-coded to this network: a unit of a layer sees `receptive_field` input pixels
 on a side, and neighbouring units are `jump` input pixels apart ('valid' padding, so the box of
-unit (r, c) starts at (r * jump, c * jump)).
+unit (r, c) starts at (r * jump, c * jump): the browser draws it, static/js/lib/geometry.js).
 """
 
 from dataclasses import dataclass
@@ -61,16 +60,6 @@ def anatomy(network: Network) -> list[LayerAnatomy]:
             )
         )
     return layers
-
-
-def receptive_box(layer: LayerAnatomy, row: int, column: int) -> tuple[int, int, int]:
-    """(top, left, size) of the input square that unit (row, column) of a spatial layer sees."""
-    if not layer.is_spatial:
-        raise ValueError(f"{layer.name} has no rows and columns")
-    height, width = layer.shape[:2]
-    if not (0 <= row < height and 0 <= column < width):
-        raise ValueError(f"({row}, {column}) is outside {layer.name}'s {height} x {width} map")
-    return row * layer.jump, column * layer.jump, layer.receptive_field
 
 
 def layer_table(network: Network) -> list[dict]:

@@ -8,7 +8,7 @@ import { element } from "../lib/dom.js";
 export const signed = (v) => (v >= 0 ? "+" : "") + v.toFixed(3);
 const limitOf = (values) => Math.max(1e-6, ...values.flat().map(Math.abs));
 
-function numberGrid(title, values, colour, ink = () => "") {
+function numberGrid(title, values, colour, ink) {
   const box = element("figure", "lv-numbers");
   box.append(element("figcaption", "", title));
   const table = element("table");
@@ -17,7 +17,7 @@ function numberGrid(title, values, colour, ink = () => "") {
     for (const v of row) {
       const td = element("td", "", v.toFixed(2));
       td.style.background = colour(v);
-      if (ink(v)) td.style.color = ink(v);
+      if (ink) td.style.color = ink(v);
       tr.append(td);
     }
     table.append(tr);
@@ -59,10 +59,12 @@ export function closeupBlock(c, redBlue) {
     const grids = element("div", "lv-grids");
     const grey = (v) => `rgb(${255 - v * 200},${255 - v * 200},${255 - v * 200})`;
     const kernelLimit = limitOf(c.kernel), productLimit = limitOf(c.products);
+    // White figures on the scale's dark ends, dark ones elsewhere: readable on a projector.
+    const ink = (limit) => (v) => (Math.abs(v) > 0.6 * limit ? "#fff" : "#111");
     grids.append(
       numberGrid("input patch", c.patch, grey, (v) => (v > 0.5 ? "#fff" : "#111")),
-      numberGrid("× kernel", c.kernel, (v) => diverging(redBlue, v, kernelLimit)),
-      numberGrid("= products", c.products, (v) => diverging(redBlue, v, productLimit))
+      numberGrid("× kernel", c.kernel, (v) => diverging(redBlue, v, kernelLimit), ink(kernelLimit)),
+      numberGrid("= products", c.products, (v) => diverging(redBlue, v, productLimit), ink(productLimit))
     );
     block.append(grids);
   } else {

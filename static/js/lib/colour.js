@@ -8,8 +8,9 @@ export const tableColour = (table, index) => [table[index * 3], table[index * 3 
 
 export const css = ([r, g, b]) => `rgb(${r},${g},${b})`;
 
-// A sequential scale: t in [0, 1] -> the table's colour.
-export const sequentialIndex = (t) => Math.round(clamp(t, 0, 1) * 255);
+// A sequential scale: t in [0, 1] -> the table's colour, truncated like the server's pictures
+// (display/render.py colourise).
+export const sequentialIndex = (t) => Math.floor(clamp(t, 0, 1) * 255);
 
 // A diverging scale: -limit..limit -> 0..255, zero at 127.5 (red positive, blue negative on
 // RED_BLUE), the same rounding as the filters' bytes (ui/feature_maps.py first_filters).
