@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnn.net.anatomy import anatomy
-from display.closeup import strongest_point, unit_closeup
+from display.closeup import reading_closeup, strongest_point, strongest_positions, unit_closeup
 from display.lecture import lecture_payload, quantise, strongest_inputs
 
 
@@ -79,6 +79,27 @@ def test_the_closeup_adds_up_to_the_value_on_screen(extractor, weights, seven, n
         shares = [s["share"] for s in closeup["strongest"]]
         assert sum(shares) + closeup["others"] == pytest.approx(closeup["sum"], abs=1e-3)
         assert shares == sorted(shares, key=abs, reverse=True)
+
+
+def test_the_strongest_position_of_each_channel_is_its_first_maximum():
+    maps = np.zeros((3, 4, 3), np.float32)
+    maps[2, 1, 0] = 5.0
+    maps[0, 3, 1] = maps[1, 0, 1] = 2.0  # a tie: the first in reading order
+    assert strongest_positions(maps) == [2 * 4 + 1, 3, 0]  # a dead channel: its first position
+    assert strongest_point(maps[..., 0]) == (2, 1) and strongest_point(maps[..., 1]) == (0, 3)
+
+
+def test_the_closeup_of_a_reading_takes_the_map_before_the_layer(shipped_network, mnist):
+    from cnn.net.preprocess import as_model_input
+    from cnn.net.reading import read
+    from cnn.serving.model_store import LoadedModel
+
+    loaded = LoadedModel.of(shipped_network, None, 1)
+    reading = read(loaded.extractor, as_model_input(mnist.x_test[0, ..., 0]))
+    first, later = (reading_closeup(loaded, reading, name, 0, 1, 1) for name in ("conv1", "conv2"))
+    assert first["inputName"] == "input" and later["inputName"] == "pool1"
+    direct = unit_closeup(loaded.layer("conv2"), reading.maps["pool1"], loaded.weights, reading.maps["conv2"], 0, 1, 1)
+    assert later == direct | {"inputName": "pool1"}
 
 
 def test_a_unit_outside_the_layer_is_refused(extractor, weights, seven, shipped_network):

@@ -52,6 +52,8 @@ def test_a_chosen_unit_gets_its_closeup_at_its_strongest_point(canvas, model_cop
     height, width, _ = layer["shape"]
     pixels = np.frombuffer(__import__("base64").b64decode(layer["data"]), np.uint8).reshape(-1, height, width)[5]
     assert pixels[selected["row"], selected["column"]] == pixels.max()
+    # A click in the browser picks the same point: the payload's strongest unit of channel 5.
+    assert layer["strongest"][5] == selected["row"] * width + selected["column"]
     assert closeup["layer"] == "conv2" and closeup["kind"] == "conv" and len(closeup["strongest"]) == 6
     assert closeup["output"] == closeup["value"] > 0
 
