@@ -112,8 +112,16 @@ def test_canvas_scribbled_all_over():
 
 
 def test_a_canvas_that_is_all_ink_has_no_digit():
-    result = preprocess(blank_canvas(colour=255))
-    assert result.is_empty
+    canvas = blank_canvas()
+    canvas[12:-12, 12:-12, :3] = 255  # painted over up to a rim of background: 84% ink
+    result = preprocess(canvas)
+    assert result.status == "all_ink" and result.is_empty
+    assert result.crop_box == (12, 12, CANVAS_SIZE - 12, CANVAS_SIZE - 12)
+
+
+def test_a_picture_that_is_white_all_over_is_an_empty_light_page():
+    # No border to tell ink from paper: a white page with nothing on it, like a blank photo.
+    assert preprocess(blank_canvas(colour=255)).status == "blank"
 
 
 @pytest.mark.parametrize("shape", [(280,), (280, 280, 2), (1, 1), (0, 0, 4)])
@@ -126,8 +134,12 @@ def test_nan_and_out_of_range_floats_do_not_break_it():
     picture = np.zeros((100, 100), np.float32)
     picture[10:90, 45:55] = np.nan
     picture[10:90, 40:45] = 300.0
-    assert ink_strength(picture).max() <= 1.0
-    assert preprocess(picture).status in {"ok", "blank", "too_small"}
+    ink = ink_strength(picture)
+    assert not np.isnan(ink).any() and ink.max() <= 1.0
+    result = preprocess(picture)
+    # NaN is no ink; 300 is full ink: what is left is the 5-pixel-wide bar, read as a "1".
+    assert result.status == "ok"
+    assert result.crop_box == (40, 10, 45, 90)
 
 
 def test_plain_resize_is_28x28():

@@ -26,6 +26,18 @@ def test_saliency_depends_on_the_class_asked_about(shipped_network, mnist):
     assert not np.allclose(saliency(shipped_network, image, 7), saliency(shipped_network, image, 1))
 
 
-def test_overlay_is_an_enlarged_rgb_picture():
-    picture = heat_overlay(np.zeros((28, 28), np.float32), np.ones((28, 28), np.float32), size=252)
+def test_the_overlay_shows_the_digit_where_cold_and_the_heat_where_hot():
+    image = np.zeros((28, 28), np.float32)
+    image[:, 10:14] = 1.0  # a bar of ink
+    heat = np.zeros((28, 28), np.float32)
+    heat[:5, :] = 1.0  # the top rows are what the class reads
+    picture = heat_overlay(image, heat, size=252)
     assert picture.shape == (252, 252, 3) and picture.dtype == np.uint8
+    cell = lambda row, column: picture[row * 9 + 4, column * 9 + 4]  # noqa: E731 - one 9x9 block per input pixel
+    # Cold: the input in grey, ink brighter than background, no colour cast.
+    ink, background = cell(20, 11), cell(20, 2)
+    assert ink[0] == ink[1] == ink[2] and background[0] == background[1] == background[2]
+    assert ink[0] > background[0] + 100
+    # Hot: the colour map's hottest colour (inferno's pale yellow) whatever lies under it.
+    assert np.array_equal(cell(2, 11), cell(2, 2))
+    assert cell(2, 2)[0] > 200 and cell(2, 2)[2] < cell(2, 2)[0]
