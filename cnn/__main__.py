@@ -93,10 +93,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(args) -> int:
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
     from cnn.config import TrainConfig, config_fields, with_overrides
     from cnn.files.mnist import load_mnist
     from cnn.jobs.training_lock import TrainingLock
-    from cnn.training.train import train_and_save
 
     # Each --flag is named after the TrainConfig field it sets; flags left out keep the recipe's.
     flags = {name: getattr(args, name) for name in config_fields() if hasattr(args, name)}
@@ -105,7 +107,22 @@ def _train(args) -> int:
     lock = TrainingLock(args.out)
     if not lock.acquire({"started_by": "python -m cnn train", "progress": "loading MNIST"}):
         raise ValueError(f"another process is training {args.out} ({(lock.holder() or {}).get('progress', '')})")
-    data = load_mnist(args.data)  # fails here, before any training, on a bad file
+    started = time.perf_counter()
+
+    def timed_load():
+        data = load_mnist(args.data)
+        return data, time.perf_counter() - started
+
+    # MNIST is read while TensorFlow is imported: about 1 s and 4 s, mostly on different cores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(timed_load)
+        from cnn.training.phases import Phases
+        from cnn.training.train import train_and_save
+
+        phases = Phases()
+        phases.add("import TensorFlow", time.perf_counter() - started)
+        data, load_seconds = loading.result()  # fails here, before any training, on a bad file
+    phases.add("load MNIST (beside the import)", load_seconds)
     print(f"training on {len(data.y_train)} images from {data.source}: {config}", flush=True)
 
     def report(progress):
@@ -115,12 +132,17 @@ def _train(args) -> int:
                 flush=True,
             )
 
-    card = train_and_save(config, data, args.out, on_progress=report)
-    print(
-        f"test accuracy {card.test_accuracy:.4f} (loss {card.test_loss:.4f}) "
-        f"after {card.training_seconds:.1f} s; saved {args.out}"
-    )
+    def saved(card):
+        print(
+            f"test accuracy {card.test_accuracy:.4f} (loss {card.test_loss:.4f}) "
+            f"after {card.training_seconds:.1f} s; saved {args.out} "
+            f"{time.perf_counter() - started:.1f} s after the start",
+            flush=True,
+        )
+
+    card = train_and_save(config, data, args.out, on_progress=report, on_saved=saved, phases=phases)
     print(_shift_line(card.shift_accuracy))
+    print(f"where the time went: {phases.describe()}", flush=True)
     return 0
 
 

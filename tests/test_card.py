@@ -2,6 +2,7 @@
 
 import json
 import os
+from dataclasses import replace
 
 import pytest
 
@@ -60,3 +61,13 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
     write_text_atomically(path, "new")
     assert path.read_text() == "new" and oct(os.stat(path).st_mode & 0o777) == "0o644"
+
+
+def test_a_card_written_before_its_shifted_accuracy_says_it_is_being_measured(tmp_path):
+    pending = replace(_card(), shift_accuracy_pending=True)
+    write_card(pending, tmp_path / "model.json")
+    assert read_card(tmp_path / "model.json") == pending
+    assert pending.shift_summary == "measuring..."
+    measured = replace(pending, shift_accuracy={"0": 0.99, "2": 0.949, "4": 0.548}, shift_accuracy_pending=False)
+    assert measured.shift_summary == "2 px 94.9%, 4 px 54.8%"
+    assert _card().shift_summary == ""  # never measured (a card from before the shifts): nothing to show

@@ -1,14 +1,15 @@
 """Training: config checks, progress reports, cancelling, saving, and learning on real MNIST."""
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
 
-from cnn.files.card import card_path_for, read_card
+from cnn.files.card import card_path_for, read_card, write_card
 from cnn.files.mnist import load_mnist
 from cnn.training.model import build_model, load_model, save_model_atomically
+from cnn.training.phases import Phases
 from cnn.training.train import TrainConfig, TrainingCancelled, train, train_and_save
 
 
@@ -84,8 +85,6 @@ def test_same_seed_gives_the_same_model(synthetic_npz):
 
 
 def test_learns_real_mnist_from_a_small_slice(mnist):
-    from dataclasses import replace
-
     small = replace(
         mnist,
         x_train=mnist.x_train[:4000],
@@ -130,3 +129,37 @@ def test_validation_split_holds_out_data_and_reports_it(synthetic_npz):
     batches = [r for r in reports if r.kind == "batch"]
     assert len(batches) == 3  # 30 of the 60 images, in batches of 10
     assert reports[-1].kind == "epoch" and reports[-1].val_accuracy is not None
+
+
+def test_the_model_is_saved_before_its_shifted_accuracy_is_measured(synthetic_npz, tmp_path):
+    out = tmp_path / "model.keras"
+    on_disk_when_saved = []
+
+    def saved(card):
+        on_disk_when_saved.append((load_model(out).count_params(), read_card(card_path_for(out)), card))
+
+    phases = Phases()
+    card = train_and_save(
+        TrainConfig(epochs=1, batch_size=16), load_mnist(synthetic_npz), out, on_saved=saved, phases=phases
+    )
+    [(parameters, first_card, told)] = on_disk_when_saved
+    assert parameters == 93_322 and first_card == told
+    assert told.shift_accuracy_pending and told.shift_accuracy == {}
+    assert not card.shift_accuracy_pending and set(card.shift_accuracy) == {"0", "2", "4", "6"}
+    assert read_card(card_path_for(out)) == card  # rewritten with the shifted accuracy
+    assert {"build", "fit", "snapshots", "evaluate", "save", "shifted accuracy"} <= set(phases.seconds)
+
+
+def test_a_model_replaced_while_its_shift_is_measured_keeps_the_new_card(synthetic_npz, tmp_path):
+    out = tmp_path / "model.keras"
+    newer = {}
+
+    def replaced_by_another_training(card):
+        save_model_atomically(build_model(), out)
+        newer["card"] = replace(card, test_accuracy=0.5)
+        write_card(newer["card"], card_path_for(out))
+
+    train_and_save(
+        TrainConfig(epochs=1, batch_size=16), load_mnist(synthetic_npz), out, on_saved=replaced_by_another_training
+    )
+    assert read_card(card_path_for(out)) == newer["card"]

@@ -29,6 +29,16 @@ class ModelCard:
     history: dict[str, list[float]] = field(default_factory=dict)
     # Test accuracy with every digit moved 0, 2, 4, 6 pixels (cnn/net/shifts.py): {"2": 0.95, ...}
     shift_accuracy: dict[str, float] = field(default_factory=dict)
+    # True on the card written the moment the model is saved: the shifted accuracy only describes
+    # the model, so it is measured after (about 8 s) and the card rewritten with it.
+    shift_accuracy_pending: bool = False
+
+    @property
+    def shift_summary(self) -> str:
+        """'measuring...' while pending, else '2 px 94.9%, 4 px 54.8%, 6 px 19.7%' ('' if never measured)."""
+        if self.shift_accuracy_pending:
+            return "measuring..."
+        return ", ".join(f"{d} px {a:.1%}" for d, a in self.shift_accuracy.items() if d != "0")
 
 
 def card_path_for(model_path: str | os.PathLike) -> Path:

@@ -251,6 +251,17 @@ class TrainingJob:
         else:
             card: ModelCard = payload
             self._finish(SUCCEEDED, f"New model saved: test accuracy {card.test_accuracy:.2%}.", card=card)
+            self._await_description(run)
+
+    def _await_description(self, run: _Run) -> None:
+        """The child goes on to measure what only describes the saved model (its card's shifted
+        accuracy, cnn/training/train.py) and sends the card again; the job is already done and the
+        lock free, so `wait()` is all that waits for it."""
+        while (message := read_message(run.child.stdout)) is not None:
+            tag, payload = message
+            if tag == "described":
+                self._update(card=payload)
+                return
 
     def _guarded(self, work, run: _Run, *args) -> None:
         """The watcher thread: whatever goes wrong here, the job ends and the lock is released."""

@@ -2,6 +2,8 @@
 while a model trains. Kept apart so that reading saved snapshots never imports TensorFlow.
 """
 
+import time
+
 import keras
 import numpy as np
 
@@ -31,6 +33,7 @@ class SnapshotRecorder(keras.callbacks.Callback):
         self.on_snapshot = on_snapshot or (lambda snapshot: None)
         self.snapshots: list[Snapshot] = []
         self.step = 0
+        self.seconds = 0.0  # spent taking snapshots, part of the training's wall time
 
     def on_train_begin(self, logs=None):
         self._take()
@@ -44,6 +47,7 @@ class SnapshotRecorder(keras.callbacks.Callback):
         return SnapshotHistory(self.probe, tuple(self.snapshots), len(self.y_check))
 
     def _take(self) -> None:
+        started = time.perf_counter()
         inputs = np.concatenate([self.probe[np.newaxis, ..., np.newaxis], self.x_check])
         probabilities = np.asarray(self.model(inputs, training=False))
         accuracy = (
@@ -58,4 +62,5 @@ class SnapshotRecorder(keras.callbacks.Callback):
             checked=len(self.y_check),
         )
         self.snapshots.append(snapshot)
+        self.seconds += time.perf_counter() - started
         self.on_snapshot(snapshot)

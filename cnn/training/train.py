@@ -7,7 +7,7 @@ between batches, and a save that never leaves a half-written model behind.
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import keras
@@ -15,12 +15,14 @@ import numpy as np
 import tensorflow as tf
 
 from cnn.config import ARCHITECTURES, OPTIMIZERS, SCHEDULES, TrainConfig, with_overrides  # noqa: F401 (re-exported)
+from cnn.files.candidates import model_signature
 from cnn.files.card import ModelCard, card_path_for, write_card
 from cnn.files.mnist import Mnist
 from cnn.files.snapshots import Snapshot, SnapshotHistory, snapshot_path_for
 from cnn.jobs.progress import TrainingCancelled, TrainProgress  # noqa: F401 - part of this module's interface
 from cnn.net.shifts import shift_accuracies
 from cnn.training.model import BUILDERS, save_model_atomically
+from cnn.training.phases import Phases
 from cnn.training.snapshot_recorder import SnapshotRecorder
 
 
@@ -86,6 +88,7 @@ def train(
     callbacks: tuple[keras.callbacks.Callback, ...] = (),
     probe: np.ndarray | None = None,
     on_snapshot: SnapshotCallback | None = None,
+    phases: Phases | None = None,
 ) -> TrainResult:
     """Train a fresh network on `data.x_train` and evaluate it on `data.x_test`.
 
@@ -94,8 +97,10 @@ def train(
     `callbacks` are more Keras callbacks (the benchmarks use one to evaluate every epoch).
     Snapshots of the first layer and of the reading of `probe` (the drawing on the canvas when
     training began; the first test digit if none) are taken as it learns, each passed to
-    `on_snapshot` as it is taken.
+    `on_snapshot` as it is taken. `phases`, if given, is told where the time went.
     """
+    phases = phases if phases is not None else Phases()
+    started = time.perf_counter()
     keras.utils.set_random_seed(config.seed)
     model = BUILDERS[config.arch]()
     compile_model(model, config, len(data.y_train))
@@ -109,6 +114,7 @@ def train(
         on_snapshot,
     )
     train_set, validation_set = _datasets(data, config)
+    phases.add("build", time.perf_counter() - started)
     started = time.perf_counter()
     fit = model.fit(
         train_set,
@@ -119,9 +125,12 @@ def train(
         verbose=0,
     )
     seconds = time.perf_counter() - started
+    phases.add("fit", seconds - recorder.seconds)
+    phases.add("snapshots", recorder.seconds)
     if reporter.cancelled:
         raise TrainingCancelled(f"training cancelled in epoch {reporter.epoch} of {config.epochs}")
-    test_loss, test_accuracy = evaluate(model, data.x_test, data.y_test)
+    with phases("evaluate"):
+        test_loss, test_accuracy = evaluate(model, data.x_test, data.y_test)
     history = {name: [float(v) for v in values] for name, values in fit.history.items()}
     return TrainResult(model, history, test_loss, test_accuracy, seconds, len(fit.epoch), recorder.history())
 
@@ -160,10 +169,19 @@ def train_and_save(
     should_stop: Callable[[], bool] | None = None,
     probe: np.ndarray | None = None,
     on_snapshot: SnapshotCallback | None = None,
+    on_saved: Callable[[ModelCard], None] | None = None,
+    phases: Phases | None = None,
 ) -> ModelCard:
     """Train, evaluate, then atomically replace the model at `out_path`, its snapshots and its
-    card (snapshots first, so a page that sees the new model finds its snapshots too)."""
-    result = train(config, data, on_progress, should_stop, probe=probe, on_snapshot=on_snapshot)
+    card (snapshots first, so a page that sees the new model finds its snapshots too).
+
+    The model is saved as soon as it is trained: its first card says the shifted-digit accuracy
+    is pending, and `on_saved` gets that card (the model is in use from then on). Only then is the
+    shifted accuracy measured (13 passes over the test set, about a third of the default
+    recipe's training) and the card rewritten with it; the card with it is returned.
+    """
+    phases = phases if phases is not None else Phases()
+    result = train(config, data, on_progress, should_stop, probe=probe, on_snapshot=on_snapshot, phases=phases)
     card = ModelCard(
         config=config,
         test_accuracy=result.test_accuracy,
@@ -177,13 +195,30 @@ def train_and_save(
         data_source=data.source,
         data_sha256=data.sha256,
         history=result.history,
-        shift_accuracy=shifted_test_accuracy(result.model, data),
+        shift_accuracy_pending=True,
     )
-    if result.snapshots is not None:
-        result.snapshots.save(snapshot_path_for(out_path))
-    save_model_atomically(result.model, out_path)
-    write_card(card, card_path_for(out_path))
-    return card
+    with phases("save"):
+        if result.snapshots is not None:
+            result.snapshots.save(snapshot_path_for(out_path))
+        save_model_atomically(result.model, out_path)
+        saved = model_signature(out_path)
+        write_card(card, card_path_for(out_path))
+    if on_saved is not None:
+        on_saved(card)
+    with phases("shifted accuracy"):
+        shifted = shifted_test_accuracy(result.model, data)
+    described = replace(card, shift_accuracy=shifted, shift_accuracy_pending=False)
+    # Another training may have replaced the model meanwhile: its card is not ours to rewrite.
+    if _signature_or_none(out_path) == saved:
+        write_card(described, card_path_for(out_path))
+    return described
+
+
+def _signature_or_none(path) -> str | None:
+    try:
+        return model_signature(path)
+    except OSError:
+        return None
 
 
 class _ProgressReporter(keras.callbacks.Callback):
