@@ -51,6 +51,7 @@ def accuracy_curve_spec(snapshots, current_step: int) -> dict:
     values = [{"step": s.step, "accuracy": float(s.accuracy)} for s in snapshots]
     return {
         "data": {"values": values},
+        "description": "Accuracy so far on 1,000 test digits against the training step",
         "height": 150,
         "layer": [
             {
@@ -66,6 +67,9 @@ def accuracy_curve_spec(snapshots, current_step: int) -> dict:
                     },
                 },
             },
-            {"mark": {"type": "rule", "color": "#d62728"}, "encoding": {"x": {"datum": current_step}}},
+            {
+                "mark": {"type": "rule", "color": "#d62728", "description": f"The step on show: {current_step}"},
+                "encoding": {"x": {"datum": current_step}},
+            },
         ],
     }

@@ -32,12 +32,16 @@ def weights_picture(snapshot: Snapshot) -> bytes:
     return png_bytes(kernel_grid(weights, columns=weights.shape[-1] if big else 8, scale=2 if big else None))
 
 
+def _weights_alt(snapshot: Snapshot) -> str:
+    return f"A grid of the first layer's weights {_when(snapshot)}: red positive, blue negative, white zero"
+
+
 def snapshot_ui(snapshot: Snapshot, history_probe=None, compact: bool = False) -> None:
     """One moment of a training: the weights, the accuracy so far, and the probe as read then."""
     reads = int(snapshot.probe_probabilities.argmax())
     sure = float(snapshot.probe_probabilities.max())
     if compact:  # the sidebar
-        st.image(weights_picture(snapshot), output_format="PNG", width="stretch")
+        st.image(weights_picture(snapshot), output_format="PNG", width="stretch", alt=_weights_alt(snapshot))
         st.caption(
             f"{_when(snapshot)}: {snapshot.accuracy:.0%} right on {snapshot.checked:,} test digits; "
             f"the drawing reads as **{reads}** ({sure:.0%})."
@@ -50,10 +54,15 @@ def snapshot_ui(snapshot: Snapshot, history_probe=None, compact: bool = False) -
             output_format="PNG",
             width="content",
             caption=f"First layer, {_when(snapshot)} (red +, blue -)",
+            alt=_weights_alt(snapshot),
         )
     with probe_column:
         st.image(
-            png_bytes(enlarge(history_probe, 140)), output_format="PNG", width="content", caption="The digit followed"
+            png_bytes(enlarge(history_probe, 140)),
+            output_format="PNG",
+            width="content",
+            caption="The digit followed",
+            alt="The 28 by 28 digit this training followed, white on black",
         )
         st.metric("Reads it as", f"{reads} ({sure:.0%})")
         st.metric("Accuracy so far", f"{snapshot.accuracy:.1%}", help=f"On {snapshot.checked:,} MNIST test digits")

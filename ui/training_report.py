@@ -48,7 +48,11 @@ def training_report_ui(loaded: LoadedModel) -> None:
     st.markdown(f"**{len(wrong)} test digits it gets wrong**; press one to look at it closely.")
     for row_start in range(0, min(len(wrong), 24), 8):
         for column, index in zip(st.columns(8), wrong[row_start : row_start + 8], strict=False):
-            show_picture(column, enlarge(digits.images[index], 84))
+            show_picture(
+                column,
+                enlarge(digits.images[index], 84),
+                alt=f"Test digit {digits.labels[index]}, which the network reads as {predicted[index]}",
+            )
             column.button(
                 f"{digits.labels[index]} read as {predicted[index]}",
                 key=f"use_{index}",
