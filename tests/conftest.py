@@ -2,6 +2,7 @@
 The helpers behind them live in tests/support.py; tests import helpers from there, not from here."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +19,47 @@ _SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
 
 def pytest_configure(config):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    subprocess.Popen = _QuickTestsStartNothingHeavy
+
+
+# Markers mean what they say: a test that is neither `slow` nor `browser` (the quick loop) may not
+# start a TensorFlow child, an app server, nginx or PostgreSQL. Enforced here, so a new test that
+# does is told to carry the marker instead of quietly slowing everyone's quick loop.
+_HEAVY_MODULES = {"cnn.training.worker", "cnn.training.mnist_download", "streamlit"}
+_HEAVY_PROGRAMS = {"nginx", "pg_ctl", "initdb", "postgres", "local.sh"}
+_quick_test: str | None = None  # node id of the running test while it is a quick one
+
+
+def pytest_runtest_setup(item):
+    global _quick_test
+    heavy = item.get_closest_marker("slow") or item.get_closest_marker("browser")
+    _quick_test = None if heavy else item.nodeid
+
+
+def pytest_runtest_teardown(item):
+    global _quick_test
+    _quick_test = None
+
+
+def _heavy_command(args) -> str | None:
+    argv = [str(a) for a in ([args] if isinstance(args, str | bytes | os.PathLike) else args)]
+    if not argv:
+        return None
+    for before, after in zip(argv, argv[1:], strict=False):
+        if before == "-m" and after in _HEAVY_MODULES:
+            return after
+    if "-t" in argv or "--check" in argv:  # nginx -t (and local.sh --check) only check a configuration file
+        return None
+    names = {Path(a).name for a in argv}
+    return next(iter(names & _HEAVY_PROGRAMS), None)
+
+
+class _QuickTestsStartNothingHeavy(subprocess.Popen):
+    def __init__(self, args, *rest, **options):
+        heavy = _quick_test and _heavy_command(args)
+        if heavy:
+            raise RuntimeError(f"{_quick_test} starts {heavy}: mark it @pytest.mark.slow (or browser)")
+        super().__init__(args, *rest, **options)
 
 
 @pytest.fixture(scope="session")
@@ -127,7 +169,7 @@ def postgres_server():
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])  # a server: slow
 def wall_url(request, tmp_path):
     """The class wall's database: a SQLite file, then a fresh PostgreSQL database."""
     if request.param == "sqlite":

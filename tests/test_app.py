@@ -106,6 +106,7 @@ def wait_for_sidebar(app, text, timeout=120):
     return sidebar_text(app)
 
 
+@pytest.mark.slow
 def test_retrain_updates_the_model_card(canvas, model_copy, tiny_mnist):
     app = start_app()
     assert "on 60,000 images" in sidebar_text(app)
@@ -119,6 +120,7 @@ def test_retrain_updates_the_model_card(canvas, model_copy, tiny_mnist):
     assert saved["train_samples"] == 400 and saved["config"]["schedule"] == "constant"  # the form's choices
 
 
+@pytest.mark.slow
 def test_a_second_retrain_is_refused_and_cancel_keeps_the_old_model(canvas, model_copy, tiny_mnist):
     before = model_copy.read_bytes()
     first, second = start_app(), start_app()

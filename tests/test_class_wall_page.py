@@ -117,6 +117,7 @@ def test_lecturer_actions_need_the_passcode(canvas, model_copy, wall_db, mnist, 
     assert store.actions()[0][1:] == ("clear", "1 drawings removed")  # logged where every process sees it
 
 
+@pytest.mark.slow  # fine-tunes in a training child
 def test_the_lecturer_fine_tunes_on_the_wall_and_chooses_the_new_model(
     canvas, model_copy, wall_db, mnist, mnist_env, monkeypatch
 ):

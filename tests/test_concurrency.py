@@ -63,6 +63,7 @@ def test_sessions_keep_getting_whole_models_while_the_file_is_replaced(tmp_path)
     )
 
 
+@pytest.mark.slow
 def test_two_presses_at_the_same_moment_start_exactly_one_training(tmp_path):
     path = tmp_path / "mnist.npz"
     np.savez(path, **make_mnist_arrays(train=400, test=20))
@@ -89,6 +90,7 @@ def test_two_presses_at_the_same_moment_start_exactly_one_training(tmp_path):
     job.wait(timeout=60)
 
 
+@pytest.mark.slow
 def test_a_corrupt_mnist_file_fails_the_job_before_training(tmp_path, monkeypatch):
     bad = tmp_path / "mnist.npz"
     bad.write_bytes(b"PK\x03\x04 not really a zip")

@@ -62,6 +62,7 @@ def data(tmp_path):
     return load_mnist(path)
 
 
+@pytest.mark.slow
 def test_retraining_the_dense_net_replaces_it_and_leaves_the_convnet(tmp_path, data):
     conv, dense = copy_shipped_model(tmp_path), copy_shipped_dense_net(tmp_path)
     conv_before = conv.read_bytes()

@@ -119,6 +119,7 @@ def test_retrain_on_one_replica_while_the_other_trains_is_refused(replicas, play
         expect(sidebar).to_contain_text(re.compile("cancelled|New model saved"), timeout=120_000)
 
 
+@pytest.mark.slow
 def test_sigterm_stops_nginx_and_every_replica(replicas):
     # Last in this module: it ends the servers the other tests used.
     process, port, ports = replicas

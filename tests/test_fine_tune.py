@@ -23,6 +23,8 @@ from cnn.training.fine_tune import (
 )
 from cnn.training.model import ModelFileError, load_model
 
+pytestmark = pytest.mark.slow  # every test here fine-tunes with Keras
+
 
 def slanted_class(mnist, count=200, angle=45):
     """A class that writes every digit slanted by `angle` degrees: the shipped model reads

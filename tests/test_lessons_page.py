@@ -95,6 +95,7 @@ def test_models_without_snapshots_or_dense_net_still_work(canvas, model_copy, mn
     assert any("dense net is not available" in i.value for i in app.main.info)
 
 
+@pytest.mark.slow
 def test_retrain_the_dense_net_from_the_sidebar(canvas, model_copy, tiny_mnist, mnist, monkeypatch):
     import os
 
@@ -118,6 +119,7 @@ def test_retrain_the_dense_net_from_the_sidebar(canvas, model_copy, tiny_mnist, 
     assert np.abs(history.probe - app.session_state["last_input"]).max() <= 1 / 255  # followed the drawing
 
 
+@pytest.mark.slow
 def test_the_live_progress_shows_the_network_as_it_learns(canvas, model_copy, tiny_mnist, mnist):
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
     app = start_app()

@@ -1,6 +1,5 @@
 """The MNIST loader: source order, normalisation, and one clear error per kind of bad file."""
 
-
 import numpy as np
 import pytest
 

@@ -2,6 +2,7 @@
 writes them, the file round trip, and models without them."""
 
 import numpy as np
+import pytest
 
 from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH
 from cnn.config import TrainConfig
@@ -18,6 +19,7 @@ def test_snapshots_before_the_first_step_early_and_every_quarter_epoch():
     assert max(steps) == 938 and len(steps) < 25
 
 
+@pytest.mark.slow
 def test_a_tiny_training_writes_snapshots_that_follow_the_probe(tmp_path, synthetic_npz):
     data = load_mnist(synthetic_npz)
     probe = data.x_test[3, ..., 0]
@@ -38,6 +40,7 @@ def test_a_tiny_training_writes_snapshots_that_follow_the_probe(tmp_path, synthe
     assert np.isclose(last.probe_probabilities.sum(), 1.0, atol=1e-2)
 
 
+@pytest.mark.slow
 def test_the_dense_net_keeps_templates(tmp_path, synthetic_npz):
     out = tmp_path / "mlp.keras"
     card = train_and_save(TrainConfig(epochs=1, batch_size=16, arch="mlp"), load_mnist(synthetic_npz), out)

@@ -12,6 +12,8 @@ from cnn.training.model import build_model, load_model, save_model_atomically
 from cnn.training.phases import Phases
 from cnn.training.train import TrainConfig, TrainingCancelled, train, train_and_save
 
+pytestmark = pytest.mark.slow  # every test here trains with Keras
+
 
 @pytest.mark.parametrize(
     "bad",

@@ -14,6 +14,8 @@ from cnn.training.model import build_model, save_model_atomically
 from cnn.training.train import TrainConfig
 from tests.support import make_mnist_arrays
 
+pytestmark = pytest.mark.slow  # every test here starts a training child (TensorFlow)
+
 
 @pytest.fixture
 def data(tmp_path):

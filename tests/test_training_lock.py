@@ -53,6 +53,7 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path, other_process):
     assert lock.holder() is None
 
 
+@pytest.mark.slow
 def test_a_training_job_is_refused_while_another_process_trains(tmp_path, other_process):
     job = TrainingJob(tmp_path / "model.keras", load_data=lambda: pytest.fail("must not train"))
     assert "another server process (epoch 1 of 2" in job.elsewhere()
@@ -61,6 +62,7 @@ def test_a_training_job_is_refused_while_another_process_trains(tmp_path, other_
     assert not job.status().running
 
 
+@pytest.mark.slow
 def test_two_jobs_on_one_model_in_one_process_train_one_at_a_time(tmp_path):
     # Two replicas as two objects: the lock is per open file, so it separates them here too.
     import numpy as np
@@ -85,6 +87,7 @@ def test_two_jobs_on_one_model_in_one_process_train_one_at_a_time(tmp_path):
     assert second.wait(timeout=120).state == "succeeded"
 
 
+@pytest.mark.slow
 def test_retrain_pressed_while_another_replica_trains_is_refused(canvas, model_copy, other_process):
     from tests.apptest_support import press_retrain, sidebar_text, start_app
 
