@@ -1,0 +1,62 @@
+// The browser's preprocessing and network (static/js/net/) against what the Python computes
+// (tests/js_network_fixtures.py): the same status, crop box and shift, the same 28x28 input to
+// 1e-4, every layer's output to 1e-4, the same digit.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { inflateSync } from "node:zlib";
+
+import { readWeights, forward } from "../../static/js/net/network.js";
+import { preprocess, MESSAGES, roundHalfEven } from "../../static/js/net/preprocess.js";
+
+const here = (name) => new URL(`./fixtures/${name}`, import.meta.url);
+const fixture = JSON.parse(readFileSync(here("network.json"), "utf8"));
+const file = readFileSync(here("convnet.dlw"));
+const network = readWeights(file.buffer.slice(file.byteOffset, file.byteOffset + file.length));
+const floats = (b64) => {
+  const raw = Buffer.from(b64, "base64");
+  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+};
+const canvasOf = (c) => new Uint8ClampedArray(inflateSync(Buffer.from(c.canvas, "base64")));
+const worst = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+test("the guards say what the server says, in the same words", () => {
+  assert.deepEqual(MESSAGES, fixture.messages);
+});
+
+test("Python's round: halves to the even neighbour", () => {
+  assert.deepEqual([0.5, 1.5, 2.5, -0.5, 2.4, 2.6].map(roundHalfEven), [0, 2, 2, 0, 2, 3]);
+});
+
+for (const c of fixture.cases) {
+  test(`preprocessing: ${c.name}`, () => {
+    const result = preprocess(canvasOf(c), c.width, c.height);
+    assert.equal(result.status, c.status);
+    assert.equal(result.message, c.message);
+    assert.deepEqual(result.cropBox, c.cropBox);
+    if (c.status !== "ok") return assert.equal(result.image, null);
+    assert.deepEqual(result.shift, c.shift);
+    assert.ok(worst(result.image, floats(c.image)) < 1e-4, `input differs by ${worst(result.image, floats(c.image))}`);
+  });
+  if (c.status !== "ok") continue;
+  test(`network: ${c.name} reads ${c.digit}`, () => {
+    const outputs = forward(network, floats(c.image)); // Python's input: the layers alone are compared
+    assert.deepEqual(outputs.map((o) => o.name), c.layers.map((l) => l.name));
+    outputs.forEach((output, i) => {
+      const expected = c.layers[i];
+      assert.deepEqual(Array.from(output.shape), expected.shape, output.name);
+      for (const [index, value] of expected.samples) {
+        assert.ok(Math.abs(output.values[index] - value) < 1e-4, `${output.name}[${index}]: ${output.values[index]} != ${value}`);
+      }
+      const sum = output.values.reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - expected.sum) < 1e-3 * Math.max(1, Math.abs(expected.sum)), `${output.name} sums to ${sum}`);
+    });
+    const probabilities = outputs.at(-1).values;
+    assert.ok(worst(probabilities, c.probabilities) < 1e-5);
+    assert.equal(probabilities.indexOf(Math.max(...probabilities)), c.digit);
+  });
+}
+
+test("a file that is not ours is refused", () => {
+  assert.throws(() => readWeights(new Uint8Array([1, 2, 3, 4, 0, 0, 0, 0]).buffer), /not a DLW1/);
+});
