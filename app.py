@@ -26,6 +26,7 @@ from ui.inputs import INPUT_SOURCES, empty_message, test_digit_ui, upload_ui
 from ui.learning import learning_ui
 from ui.lecture_view import lecture_placeholder_ui, lecture_view_ui
 from ui.lecturer import lecturer_ui
+from ui.live_reading import live_reading_ui
 from ui.network_input import network_input_ui
 from ui.prediction import prediction_ui, readout_ui, why_ui
 from ui.resources import (
@@ -59,6 +60,7 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
             source = st.radio("Input", INPUT_SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
         if source == INPUT_SOURCES[0]:
             drawing = canvas_ui()
+            live = st.container()  # the page's own reading, right under the canvas; filled below
             prepared = preprocess(drawing) if drawing is not None else None
         readout = st.container(key="readout")  # right under the canvas: on a phone, on the same screen
         sending = st.container()
@@ -71,6 +73,9 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
         else:
             prepared = upload_ui()
     if prepared is None or prepared.is_empty:
+        if source == INPUT_SOURCES[0]:
+            with live:
+                live_reading_ui(loaded, None)
         if source != "Class wall":
             readout.info(empty_message(source, prepared))
         return
@@ -79,6 +84,8 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
     st.session_state.last_input = reading.image  # what a Retrain pressed now follows as it learns
     readout_ui(readout, reading)
     if source == INPUT_SOURCES[0]:
+        with live:
+            live_reading_ui(loaded, reading)
         with sending:
             send_to_wall_ui(loaded, reading)
     with prediction_column:  # first, so the answer reaches the browser before the pictures

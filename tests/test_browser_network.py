@@ -59,3 +59,21 @@ def test_the_committed_js_fixtures_are_what_python_computes_now():
         ), f"{new['name']}: {REGENERATE}"
         if "probabilities" in new:
             assert np.allclose(old["probabilities"], new["probabilities"], atol=1e-5), f"{new['name']}: {REGENERATE}"
+
+
+def test_each_model_version_is_published_once_under_a_name_of_its_own(tmp_path):
+    import dataclasses
+
+    from cnn.net.network import Network
+    from cnn.serving.browser_files import published_weights
+
+    network = load_network(DEFAULT_MODEL_PATH)
+    name = published_weights(network, tmp_path)
+    assert (tmp_path / name).read_bytes() == browser_weights(network)
+    written = (tmp_path / name).stat().st_mtime_ns
+    assert published_weights(network, tmp_path) == name and (tmp_path / name).stat().st_mtime_ns == written
+    assert published_weights(load_network(DEFAULT_MODEL_PATH), tmp_path) == name  # another replica: same name
+    first = network.layers[0]
+    retrained = Network(network.name, [dataclasses.replace(first, bias=first.bias + 0.5), *network.layers[1:]])
+    assert published_weights(retrained, tmp_path) != name
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, published_weights(retrained, tmp_path)])

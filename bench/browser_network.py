@@ -1,0 +1,93 @@
+"""The network in the page (static/js/live_reading.js): milliseconds per frame while the pen
+moves, in real Chromium, unthrottled and with the CPU throttled 4x (CDP
+Emulation.setCPUThrottlingRate, roughly a mid-range phone), and the bytes the browser pulls over
+the wire for it (the weights file and the modules under static/js/, from Chromium's network log).
+
+    python bench/browser_network.py [--moves 150]
+
+Per frame = reading the canvas's pixels, preprocessing and the whole forward pass, as the page
+itself measures them (the live reading writes its last frame's time into data-milliseconds).
+Targets (issue 21): <= 8 ms per frame at 4x; the browser's code and weights <= 250 KB over the wire.
+"""
+
+import argparse
+import statistics
+
+from common import REPO  # noqa: F401 - puts the repository on sys.path
+from playwright.sync_api import sync_playwright
+
+from harness.browser import CANVAS, chromium, clear_canvas, running_app, stroke_points
+
+_FRAME_TIME = """() => { const root = [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+  .map(h => h.shadowRoot && h.shadowRoot.querySelector(".lr-root")).find(Boolean);
+  return root ? [root.dataset.state, Number(root.dataset.milliseconds || "NaN")] : [null, NaN]; }"""
+
+
+def frame_times(page, moves: int) -> list[float]:
+    """Draw a long 7 with the button held, one small move per frame; after each, the page's own
+    figure for the frame it just computed."""
+    box = page.locator(CANVAS).bounding_box()
+    (start, *rest) = stroke_points(box, 7, 0.2, 0.15, 0.65)[0]
+    path = [start]
+    for a, b in zip([start, *rest], rest, strict=False):
+        path += [(a[0] + (b[0] - a[0]) * t / 40, a[1] + (b[1] - a[1]) * t / 40) for t in range(1, 41)]
+    times = []
+    page.mouse.move(*path[0])
+    page.mouse.down()
+    for x, y in path[1 : moves + 1]:
+        page.mouse.move(x, y)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        state, ms = page.evaluate(_FRAME_TIME)
+        if state == "live" and ms == ms:  # NaN before the first reading
+            times.append(ms)
+    page.mouse.up()
+    return times
+
+
+def describe(times: list[float]) -> str:
+    ordered = sorted(times)
+    p90 = ordered[int(0.9 * (len(ordered) - 1))]
+    return f"median {statistics.median(ordered):.2f} ms, p90 {p90:.2f} ms (n={len(ordered)})"
+
+
+def measure(moves: int) -> dict:
+    with running_app() as url, sync_playwright() as playwright, chromium(playwright, 1280, 720) as context:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        wire, urls = {}, {}
+        cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
+        cdp.on("Network.loadingFinished", lambda e: wire.__setitem__(e["requestId"], e.get("encodedDataLength", 0)))
+        page.goto(url)
+        page.locator(CANVAS).wait_for(timeout=60_000)
+        page.wait_for_function(f"() => ({_FRAME_TIME})()[0] === 'ready' || ({_FRAME_TIME})()[0] === 'live'")
+        ours = {urls[r]: n for r, n in wire.items() if "/app/static/" in urls.get(r, "")}
+        result = {"unthrottled": frame_times(page, moves)}
+        clear_canvas(page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+        result["throttled 4x"] = frame_times(page, moves)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        result["bytes"] = ours
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--moves", type=int, default=150)
+    args = parser.parse_args()
+    result = measure(args.moves)
+    print("per frame while the pen moves (read the canvas, preprocess, whole forward pass), Chromium 1280x720")
+    print(f"  unthrottled       {describe(result['unthrottled'])}")
+    print(f"  CPU throttled 4x  {describe(result['throttled 4x'])}   target <= 8 ms")
+    weights = sum(n for u, n in result["bytes"].items() if u.endswith(".dlw"))
+    code = sum(n for u, n in result["bytes"].items() if u.endswith(".js"))
+    print(
+        f"over the wire, first load: weights {weights / 1024:.1f} KiB + our modules {code / 1024:.1f} KiB "
+        f"= {(weights + code) / 1024:.1f} KiB   target <= 250 KB"
+    )
+    for address, size in sorted(result["bytes"].items(), key=lambda item: -item[1]):
+        print(f"    {size / 1024:7.1f} KiB  {address.split('/app/static/')[-1]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The files the page downloads to run the network itself: each model's weights in the browser's
+format (cnn/net/browser_weights.py), written once per model version into the folder Streamlit
+serves (static/), under a name made from their content, so a browser may keep them as long as it
+likes and a retrain or an adopted fine-tune is a new name every open page switches to.
+
+    name = published_weights(loaded.network, STATIC / "weights")   # "convnet-3f2a....dlw"
+"""
+
+import hashlib
+import threading
+import weakref
+from pathlib import Path
+
+from cnn.files.atomic import replacing
+from cnn.net.browser_weights import browser_weights
+from cnn.net.network import Network
+
+_published: "weakref.WeakKeyDictionary[Network, str]" = weakref.WeakKeyDictionary()
+_lock = threading.Lock()  # sessions run in threads: one of them writes, the others wait for the name
+
+
+def published_weights(network: Network, folder: Path) -> str:
+    """The file name (in `folder`) of `network`'s weights, written the first time it is asked for."""
+    with _lock:
+        name = _published.get(network)
+        if name is None:
+            blob = browser_weights(network)
+            name = f"{_safe(network.name)}-{hashlib.sha256(blob).hexdigest()[:16]}.dlw"
+            path = folder / name
+            if not (path.is_file() and path.read_bytes() == blob):  # another replica may have written it
+                folder.mkdir(parents=True, exist_ok=True)
+                with replacing(path, ".dlw") as temporary:
+                    temporary.write_bytes(blob)
+            _published[network] = name
+        return name
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "network"

@@ -1,0 +1,162 @@
+// The network reading the drawing while the pen moves, in the page: right under the canvas, the
+// answer line, the ten probabilities and the 28x28 input, updated at most once per animation
+// frame from the canvas's own pixels (static/js/net/: the same preprocessing and network as the
+// server's, held to them by tests). It needs no round trip, so it goes on reading when the
+// connection drops; the server's answer for the finished stroke arrives as before.
+//
+// Data from ui/live_reading.py: { weights: the weights file's address, relative to the page (a
+// new name per model version, so a retrain switches every open page at its next rerun), server:
+// the server's ten probabilities for the drawing it last received, or null }.
+
+import { element } from "./lib/dom.js";
+import { forward, readWeights } from "./net/network.js";
+import { preprocess } from "./net/preprocess.js";
+
+const HOST = "[data-testid='stBidiComponentIsolated']";
+const networks = new Map(); // weights URL -> Promise of the network (one download per version)
+const views = new WeakMap(); // parentElement -> what this mount keeps across reruns
+
+function network(url) {
+  if (!networks.has(url)) {
+    const loading = fetch(url, { cache: "force-cache" }) // the name changes with the model: never stale
+      .then((response) => {
+        if (!response.ok) throw new Error(`weights: HTTP ${response.status}`);
+        return response.arrayBuffer();
+      })
+      .then(readWeights);
+    loading.catch(() => networks.delete(url)); // let a later rerun try again
+    networks.set(url, loading);
+  }
+  return networks.get(url);
+}
+
+// The drawable canvas's layers, bottom to top: its background, the finished strokes and the
+// stroke being drawn (Fabric draws that one on the upper canvas until the pen lifts).
+function canvasLayers() {
+  for (const host of document.querySelectorAll(HOST)) {
+    const root = host.shadowRoot;
+    const layers = root ? [...root.querySelectorAll(".dc-root canvas")] : [];
+    if (layers.some((c) => c.classList.contains("upper-canvas"))) return layers;
+  }
+  return null;
+}
+
+// The drawing at the canvas's own size (its CSS pixels, 280 x 280), as the component sends it
+// to the server: every layer drawn down from its device-pixel backing store.
+function drawingPixels(layers) {
+  const width = parseFloat(layers[0].style.width) || layers[0].offsetWidth;
+  const height = parseFloat(layers[0].style.height) || layers[0].offsetHeight;
+  const scratch = new OffscreenCanvas(width, height);
+  const ctx = scratch.getContext("2d", { willReadFrequently: true });
+  for (const layer of layers) ctx.drawImage(layer, 0, 0, width, height);
+  return { rgba: ctx.getImageData(0, 0, width, height).data, width, height };
+}
+
+function build(root) {
+  const answer = element("p", "lr-answer");
+  answer.setAttribute("aria-live", "polite");
+  const bars = element("div", "lr-bars");
+  bars.setAttribute("role", "img");
+  bars.setAttribute("aria-label", "The ten probabilities, once something is drawn");
+  const rows = [];
+  for (let digit = 0; digit < 10; digit++) {
+    const bar = element("div", "lr-bar");
+    const fill = element("span", "lr-fill");
+    bar.append(element("span", "lr-digit", String(digit)), fill);
+    bars.append(bar);
+    rows.push({ bar, fill });
+  }
+  const input = element("canvas", "lr-input");
+  input.width = input.height = 28;
+  input.setAttribute("role", "img");
+  input.setAttribute("aria-label", "The 28 by 28 image the network receives, as the page computes it");
+  const frame = element("div", "lr");
+  frame.append(answer, bars, input); // one row: the canvas's column must keep the server's answer on screen
+  root.replaceChildren(frame);
+  return { answer, bars, rows, input };
+}
+
+function show(parts, reading) {
+  if (!reading.probabilities) {
+    parts.answer.textContent = reading.message;
+    parts.answer.dataset.digit = "";
+    parts.rows.forEach(({ fill }) => (fill.style.height = "0%"));
+    parts.bars.setAttribute("aria-label", reading.message);
+  } else {
+    const p = reading.probabilities;
+    const digit = p.indexOf(Math.max(...p));
+    parts.answer.replaceChildren("Live: ", element("strong", "", String(digit)), ` ${Math.round(p[digit] * 100)}%`);
+    parts.answer.dataset.digit = String(digit);
+    parts.rows.forEach(({ bar, fill }, i) => {
+      fill.style.height = `${(p[i] * 100).toFixed(1)}%`;
+      bar.classList.toggle("lr-best", i === digit);
+    });
+    parts.bars.setAttribute("aria-label", `Probabilities: ${Array.from(p, (v, i) => `${i}: ${Math.round(v * 100)}%`).join(", ")}`);
+  }
+  const ctx = parts.input.getContext("2d");
+  const image = new ImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const v = Math.round((reading.image ? reading.image[i] : 0) * 255);
+    image.data.set([v, v, v, 255], i * 4);
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+export default function (component) {
+  const { parentElement, data } = component;
+  const root = parentElement.querySelector(".lr-root");
+  let view = views.get(parentElement);
+  if (!view) {
+    view = { parts: build(root), frame: 0, layers: null, live: false };
+    views.set(parentElement, view);
+    root.dataset.state = "loading";
+  }
+  view.data = data || {};
+  root.dataset.weights = view.data.weights || "";
+  // The server's reading of the last drawing it received, for the tests that hold the two together.
+  root.dataset.serverProbabilities = view.data.server ? JSON.stringify(view.data.server) : "";
+
+  const read = async () => {
+    view.frame = 0;
+    const layers = canvasLayers();
+    if (!layers || !view.data.weights) return;
+    const net = await network(view.data.weights);
+    const started = performance.now();
+    const { rgba, width, height } = drawingPixels(layers);
+    const prepared = preprocess(rgba, width, height);
+    const reading = { message: prepared.message, image: prepared.image, probabilities: null };
+    if (prepared.image) reading.probabilities = Array.from(forward(net, prepared.image).at(-1).values);
+    view.live = true;
+    show(view.parts, reading);
+    root.dataset.state = "live";
+    root.dataset.milliseconds = (performance.now() - started).toFixed(2); // read by bench/browser_network.py
+    root.dataset.probabilities = reading.probabilities ? JSON.stringify(reading.probabilities) : ""; // and by the tests
+  };
+  const schedule = () => {
+    if (!view.frame) view.frame = requestAnimationFrame(() => read().catch(showError));
+  };
+  const showError = (error) => {
+    root.dataset.state = "failed";
+    view.parts.answer.textContent = "The page could not run the network itself; the server's answer follows each stroke.";
+    console.warn(error);
+  };
+  if (view.data.weights) {
+    network(view.data.weights).then(() => {
+      if (root.dataset.state !== "live") root.dataset.state = "ready";
+      schedule(); // a (re)mount or a new model version reads the drawing as it is now
+    }, showError);
+  }
+
+  // Every pointer move over the page (the pen on the canvas, a press on Undo or Clear) asks for
+  // a reading in the next frame; drawing continues to the canvas even when the pointer leaves it.
+  const events = ["pointermove", "pointerdown", "pointerup", "touchmove", "touchend", "click", "keyup"];
+  const settle = () => setTimeout(schedule, 60); // Undo/Clear repaint after the click's own frame
+  for (const name of events) document.addEventListener(name, schedule, { passive: true, capture: true });
+  document.addEventListener("click", settle, { passive: true, capture: true });
+  return () => {
+    for (const name of events) document.removeEventListener(name, schedule, { capture: true });
+    document.removeEventListener("click", settle, { capture: true });
+    if (view.frame) cancelAnimationFrame(view.frame);
+    view.frame = 0;
+  };
+}

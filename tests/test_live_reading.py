@@ -1,0 +1,128 @@
+"""The network in the page, in real Chromium: it reads a 7 before the pen lifts (mouse, and a
+finger on a phone), agrees with the server's numpy network on 200 MNIST digits placed on a canvas
+and on mouse-drawn digits, and its weights come from the server's model file."""
+
+import base64
+import re
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from cnn import DEFAULT_MODEL_PATH
+from cnn.net.network import load_network
+from cnn.net.preprocess import preprocess
+from harness.browser import CANVAS, chromium, draw_digit, open_page, phone, stroke_points
+from harness.canvas_sim import random_drawing
+
+pytestmark = pytest.mark.browser
+
+_LIVE = """() => { const root = [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+  .map(h => h.shadowRoot && h.shadowRoot.querySelector(".lr-root")).find(Boolean);
+  return root ? { state: root.dataset.state, answer: root.querySelector(".lr-answer")?.textContent || "",
+                  probabilities: root.dataset.probabilities ? JSON.parse(root.dataset.probabilities) : null,
+                  server: root.dataset.serverProbabilities ? JSON.parse(root.dataset.serverProbabilities) : null }
+              : null; }"""
+
+
+def live(page) -> dict:
+    return page.evaluate(_LIVE) or {}
+
+
+def wait_until_ready(page):
+    page.wait_for_function(f"() => ['ready', 'live'].includes(({_LIVE})()?.state)", timeout=60_000)
+
+
+def test_a_seven_is_read_before_the_mouse_is_released(app_url, playwright):
+    with chromium(playwright, 1280, 720) as context:
+        page = open_page(context, app_url)
+        wait_until_ready(page)
+        box = page.locator(CANVAS).bounding_box()
+        (stroke,) = stroke_points(box, 7, 0.2, 0.15, 0.65)
+        page.mouse.move(*stroke[0])
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*point, steps=8)
+        # Button still down: nothing has reached the server, the page reads it itself.
+        page.wait_for_function(f"() => /7/.test(({_LIVE})()?.answer || '')", timeout=5_000)
+        assert live(page)["state"] == "live" and np.argmax(live(page)["probabilities"]) == 7
+        page.mouse.up()
+        assert not page.errors
+
+
+def test_a_seven_is_read_before_the_finger_lifts_on_a_phone(app_url, playwright):
+    with phone(playwright) as context:
+        page = open_page(context, app_url)
+        wait_until_ready(page)
+        box = page.locator(CANVAS).bounding_box()
+        (stroke,) = stroke_points(box, 7, 0.2, 0.15, 0.65)
+        cdp = context.new_cdp_session(page)
+        point = lambda x, y: [{"x": x, "y": y, "radiusX": 4, "radiusY": 4, "force": 1, "id": 0}]  # noqa: E731
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": point(*stroke[0])})
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
+            for t in np.linspace(0.1, 1.0, 10):
+                cdp.send(
+                    "Input.dispatchTouchEvent",
+                    {"type": "touchMove", "touchPoints": point(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)},
+                )
+        page.wait_for_function(f"() => /7/.test(({_LIVE})()?.answer || '')", timeout=5_000)
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        assert not page.errors
+
+
+def test_the_page_network_agrees_with_the_server_on_200_drawings(app_url, playwright, mnist):
+    # The page's own modules, run in Chromium on canvases Python made, against cnn/net/.
+    network = load_network(DEFAULT_MODEL_PATH)
+    rng = np.random.default_rng(21)
+    cases = []
+    for index in range(200):
+        rgba = random_drawing(mnist.x_test[index, ..., 0], rng)
+        cases.append((base64.b64encode(rgba.tobytes()).decode("ascii"), preprocess(rgba)))
+    with chromium(playwright, 1280, 720) as context:
+        page = open_page(context, app_url)
+        wait_until_ready(page)
+        results = page.evaluate(
+            """async (canvases) => {
+              const net = await import(new URL("app/static/js/net/network.js", document.baseURI));
+              const pre = await import(new URL("app/static/js/net/preprocess.js", document.baseURI));
+              const host = [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+                .map(h => h.shadowRoot && h.shadowRoot.querySelector(".lr-root")).find(Boolean);
+              const weights = await (await fetch(host.dataset.weights)).arrayBuffer();
+              const network = net.readWeights(weights);
+              return canvases.map((b64) => {
+                const rgba = Uint8ClampedArray.from(atob(b64), (c) => c.charCodeAt(0));
+                const prepared = pre.preprocess(rgba, 280, 280);
+                if (!prepared.image) return { status: prepared.status };
+                return { status: prepared.status, image: Array.from(prepared.image),
+                         probabilities: Array.from(net.forward(network, prepared.image).at(-1).values) };
+              });
+            }""",
+            [b64 for b64, _ in cases],
+        )
+    worst_pixel = worst_probability = 0.0
+    for (_, expected), got in zip(cases, results, strict=True):
+        assert got["status"] == expected.status
+        if expected.image is None:
+            continue
+        worst_pixel = max(worst_pixel, float(np.abs(np.array(got["image"]) - expected.image.ravel()).max()))
+        server = network.predict(expected.image)[0]
+        worst_probability = max(worst_probability, float(np.abs(np.array(got["probabilities"]) - server).max()))
+        assert int(np.argmax(got["probabilities"])) == int(np.argmax(server))
+    assert worst_pixel < 1e-4, worst_pixel  # the same arithmetic, in float32 and double
+    assert worst_probability < 0.01, worst_probability  # float16 weights: 0.001 on the test set
+
+
+@pytest.mark.parametrize("digit", [7, 1, 0, 2])
+def test_a_mouse_drawn_digit_reads_the_same_in_the_page_and_on_the_server(app_url, playwright, digit):
+    with chromium(playwright, 1280, 720) as context:
+        page = open_page(context, app_url)
+        wait_until_ready(page)
+        draw_digit(page, digit)
+        readout = page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout_answer")
+        expect(readout).to_contain_text(re.compile(rf"reads\s*{digit}"), timeout=20_000)
+        page.wait_for_timeout(300)  # the page's last frame after the pen lifted
+        page.wait_for_function(f"() => ({_LIVE})()?.server !== null", timeout=20_000)
+        server, mine = live(page)["server"], live(page)["probabilities"]
+        assert int(np.argmax(mine)) == int(np.argmax(server)) == digit
+        assert np.abs(np.array(mine) - np.array(server)).max() < 0.01
+        assert not page.errors
