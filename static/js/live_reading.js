@@ -147,14 +147,19 @@ export default function (component) {
     }, showError);
   }
 
-  // Every pointer move over the page (the pen on the canvas, a press on Undo or Clear) asks for
-  // a reading in the next frame; drawing continues to the canvas even when the pointer leaves it.
-  const events = ["pointermove", "pointerdown", "pointerup", "touchmove", "touchend", "click", "keyup"];
+  // Every pen move over the page (on the canvas, or beyond it: the stroke goes on), a press on
+  // Undo or Clear, asks for a reading in the next frame.
+  // A move with no button pressed draws nothing: hovering costs no reading.
+  const moved = (event) => (event.buttons || event.pointerType === "touch") && schedule();
+  const events = ["pointerdown", "pointerup", "touchmove", "touchend", "click", "keyup"];
   const settle = () => setTimeout(schedule, 60); // Undo/Clear repaint after the click's own frame
-  for (const name of events) document.addEventListener(name, schedule, { passive: true, capture: true });
-  document.addEventListener("click", settle, { passive: true, capture: true });
+  const options = { passive: true, capture: true };
+  for (const name of events) document.addEventListener(name, schedule, options);
+  document.addEventListener("pointermove", moved, options);
+  document.addEventListener("click", settle, options);
   return () => {
     for (const name of events) document.removeEventListener(name, schedule, { capture: true });
+    document.removeEventListener("pointermove", moved, { capture: true });
     document.removeEventListener("click", settle, { capture: true });
     if (view.frame) cancelAnimationFrame(view.frame);
     view.frame = 0;
