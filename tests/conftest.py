@@ -48,9 +48,9 @@ def _heavy_command(args) -> str | None:
     for before, after in zip(argv, argv[1:], strict=False):
         if before == "-m" and after in _HEAVY_MODULES:
             return after
-    if "-t" in argv or "--check" in argv:  # nginx -t (and local.sh --check) only check a configuration file
-        return None
     names = {Path(a).name for a in argv}
+    if ("nginx" in names and "-t" in argv) or ("local.sh" in names and "--check" in argv):
+        return None  # nginx -t (and local.sh --check, which runs it) only check a configuration file
     return next(iter(names & _HEAVY_PROGRAMS), None)
 
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from cnn import DEFAULT_MODEL_PATH
 from cnn.net.network import load_network
 from cnn.net.preprocess import preprocess
-from harness.browser import CANVAS, chromium, draw_digit, open_page, phone, stroke_points
+from harness.browser import CANVAS, chromium, clear_canvas, draw_digit, open_page, phone, stroke_points
 from harness.canvas_sim import random_drawing
 
 pytestmark = pytest.mark.browser
@@ -126,3 +126,24 @@ def test_a_mouse_drawn_digit_reads_the_same_in_the_page_and_on_the_server(app_ur
         assert int(np.argmax(mine)) == int(np.argmax(server)) == digit
         assert np.abs(np.array(mine) - np.array(server)).max() < 0.01
         assert not page.errors
+
+
+def test_reruns_add_no_listeners(app_url, playwright):
+    # Streamlit calls the piece again on every run without its cleanup: listeners are the mount's.
+    with chromium(playwright, 1280, 720) as context:
+        page = open_page(context, app_url)
+        wait_until_ready(page)
+        cdp = context.new_cdp_session(page)
+
+        def document_listeners() -> int:
+            document = cdp.send("Runtime.evaluate", {"expression": "document"})["result"]["objectId"]
+            return len(cdp.send("DOMDebugger.getEventListeners", {"objectId": document})["listeners"])
+
+        readout = page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout_answer")
+        counts = []
+        for digit in (7, 1, 0):
+            clear_canvas(page)
+            draw_digit(page, digit)
+            expect(readout).to_contain_text(re.compile(rf"reads\s*{digit}"), timeout=20_000)
+            counts.append(document_listeners())
+        assert counts[0] == counts[1] == counts[2], counts

@@ -260,7 +260,9 @@ class TrainingJob:
         while (message := read_message(run.child.stdout)) is not None:
             tag, payload = message
             if tag == "described":
-                self._update(card=payload)
+                with self._lock:  # a training started since then owns the status now
+                    if self._run is run:
+                        self._status = replace(self._status, card=payload)
                 return
 
     def _guarded(self, work, run: _Run, *args) -> None:

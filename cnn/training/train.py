@@ -205,8 +205,11 @@ def train_and_save(
         write_card(card, card_path_for(out_path))
     if on_saved is not None:
         on_saved(card)
-    with phases("shifted accuracy"):
-        shifted = shifted_test_accuracy(result.model, data)
+    try:
+        with phases("shifted accuracy"):
+            shifted = shifted_test_accuracy(result.model, data)
+    except Exception:  # noqa: BLE001 - the model is saved and in use: its card must not say "measuring..." for ever
+        shifted = {}
     described = replace(card, shift_accuracy=shifted, shift_accuracy_pending=False)
     # Another training may have replaced the model meanwhile: its card is not ours to rewrite.
     if _signature_or_none(out_path) == saved:

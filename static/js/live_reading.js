@@ -8,7 +8,8 @@
 // new name per model version, so a retrain switches every open page at its next rerun), server:
 // the server's ten probabilities for the drawing it last received, or null }.
 
-import { element } from "./lib/dom.js";
+import { GREY } from "./lib/colour.js";
+import { element, paintTile } from "./lib/dom.js";
 import { forward, readWeights } from "./net/network.js";
 import { preprocess } from "./net/preprocess.js";
 
@@ -43,11 +44,14 @@ function canvasLayers() {
 
 // The drawing at the canvas's own size (its CSS pixels, 280 x 280), as the component sends it
 // to the server: every layer drawn down from its device-pixel backing store.
-function drawingPixels(layers) {
+function drawingPixels(layers, view) {
   const width = parseFloat(layers[0].style.width) || layers[0].offsetWidth;
   const height = parseFloat(layers[0].style.height) || layers[0].offsetHeight;
-  const scratch = new OffscreenCanvas(width, height);
-  const ctx = scratch.getContext("2d", { willReadFrequently: true });
+  if (!view.scratch || view.scratch.width !== width || view.scratch.height !== height) {
+    view.scratch = new OffscreenCanvas(width, height); // kept: willReadFrequently pays off across frames
+  }
+  const ctx = view.scratch.getContext("2d", { willReadFrequently: true });
+  ctx.clearRect(0, 0, width, height);
   for (const layer of layers) ctx.drawImage(layer, 0, 0, width, height);
   return { rgba: ctx.getImageData(0, 0, width, height).data, width, height };
 }
@@ -93,13 +97,8 @@ function show(parts, reading) {
     });
     parts.bars.setAttribute("aria-label", `Probabilities: ${Array.from(p, (v, i) => `${i}: ${Math.round(v * 100)}%`).join(", ")}`);
   }
-  const ctx = parts.input.getContext("2d");
-  const image = new ImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
-    const v = Math.round((reading.image ? reading.image[i] : 0) * 255);
-    image.data.set([v, v, v, 255], i * 4);
-  }
-  ctx.putImageData(image, 0, 0);
+  const bytes = Uint8Array.from(reading.image || new Float32Array(784), (v) => Math.round(v * 255));
+  paintTile(parts.input.getContext("2d"), bytes, 0, 28, 28, 0, 0, 28, GREY);
 }
 
 export default function (component) {
@@ -107,61 +106,65 @@ export default function (component) {
   const root = parentElement.querySelector(".lr-root");
   let view = views.get(parentElement);
   if (!view) {
-    view = { parts: build(root), frame: 0, layers: null, live: false };
+    view = mount(root);
     views.set(parentElement, view);
-    root.dataset.state = "loading";
   }
+  // Streamlit calls this again with every new run's data, without calling the cleanup first:
+  // only the data changes here, the listeners stay those of the mount.
   view.data = data || {};
   root.dataset.weights = view.data.weights || "";
   // The server's reading of the last drawing it received, for the tests that hold the two together.
   root.dataset.serverProbabilities = view.data.server ? JSON.stringify(view.data.server) : "";
+  if (view.data.weights) {
+    network(view.data.weights).then(() => {
+      if (root.dataset.state !== "live") root.dataset.state = "ready";
+      view.schedule(); // a (re)mount or a new model version reads the drawing as it is now
+    }, view.showError);
+  }
+  return view.unmount;
+}
 
+function mount(root) {
+  root.dataset.state = "loading";
+  const view = { parts: build(root), frame: 0, data: {}, scratch: null };
   const read = async () => {
     view.frame = 0;
     const layers = canvasLayers();
     if (!layers || !view.data.weights) return;
     const net = await network(view.data.weights);
     const started = performance.now();
-    const { rgba, width, height } = drawingPixels(layers);
+    const { rgba, width, height } = drawingPixels(layers, view);
     const prepared = preprocess(rgba, width, height);
     const reading = { message: prepared.message, image: prepared.image, probabilities: null };
     if (prepared.image) reading.probabilities = Array.from(forward(net, prepared.image).at(-1).values);
-    view.live = true;
     show(view.parts, reading);
     root.dataset.state = "live";
     root.dataset.milliseconds = (performance.now() - started).toFixed(2); // read by bench/browser_network.py
     root.dataset.probabilities = reading.probabilities ? JSON.stringify(reading.probabilities) : ""; // and by the tests
   };
-  const schedule = () => {
-    if (!view.frame) view.frame = requestAnimationFrame(() => read().catch(showError));
-  };
-  const showError = (error) => {
+  view.showError = (error) => {
     root.dataset.state = "failed";
     view.parts.answer.textContent = "The page could not run the network itself; the server's answer follows each stroke.";
     console.warn(error);
   };
-  if (view.data.weights) {
-    network(view.data.weights).then(() => {
-      if (root.dataset.state !== "live") root.dataset.state = "ready";
-      schedule(); // a (re)mount or a new model version reads the drawing as it is now
-    }, showError);
-  }
-
+  view.schedule = () => {
+    if (!view.frame) view.frame = requestAnimationFrame(() => read().catch(view.showError));
+  };
   // Every pen move over the page (on the canvas, or beyond it: the stroke goes on), a press on
-  // Undo or Clear, asks for a reading in the next frame.
-  // A move with no button pressed draws nothing: hovering costs no reading.
-  const moved = (event) => (event.buttons || event.pointerType === "touch") && schedule();
-  const events = ["pointerdown", "pointerup", "touchmove", "touchend", "click", "keyup"];
-  const settle = () => setTimeout(schedule, 60); // Undo/Clear repaint after the click's own frame
-  const options = { passive: true, capture: true };
-  for (const name of events) document.addEventListener(name, schedule, options);
-  document.addEventListener("pointermove", moved, options);
-  document.addEventListener("click", settle, options);
-  return () => {
-    for (const name of events) document.removeEventListener(name, schedule, { capture: true });
-    document.removeEventListener("pointermove", moved, { capture: true });
-    document.removeEventListener("click", settle, { capture: true });
+  // Undo or Clear, asks for a reading in the next frame. A move with no button pressed draws
+  // nothing: hovering costs no reading.
+  const moved = (event) => (event.buttons || event.pointerType === "touch") && view.schedule();
+  const settle = () => setTimeout(view.schedule, 60); // Undo/Clear repaint after the click's own frame
+  const listeners = [
+    ...["pointerdown", "pointerup", "touchmove", "touchend", "click", "keyup"].map((name) => [name, view.schedule]),
+    ["pointermove", moved],
+    ["click", settle],
+  ];
+  for (const [name, listener] of listeners) document.addEventListener(name, listener, { passive: true, capture: true });
+  view.unmount = () => {
+    for (const [name, listener] of listeners) document.removeEventListener(name, listener, { capture: true });
     if (view.frame) cancelAnimationFrame(view.frame);
     view.frame = 0;
   };
+  return view;
 }
