@@ -1,12 +1,24 @@
 """A lecture hall at once: N clients (default 20) speak Streamlit's own websocket protocol to one
-server, as the browser does, each drawing digits (real MNIST test digits placed at random on the
-canvas) for a fixed time; one of them presses Retrain part-way through. Like a browser, each
-client fetches every picture and download a rerun references before it counts the stroke as
-shown. Counts errors; reports throughput, stroke-to-prediction latency (p50/p95), the server's
-CPU time per stroke and its memory per session.
+server, as the browser does, each drawing digits for a fixed time; one of them presses Retrain
+part-way through. Each stroke is what a real Chromium sent on a stroke of this page: before the
+load, the page is opened in Chromium, digits are drawn with the mouse and each stroke's BackMsg
+is recorded (harness/recorded.py), with every mounted widget's state and the canvas's whole
+Fabric JSON and PNG; the clients replay those, each picking which at random. Like a browser,
+each client keeps Streamlit's message cache (and says which messages it holds) and fetches every
+picture and download a rerun references before it counts the stroke as shown. Counts errors;
+reports throughput, stroke-to-prediction latency (p50/p95), each tab's first page load, the
+server's CPU time per stroke and its memory per session.
 
     python bench/load_test.py [--users 20] [--seconds 60] [--retrain-at 15] [--think 0.2 0.6]
                               [--view detailed|lecture] [--replicas N] [--ramp SECONDS]
+                              [--recorded FILE | --synthetic]
+
+The recording is made against the server under test at the start (not counted): widget ids are
+hashes of keys and the mounted widgets change with the code, so a payload recorded against other
+code would measure another page. --recorded FILE replays a saved one (bench/record_session.py)
+instead, refused if its widget ids are not the server's. --synthetic sends what this bench sent
+before it replayed: the canvas widget alone, with a one-object Fabric JSON and the PNG of an MNIST
+test digit placed at random (cheaper than a browser's stroke; kept for comparison).
 
 --ramp S: students arrive one after another over S seconds (each opening the page), and only the
 `--seconds` after that are counted; without it all arrive at once. A think time longer than the
@@ -50,6 +62,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from cnn import DEFAULT_MODEL_PATH
 from harness.browser import AppUrl, free_port, running_app
 from harness.canvas_sim import random_drawing
+from harness.recorded import VIEWS, Recording, record, replayed, stale_ids, user_key
+
+READOUT = re.compile(r"The network reads \*\*(\d)\*\*")  # ui/prediction.py's line under the canvas, both views
 
 
 def cpu_seconds(pid: int) -> float:
@@ -75,34 +90,51 @@ def as_canvas_state(drawing: np.ndarray) -> str:
 
 
 class Session:
-    """One visitor's connection; `run` sends widget states and reads the page until it is drawn."""
+    """One visitor's connection; `run` sends widget states and reads the page until it is drawn.
+    Keeps Streamlit's message cache as the browser's page does: the large elements it has
+    received, by hash, named in each rerun so the server sends a reference instead, and dropped
+    after `max_cached_message_age` runs without use."""
 
     def __init__(self, websocket, base_url: str, query: str = "", cookie: str = ""):
         self.websocket, self.base_url, self.query, self.cookie = websocket, base_url, query, cookie
         self.canvas_id = self.fragment_id = self.retrain_id = None
         self.media_errors = 0
+        self.declared: dict[str, str] = {}  # user key -> widget id, as the server's page gives them
+        self.cache: dict[str, tuple[ForwardMsg, int]] = {}  # hash -> (message, run it was last used in)
+        self.runs, self.max_cache_age = 0, 2
 
     async def run(self, widgets=(), fragment_id="") -> tuple[list[ForwardMsg], float | None]:
-        """Send one rerun; returns the messages and the seconds until the answer and every
-        picture and download it references had arrived (None: no answer shown)."""
+        """Send a rerun with these (widget id, field, value) states."""
         message = BackMsg()
         message.rerun_script.query_string = self.query
         message.rerun_script.fragment_id = fragment_id
+        message.rerun_script.cached_message_hashes.extend(sorted(self.cache))
         for widget_id, field, value in widgets:
             state = message.rerun_script.widget_states.widgets.add()
             state.id = widget_id
             setattr(state, field, value)
+        return await self.send(message.SerializeToString())
+
+    async def send(self, payload: bytes) -> tuple[list[ForwardMsg], float | None]:
+        """Send one rerun (a serialized BackMsg); returns the messages and the seconds until the
+        answer and every picture and download it references had arrived (None: no answer shown)."""
         started = time.perf_counter()
-        await self.websocket.send(message.SerializeToString())
+        await self.websocket.send(payload)
         received, answered, media = [], False, []
         while True:
             forward = ForwardMsg.FromString(await asyncio.wait_for(self.websocket.recv(), timeout=60))
+            forward = self._through_cache(forward)
             received.append(forward)
             kind = forward.WhichOneof("type")
+            if kind == "new_session":
+                self.max_cache_age = forward.new_session.config.max_cached_message_age or self.max_cache_age
             if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                 element = forward.delta.new_element
                 which = element.WhichOneof("type")
+                self._declare(getattr(element, which))
                 if which == "metric" and element.metric.label == "Prediction":
+                    answered = True
+                elif which == "markdown" and READOUT.search(element.markdown.body):
                     answered = True
                 elif which == "bidi_component":
                     component = element.bidi_component
@@ -119,8 +151,33 @@ class Session:
                 elif which == "exception":
                     raise RuntimeError(f"the page raised: {element.exception.message}")
             if kind == "script_finished":
+                self._age_cache()
                 await asyncio.gather(*(asyncio.to_thread(self._fetch, url) for url in media))
                 return received, (time.perf_counter() - started) if answered else None
+
+    def cached_hashes(self) -> list[str]:
+        return sorted(self.cache)
+
+    def _through_cache(self, forward: ForwardMsg) -> ForwardMsg:
+        """A reference becomes the cached message it names; a cacheable message is kept."""
+        if forward.WhichOneof("type") == "ref_hash":
+            if forward.ref_hash not in self.cache:
+                raise RuntimeError(f"the server referred to a message this client does not hold ({forward.ref_hash})")
+            original = self.cache[forward.ref_hash][0]
+            self.cache[forward.ref_hash] = (original, self.runs)
+            return original
+        if forward.metadata.cacheable and forward.hash:
+            self.cache[forward.hash] = (forward, self.runs)
+        return forward
+
+    def _age_cache(self) -> None:
+        self.runs += 1
+        self.cache = {h: (m, used) for h, (m, used) in self.cache.items() if self.runs - used <= self.max_cache_age}
+
+    def _declare(self, element) -> None:
+        """Note a widget's id (every widget's protobuf has one; other elements may too)."""
+        if "id" in element.DESCRIPTOR.fields_by_name and user_key(element.id):
+            self.declared[user_key(element.id)] = element.id
 
     def _fetch(self, url: str) -> None:
         """What the browser does with each picture and download link of a rerun."""
@@ -140,6 +197,8 @@ def prediction_of(messages: list[ForwardMsg]) -> str | None:
         element = forward.delta.new_element
         if forward.WhichOneof("type") != "delta":
             continue
+        if element.WhichOneof("type") == "markdown" and READOUT.search(element.markdown.body):
+            return READOUT.search(element.markdown.body).group(1)
         if element.WhichOneof("type") == "metric" and element.metric.label == "Prediction":
             return element.metric.body.split()[0]
         if element.WhichOneof("type") == "bidi_component" and element.bidi_component.component_name.endswith(
@@ -172,24 +231,35 @@ async def opened_page(url: str, query: str = ""):
 
 
 async def visitor(
-    url, index, deadline, digits, labels, tally, retrain, think=(0.2, 0.6), query="", start_at=0.0, count_from=0.0
+    url,
+    index,
+    deadline,
+    strokes,
+    tally,
+    retrain,
+    think=(0.2, 0.6),
+    query="",
+    start_at=0.0,
+    count_from=0.0,
 ):
     """One student: opens the page at `start_at`, then draws until `deadline`; strokes sent
-    before `count_from` (the ramp) are not counted."""
+    before `count_from` (the ramp) are not counted. `strokes(rng, session)` gives the next
+    stroke's BackMsg (bytes) and the digit it is."""
     rng = np.random.default_rng(index + 1)
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
     try:
+        began = time.perf_counter()
         async with opened_page(url, query) as session:
+            tally["first_loads"].append(time.perf_counter() - began)
             while time.monotonic() < deadline:
                 if index == 0 and retrain.get("at") and time.monotonic() > retrain["at"] and "pressed" not in retrain:
                     retrain["pressed"] = time.monotonic()
                     page, _ = await session.run([(session.retrain_id, "trigger_value", True)])
                     refused = "already running" in texts(page)
                     retrain["refused"] = refused
-                pick = int(rng.integers(len(labels)))
-                state = as_canvas_state(random_drawing(digits[pick], rng))
+                payload, label = strokes(rng, session)
                 counted = time.monotonic() >= count_from
-                page, latency = await session.run([(session.canvas_id, "json_value", state)], session.fragment_id)
+                page, latency = await session.send(payload)
                 # A person takes a moment between strokes (never past the end: a think time
                 # longer than the test leaves each student idle after one stroke).
                 pause = min(rng.uniform(*think), max(0.0, deadline - time.monotonic()))
@@ -201,13 +271,58 @@ async def visitor(
                     continue
                 tally["latencies"].append(latency)
                 shown = prediction_of(page)
-                tally["right" if shown == str(labels[pick]) else "wrong"] += 1
+                tally["right" if shown == str(label) else "wrong"] += 1
                 tally["strokes"] += 1
                 await asyncio.sleep(pause)
             if session.media_errors:
                 tally["errors"].append(f"visitor {index}: {session.media_errors} pictures or downloads failed")
     except Exception as error:  # noqa: BLE001 - every failure is counted and shown
         tally["errors"].append(f"visitor {index}: {type(error).__name__}: {str(error)[:200]}")
+
+
+def replaying(recording: Recording, url: str):
+    """Strokes as Chromium sent them: a recorded one at random, rewritten for this client."""
+
+    def next_stroke(rng, session):
+        stroke = recording.strokes[int(rng.integers(len(recording.strokes)))]
+        return replayed(stroke, url, session.cached_hashes()), stroke.digit
+
+    return next_stroke
+
+
+def synthetic(digits: np.ndarray, labels: np.ndarray):
+    """What this bench sent before it replayed: the canvas widget alone, a one-object Fabric JSON."""
+
+    def next_stroke(rng, session):
+        pick = int(rng.integers(len(labels)))
+        message = BackMsg()
+        message.rerun_script.query_string = session.query
+        message.rerun_script.fragment_id = session.fragment_id
+        state = message.rerun_script.widget_states.widgets.add()
+        state.id = session.canvas_id
+        state.json_value = as_canvas_state(random_drawing(digits[pick], rng))
+        return message.SerializeToString(), int(labels[pick])
+
+    return next_stroke
+
+
+async def checked_against_server(url: str, query: str, recording: Recording) -> None:
+    """Replay one stroke on a page of its own and compare the ids the server's page gives its
+    widgets (and its drawing fragment) with the recording's; raises if they differ."""
+    async with opened_page(url, query) as session:
+        _, latency = await session.send(replayed(recording.strokes[0], url, session.cached_hashes()))
+        problems = stale_ids(recording, session.declared, session.fragment_id or "")
+        if latency is None:
+            problems.append("a replayed stroke was not answered")
+    if problems:
+        raise SystemExit("the recording does not match this server's page (re-record it):\n  " + "\n  ".join(problems))
+
+
+def recorded_here(url: str, view: str) -> Recording:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        return record(playwright, url, view)
 
 
 async def newcomers(url, started, deadline, tally, query="", every=5.0):
@@ -270,6 +385,8 @@ async def run(
     view="detailed",
     replicas: int = 0,
     ramp: float = 0.0,
+    recorded: Path | None = None,
+    synthetic_strokes: bool = False,
 ) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="load-test-"))
     model = workdir / "model.keras"
@@ -278,14 +395,24 @@ async def run(
     data = np.load(mnist_path())
     digits, labels = data["x_test"][:2000], data["y_test"][:2000]
     env = {"CNN_MODEL_PATH": str(model), "MNIST_NPZ": str(mnist_path())}
-    tally = {"latencies": [], "errors": [], "right": 0, "wrong": 0, "strokes": 0, "page_loads": []}
-    query = "view=lecture" if view == "lecture" else ""
+    tally = {"latencies": [], "errors": [], "right": 0, "wrong": 0, "strokes": 0, "page_loads": [], "first_loads": []}
+    query = VIEWS[view]
     retrain = {}
     serving = replicated_app(env, replicas) if replicas else running_app(env)
     with serving as url:
         pids = getattr(url, "pids", [url.pid])
-        warm = {**tally, "latencies": [], "errors": []}
-        await visitor(url, -1, time.monotonic() + 1, digits, labels, warm, {}, think, query)
+        if synthetic_strokes:
+            strokes, recording = synthetic(digits, labels), None
+        else:
+            began = time.monotonic()
+            recording = Recording.load(recorded) if recorded else await asyncio.to_thread(recorded_here, url, view)
+            recorded_in = time.monotonic() - began
+            if recording.view != view:
+                raise SystemExit(f"{recorded} is a recording of the {recording.view} view, not the {view} view")
+            await checked_against_server(url, query, recording)
+            strokes = replaying(recording, url)
+        warm = {**tally, "latencies": [], "errors": [], "first_loads": []}
+        await visitor(url, -1, time.monotonic() + 1, strokes, warm, {}, think, query)
         one_session = sum(rss_mib(pid) for pid in pids)
         model_before = model.stat().st_mtime_ns
         # Students arrive over `ramp` seconds; what is counted is the `seconds` after that.
@@ -305,8 +432,7 @@ async def run(
                     url,
                     i,
                     started + seconds,
-                    digits,
-                    labels,
+                    strokes,
                     tally,
                     retrain,
                     think,
@@ -338,6 +464,16 @@ async def run(
         f"{f'{replicas} replicas behind nginx' if replicas else 'one server process'} (2 cores), {view} view, "
         f"{think[0]:g}-{think[1]:g} s between strokes, every picture fetched"
     )
+    if recording:
+        states = [len(states) for states in recording.stroke_states()]
+        sizes = [len(stroke.message) / 1000 for stroke in recording.strokes]
+        print(
+            f"  strokes sent            {len(recording.strokes)} recorded from Chromium "
+            f"({f'file {recorded}' if recorded else f'against this server, in {recorded_in:.0f} s'}), replayed: "
+            f"{min(states)}-{max(states)} widget states, {min(sizes):.1f}-{max(sizes):.1f} KB each"
+        )
+    else:
+        print("  strokes sent            synthetic: the canvas widget alone, a one-object Fabric JSON")
     print(
         f"  predictions             {len(latencies)} ({len(latencies) / elapsed:.1f}/s), right digit "
         f"{tally['right']}, other digit {tally['wrong']}"
@@ -364,6 +500,13 @@ async def run(
             f"{retrain.get('saved_after', float('nan')):.0f} s after the press "
             f"(the default recipe alone takes ~25 s)"
         )
+    if tally["first_loads"]:
+        loads = sorted(tally["first_loads"])
+        p95 = loads[min(len(loads) - 1, int(0.95 * len(loads)))]
+        print(
+            f"  first page load per tab p50 {statistics.median(loads) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, slowest "
+            f"{loads[-1] * 1000:.0f} ms ({len(loads)} tabs; request to whole page drawn)"
+        )
     if tally["page_loads"]:
         loads = sorted(tally["page_loads"])
         print(
@@ -384,10 +527,26 @@ def main() -> None:
     parser.add_argument("--view", choices=("detailed", "lecture"), default="detailed")
     parser.add_argument("--replicas", type=int, default=0, help="serve through deploy/local.sh with N processes")
     parser.add_argument("--ramp", type=float, default=0, help="students arrive over this many seconds first")
+    strokes = parser.add_mutually_exclusive_group()
+    strokes.add_argument("--recorded", type=Path, help="replay this saved recording (bench/record_session.py)")
+    strokes.add_argument("--synthetic", action="store_true", help="the canvas alone, one-object Fabric JSON (old)")
     args = parser.parse_args()
+    recorded = args.recorded.resolve() if args.recorded else None
     os.chdir(REPO)
     retrain_at = args.retrain_at if args.retrain_at >= 0 else None
-    asyncio.run(run(args.users, args.seconds, retrain_at, tuple(args.think), args.view, args.replicas, args.ramp))
+    asyncio.run(
+        run(
+            args.users,
+            args.seconds,
+            retrain_at,
+            tuple(args.think),
+            args.view,
+            args.replicas,
+            args.ramp,
+            recorded,
+            args.synthetic,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,112 @@
+"""The load test's replay (harness/recorded.py): a stroke recorded from Chromium is decoded,
+rewritten for another client and still says what the browser said; the saved recordings
+(bench/recorded/) still match the page's widget ids, or the test says to re-record them."""
+
+import asyncio
+import base64
+import io
+import json
+
+import pytest
+from PIL import Image
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from harness.recorded import CANVAS_KEY, VIEWS, Recording, replayed, stale_ids, user_key
+from tests.support import REPO
+
+SAVED = {view: REPO / "bench" / "recorded" / f"{view}.json" for view in VIEWS}
+
+
+@pytest.fixture(params=list(VIEWS))
+def recording(request) -> Recording:
+    return Recording.load(SAVED[request.param])
+
+
+def _canvas_state(message: BackMsg) -> dict:
+    (state,) = [w for w in message.rerun_script.widget_states.widgets if user_key(w.id) == CANVAS_KEY]
+    return json.loads(state.json_value)
+
+
+def test_a_recorded_stroke_carries_the_whole_page_and_the_canvas_as_chromium_sent_it(recording):
+    states = recording.stroke_states()
+    assert len(states) >= 8
+    assert all(len(s) > 1 for s in states), "a rerun from the page carries every mounted widget, not the canvas alone"
+    for stroke in recording.strokes:
+        message = BackMsg.FromString(stroke.message)
+        assert message.rerun_script.fragment_id == recording.fragment_id
+        assert message.rerun_script.query_string == VIEWS[recording.view]
+        drawing = _canvas_state(message)["drawing"]
+        assert drawing["raw"]["objects"] and all(o["type"].lower() == "path" for o in drawing["raw"]["objects"])
+        header, png = drawing["data"].split(",", 1)
+        assert header == "data:image/png;base64,"
+        assert Image.open(io.BytesIO(base64.b64decode(png))).size == (280, 280)
+
+
+def test_the_detailed_view_sends_more_widgets_once_an_answer_is_shown():
+    counts = {len(s) for s in Recording.load(SAVED["detailed"]).stroke_states()}
+    assert len(counts) > 1 and max(counts) >= 15, counts
+
+
+def test_a_recording_round_trips_through_its_file(recording, tmp_path):
+    recording.save(tmp_path / "again.json")
+    again = Recording.load(tmp_path / "again.json")
+    assert again == recording
+
+
+def test_replaying_rewrites_only_what_belongs_to_the_client(recording):
+    stroke = recording.strokes[3]
+    sent = BackMsg.FromString(replayed(stroke, "http://127.0.0.1:9999", ["abc", "123"]))
+    original = BackMsg.FromString(stroke.message)
+    assert sent.rerun_script.context_info.url == "http://127.0.0.1:9999/"
+    assert list(sent.rerun_script.cached_message_hashes) == ["123", "abc"]
+    assert sent.rerun_script.widget_states == original.rerun_script.widget_states
+    assert sent.rerun_script.fragment_id == original.rerun_script.fragment_id
+    assert sent.rerun_script.page_script_hash == original.rerun_script.page_script_hash
+
+
+def test_a_widget_whose_id_changed_makes_the_recording_stale(recording):
+    declared = {user_key(i): i for i in recording.widget_ids() if user_key(i)}
+    assert stale_ids(recording, declared, recording.fragment_id) == []
+    declared[CANVAS_KEY] = "$$ID-0000-canvas"
+    problems = stale_ids(recording, declared, "another fragment")
+    assert any("canvas" in p for p in problems) and any("fragment" in p for p in problems)
+
+
+async def _declared_after_replay(url: str, recording: Recording) -> tuple[dict, str, list[str]]:
+    """Open the page over Streamlit's websocket, replay the first stroke; the widget ids the
+    server gave (user key -> id), the drawing's fragment id, and what the page then showed."""
+    import websockets
+
+    async def exchange(websocket, payload: bytes) -> list[ForwardMsg]:
+        await websocket.send(payload)
+        received = []
+        while not received or received[-1].WhichOneof("type") != "script_finished":
+            received.append(ForwardMsg.FromString(await asyncio.wait_for(websocket.recv(), timeout=60)))
+        return received
+
+    first = BackMsg()
+    first.rerun_script.query_string = VIEWS[recording.view]
+    async with websockets.connect(url.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"]) as ws:
+        messages = await exchange(ws, first.SerializeToString())
+        messages += await exchange(ws, replayed(recording.strokes[0], url))
+    declared, fragment, shown = {}, "", []
+    for forward in messages:
+        if forward.WhichOneof("type") != "delta" or forward.delta.WhichOneof("type") != "new_element":
+            continue
+        element = getattr(forward.delta.new_element, forward.delta.new_element.WhichOneof("type"))
+        if "id" in element.DESCRIPTOR.fields_by_name and user_key(element.id):
+            declared[user_key(element.id)] = element.id
+            fragment = forward.delta.fragment_id if user_key(element.id) == CANVAS_KEY else fragment
+        if forward.delta.new_element.WhichOneof("type") == "markdown":
+            shown.append(forward.delta.new_element.markdown.body)
+    return declared, fragment, shown
+
+
+@pytest.mark.slow
+def test_the_saved_recordings_still_match_the_page_and_are_answered(app_url):
+    for view in VIEWS:
+        recording = Recording.load(SAVED[view])
+        declared, fragment, shown = asyncio.run(_declared_after_replay(app_url, recording))
+        assert stale_ids(recording, declared, fragment) == [], f"re-record: python bench/record_session.py ({view})"
+        assert any(f"The network reads **{recording.strokes[0].digit}**" in text for text in shown), shown
