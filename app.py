@@ -24,7 +24,7 @@ from ui.compare import compare_ui, dense_line_ui
 from ui.feature_maps import feature_maps_ui
 from ui.inputs import INPUT_SOURCES, empty_message, test_digit_ui, upload_ui
 from ui.learning import learning_ui
-from ui.lecture_view import lecture_placeholder_ui, lecture_view_ui
+from ui.lecture_view import lecture_view_ui
 from ui.lecturer import lecturer_ui
 from ui.live_reading import live_reading_ui
 from ui.network_input import network_input_ui
@@ -96,7 +96,7 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
         network_input_ui(prepared)
         chapter = chapter_ui()  # one deep-dive at a time (ui/chapters.py says why), on the first screen
     if chapter == FEATURE_MAPS:
-        feature_maps_ui(loaded, reading)
+        feature_maps_ui(loaded, reading, follows_pen=source == INPUT_SOURCES[0])
         closeup_ui(loaded, reading)
     elif chapter == COMPARE:
         forget_closeup()
@@ -130,7 +130,7 @@ def lecture_drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
     with network_column:
         if prepared is None or prepared.is_empty:
             readout.info(empty_message(INPUT_SOURCES[0], prepared))
-            lecture_placeholder_ui()
+            lecture_view_ui(loaded, None)  # the page reads the pen itself from the first stroke on
             return
         reading = read(loaded.extractor, prepared)
         readout_ui(readout, reading)

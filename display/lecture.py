@@ -1,9 +1,12 @@
 """The lecture view's data: every layer's activations for one drawing as compact arrays that the
-browser draws itself (static/js/lecture_view.js), plus what feeds each dense and softmax unit.
+browser draws (static/js/lecture_view.js), plus what feeds each dense and softmax unit.
 
-Sending arrays rather than pictures keeps the server's work per stroke to quantising ~38,000
-numbers (no PNG encoding) and the message to ~50 kB.
+The page computes the drawing's part itself, from the network it runs (static/js/net/
+lecture_payload.js, the port of `lecture_payload` here), so a stroke costs the server only
+`lecture_meta`: names, shapes and sizes, the same for every drawing. `lecture_payload` stays as
+the reference that port is tested against, and `quantise` serves the tests and benchmarks.
 
+    meta = lecture_meta(layers, shown_layer_names)
     payload = lecture_payload(layers, weights, image, activations)
 """
 
@@ -44,37 +47,50 @@ def strongest_inputs(inputs: np.ndarray, kernel: np.ndarray, count: int = STRONG
     ]
 
 
+def lecture_meta(layers, shown) -> dict:
+    """What the lecture view needs of the model itself, the same for every drawing: the entries of
+    the layers in `shown` (names of the map layers the view draws), the dense and softmax layers',
+    the parameter count. The page adds the drawing's numbers (static/js/net/lecture_payload.js)."""
+    meta = {
+        "layers": [_layer_entry(layer) for layer in layers if layer.name in shown],
+        "parameters": sum(layer.parameters for layer in layers),
+    }
+    dense_layers = [layer for layer in layers if layer.kind == "Dense"]
+    if len(dense_layers) == 2:
+        meta["dense"], meta["output"] = (_layer_entry(layer) for layer in dense_layers)
+    return meta
+
+
 def lecture_payload(layers, weights: dict, image: np.ndarray, activations) -> dict:
-    """Everything the lecture view draws for one drawing.
+    """Everything the lecture view draws for one drawing, as the server computes it: the reference
+    the page's own computation (static/js/net/lecture_payload.js) is tested against.
 
     layers: the model's LayerAnatomy list; weights: layer name -> (kernel, bias);
     image: (28, 28) in [0, 1]; activations: cnn.net.features.Activations (with `dense`).
     """
-    shown = []
-    for layer in layers:
-        if layer.name in activations.maps:
-            maps = activations.maps[layer.name]
-            data, peaks = quantise(maps)
-            shown.append(_layer_entry(layer) | {"data": data, "peaks": peaks, "strongest": strongest_positions(maps)})
-    payload = {
+    payload = lecture_meta(layers, activations.maps)
+    for entry in payload["layers"]:
+        maps = activations.maps[entry["name"]]
+        entry["data"], entry["peaks"] = quantise(maps)
+        entry["strongest"] = strongest_positions(maps)
+    payload |= {
         "input": base64.b64encode((np.clip(image, 0, 1) * 255).round().astype(np.uint8).tobytes()).decode("ascii"),
-        "layers": shown,
         "probabilities": _rounded(activations.probabilities),
         "digit": activations.digit,
-        "parameters": sum(layer.parameters for layer in layers),
     }
-    dense_layers = [layer for layer in layers if layer.kind == "Dense"]
-    if activations.dense is not None and len(dense_layers) == 2:
-        hidden, output = dense_layers
-        flat = activations.maps[_last_map(layers, activations)].ravel()  # (row, column, channel) order
+    if "dense" in payload and activations.dense is not None:
+        flat = activations.maps[payload["layers"][-1]["name"]].ravel()  # (row, column, channel) order
         dense = activations.dense
         peak = float(dense.max()) or 1.0
-        payload["dense"] = _layer_entry(hidden) | {
+        payload["dense"] |= {
             "values": _rounded(dense),
             "scaled": _rounded(dense / peak, 3),
-            "inputs": strongest_inputs(flat, weights[hidden.name][0]),
+            "inputs": strongest_inputs(flat, weights[payload["dense"]["name"]][0]),
         }
-        payload["output"] = _layer_entry(output) | {"inputs": strongest_inputs(dense, weights[output.name][0])}
+        payload["output"]["inputs"] = strongest_inputs(dense, weights[payload["output"]["name"]][0])
+    else:
+        payload.pop("dense", None)
+        payload.pop("output", None)
     return payload
 
 
@@ -87,7 +103,3 @@ def _layer_entry(layer) -> dict:
         "receptiveField": layer.receptive_field,
         "jump": layer.jump,
     }
-
-
-def _last_map(layers, activations) -> str:
-    return [layer.name for layer in layers if layer.name in activations.maps][-1]

@@ -2,7 +2,9 @@
 `node --test tests/js/`, computed here by the real Python: drawings on a canvas (MNIST test
 digits placed as canvas_sim does, plus the guards' cases) with what cnn/net/preprocess.py makes
 of them, and every layer's output of the shipped network on those inputs, run with the weights
-exactly as the browser receives them (cnn/net/browser_weights.py: float16).
+exactly as the browser receives them (cnn/net/browser_weights.py: float16), and for a few of
+them the whole lecture payload display/lecture.py makes (static/js/net/lecture_payload.js is
+its port).
 
     python -m tests.js_network_fixtures   # rewrite tests/js/fixtures/network.json and convnet.dlw
 
@@ -19,9 +21,12 @@ import numpy as np
 
 from cnn import DEFAULT_MODEL_PATH
 from cnn.files.mnist import load_mnist
+from cnn.net.anatomy import anatomy
 from cnn.net.browser_weights import browser_weights, read_browser_weights
+from cnn.net.features import FeatureExtractor
 from cnn.net.network import Network, load_network
 from cnn.net.preprocess import _MESSAGES, preprocess
+from display.lecture import lecture_meta, lecture_payload
 from harness.canvas_sim import CANVAS_SIZE, draw_on_canvas
 from tests.support import REPO
 
@@ -29,6 +34,7 @@ FOLDER = REPO / "tests" / "js" / "fixtures"
 FIXTURE = FOLDER / "network.json"
 WEIGHTS = FOLDER / "convnet.dlw"
 SAMPLES = 12  # values per layer checked one by one, spread over the whole output
+LECTURE_CASES = 3  # drawings whose whole lecture payload is written
 
 
 def as_browser_runs_it(network: Network, blob: bytes) -> Network:
@@ -82,6 +88,8 @@ def fixtures() -> tuple[dict, bytes]:
     mnist = load_mnist(os.environ.get("MNIST_NPZ") or REPO.parent / "shared" / "data" / "mnist.npz")
     blob = browser_weights(load_network(DEFAULT_MODEL_PATH))
     network = as_browser_runs_it(load_network(DEFAULT_MODEL_PATH), blob)
+    layers, extractor = anatomy(network), FeatureExtractor(network)
+    weights = {layer.name: (layer.kernel, layer.bias) for layer in network.layers if layer.kernel is not None}
     cases = []
     for name, rgba in drawings(mnist):
         result = preprocess(rgba)
@@ -111,8 +119,11 @@ def fixtures() -> tuple[dict, bytes]:
                 )
             case["probabilities"] = outputs[network.layers[-1].name][0].tolist()
             case["digit"] = int(np.argmax(case["probabilities"]))
+            if sum("lecture" in c for c in cases) < LECTURE_CASES:
+                case["lecture"] = lecture_payload(layers, weights, result.image, extractor.run(result.image))
         cases.append(case)
-    return {"messages": _MESSAGES, "cases": cases}, blob
+    meta = lecture_meta(layers, extractor.layer_names)
+    return {"messages": _MESSAGES, "lectureMeta": meta, "cases": cases}, blob
 
 
 def write() -> None:

@@ -11,8 +11,17 @@ import time
 import numpy as np
 import pytest
 
+from cnn.net.browser_weights import read_browser_weights
 from harness.canvas_sim import draw_on_canvas
-from tests.apptest_support import feature_maps, main_metrics, press_retrain, sidebar_text, start_app
+from tests.apptest_support import (
+    component_data,
+    feature_maps,
+    main_metrics,
+    press_retrain,
+    sidebar_text,
+    start_app,
+)
+from tests.support import REPO
 
 
 def test_empty_canvas_shows_a_hint_and_no_prediction(canvas, model_copy):
@@ -40,16 +49,22 @@ def test_a_real_mnist_digit_is_read_and_its_feature_maps_shown(canvas, model_cop
     layers = feature_maps(app)
     shapes = [layer["shape"] for layer in layers]
     assert shapes == [list(extractor.shapes[name]) for name in ("conv1", "conv2", "conv3")]
-    sizes = [len(base64.b64decode(layer["data"])) for layer in layers]
-    assert sizes == [int(np.prod(shape)) for shape in shapes]
-    # The grids are the maps of this very drawing: the brightest pixel of each channel sits
-    # where the model's own map peaks.
-    image = app.session_state["last_input"]
-    maps = extractor.run(image).maps
-    for layer in layers:
-        pixels = np.frombuffer(base64.b64decode(layer["data"]), np.uint8).reshape(np.array(layer["shape"])[[2, 0, 1]])
-        np.testing.assert_allclose(layer["peaks"], maps[layer["name"]].max(axis=(0, 1)), atol=1e-3)
-        assert pixels.max() == 255
+    # No maps go to the browser: it runs the network itself, on the weights of this very model
+    # and, until the pen moves, on exactly the input the server read.
+    sent = component_data(app, "digit_lens.feature_grid")
+    assert all("data" not in layer and "peaks" not in layer for layer in layers)
+    assert sent["live"] is True  # the canvas: the page follows the pen
+    image = np.frombuffer(base64.b64decode(sent["input"]), "<f4").reshape(28, 28)
+    np.testing.assert_array_equal(image, app.session_state["last_input"])
+    weights = REPO / "static" / sent["weights"].removeprefix("app/static/")
+    assert read_browser_weights(weights.read_bytes())[0]["layers"][0]["name"] == "conv1"
+
+
+def test_a_test_digit_is_drawn_from_the_servers_input(canvas, model_copy):
+    app = start_app()
+    app.radio(key="input_source").set_value("MNIST test digit").run()
+    sent = component_data(app, "digit_lens.feature_grid")
+    assert sent["live"] is False and sent["input"]  # no canvas to follow
 
 
 def test_pooling_layers_appear_when_asked(canvas, model_copy, mnist):

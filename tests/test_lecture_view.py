@@ -1,11 +1,14 @@
 """The lecture view, headless (AppTest): every layer reaches the browser component, a chosen
 unit gets its close-up, and the view is one click (or one URL) away."""
 
+import base64
+
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from harness.canvas_sim import draw_on_canvas
 from tests.apptest_support import APP, component_data, main_metrics
+from tests.support import REPO
 
 LECTURE = "digit_lens.lecture_view"
 
@@ -18,9 +21,12 @@ def start_lecture() -> AppTest:
     return app
 
 
-def test_nothing_drawn_shows_a_hint_and_an_empty_view(canvas, model_copy):
+def test_nothing_drawn_shows_a_hint_and_a_view_ready_to_read_the_pen(canvas, model_copy):
     app = start_lecture()
-    assert component_data(app, LECTURE) is None
+    payload = component_data(app, LECTURE)
+    # The model's part only: the page reads the first stroke itself, before the server has any.
+    assert payload["input"] is None and "digit" not in payload and payload["live"] is True
+    assert [layer["name"] for layer in payload["layers"]] == ["conv1", "pool1", "conv2", "pool2", "conv3"]
     assert any("Draw one digit" in info.value for info in app.main.info)
 
 
@@ -31,8 +37,14 @@ def test_every_layer_dense_and_softmax_reach_the_view(canvas, model_copy, mnist,
     payload = component_data(app, LECTURE)
     assert [layer["name"] for layer in payload["layers"]] == ["conv1", "pool1", "conv2", "pool2", "conv3"]
     assert [layer["shape"] for layer in payload["layers"]] == [list(extractor.shapes[n]) for n in extractor.layer_names]
-    assert len(payload["dense"]["values"]) == 64 and len(payload["probabilities"]) == 10
+    assert payload["dense"]["shape"] == [64] and payload["output"]["shape"] == [10]
     assert payload["digit"] == int(mnist.y_test[0])
+    # No maps: the page computes them with the network it runs (static/js/net/lecture_payload.js,
+    # held to display/lecture.py by node's tests), from this input until the pen moves.
+    assert all("data" not in layer for layer in payload["layers"]) and "values" not in payload["dense"]
+    image = np.frombuffer(base64.b64decode(payload["input"]), "<f4").reshape(28, 28)
+    assert extractor.run(image).digit == payload["digit"]
+    assert (REPO / "static" / payload["weights"].removeprefix("app/static/")).is_file()
     assert payload["parameters"] == shipped_model.count_params()
     assert not main_metrics(app)  # the detailed view's sections are not drawn underneath
     assert any(f"reads **{payload['digit']}**" in m.value for m in app.main.markdown)
@@ -40,7 +52,7 @@ def test_every_layer_dense_and_softmax_reach_the_view(canvas, model_copy, mnist,
     assert any(f"The dense net (no convolutions) reads **{payload['digit']}**" in c.value for c in app.main.caption)
 
 
-def test_a_chosen_unit_gets_its_closeup_at_its_strongest_point(canvas, model_copy, mnist):
+def test_a_chosen_unit_gets_its_closeup_at_its_strongest_point(canvas, model_copy, mnist, extractor):
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
     app = start_lecture()
     app.session_state["lecture_unit"] = {"layer": "conv2", "channel": 5}  # what a click on a map sends
@@ -48,12 +60,9 @@ def test_a_chosen_unit_gets_its_closeup_at_its_strongest_point(canvas, model_cop
     payload = component_data(app, LECTURE)
     selected, closeup = payload["selected"], payload["closeup"]
     assert selected["layer"] == "conv2" and selected["channel"] == 5
-    layer = next(entry for entry in payload["layers"] if entry["name"] == "conv2")
-    height, width, _ = layer["shape"]
-    pixels = np.frombuffer(__import__("base64").b64decode(layer["data"]), np.uint8).reshape(-1, height, width)[5]
-    assert pixels[selected["row"], selected["column"]] == pixels.max()
-    # A click in the browser picks the same point: the payload's strongest unit of channel 5.
-    assert layer["strongest"][5] == selected["row"] * width + selected["column"]
+    image = np.frombuffer(base64.b64decode(payload["input"]), "<f4").reshape(28, 28)
+    channel = extractor.run(image).maps["conv2"][..., 5]
+    assert channel[selected["row"], selected["column"]] == channel.max()
     assert closeup["layer"] == "conv2" and closeup["kind"] == "conv" and len(closeup["strongest"]) == 6
     assert closeup["output"] == closeup["value"] > 0
 
@@ -77,7 +86,7 @@ def test_one_click_switches_views_through_the_url(canvas, model_copy):
     app.run()
     app.button(key="to_lecture_view").click().run()
     assert app.query_params["view"] == "lecture"
-    assert component_data(app, LECTURE) is None  # the lecture view, nothing drawn yet
+    assert component_data(app, LECTURE)["input"] is None  # the lecture view, nothing drawn yet
     app.button(key="to_detailed_view").click().run()
     assert "view" not in app.query_params
     assert not app.exception

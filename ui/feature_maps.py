@@ -2,6 +2,10 @@
 (static/js/feature_grid.js): each layer's heading and story, its grid with a click-to-enlarge channel, a
 PNG download of the grid made in the browser, and the first layer's filters after its maps.
 
+The page runs the network itself and draws the maps from it while the pen moves, so the server
+sends no maps: the layers' words and shapes, the weights' address and its own input
+(ui/live_reading.py page_network).
+
 All layers go to the browser as ONE element: Streamlit re-sends every element on every stroke,
 and the heading, story, grid and download button of three layers as separate elements (13 in
 all) cost the server more per stroke than the arrays themselves. The filters go as their 288
@@ -18,33 +22,24 @@ import streamlit as st
 from cnn.net.reading import Reading
 from cnn.serving.model_store import LoadedModel
 from display.captions import layer_heading, layer_story
-from display.lecture import quantise
 from display.render import diverging_indices, grid_frame
 from ui.components import RED_BLUE, VIRIDIS, own_component
+from ui.live_reading import page_network
 
 _feature_grid = own_component("feature_grid", html='<div class="fg-root"></div>')
 
 
-def feature_maps_ui(loaded: LoadedModel, reading: Reading) -> None:
+def feature_maps_ui(loaded: LoadedModel, reading: Reading, follows_pen: bool) -> None:
+    """follows_pen: the input is the canvas, which the page reads itself on every pen move."""
     st.header("Feature maps: the network's view, layer by layer")
     show_pooling = st.toggle("Show the pooling layers too", key="show_pooling")
-    layers = []
-    for layer in loaded.layers:
-        if layer.name not in reading.maps or (layer.kind == "MaxPooling2D" and not show_pooling):
-            continue
-        data, peaks = quantise(reading.maps[layer.name])
-        layers.append(
-            {
-                "name": layer.name,
-                "heading": layer_heading(layer),
-                "story": layer_story(layer),
-                "shape": list(layer.shape),
-                "data": data,
-                "peaks": peaks,
-            }
-        )
+    layers = [
+        {"name": layer.name, "heading": layer_heading(layer), "story": layer_story(layer), "shape": list(layer.shape)}
+        for layer in loaded.layers
+        if layer.name in reading.maps and (layer.kind != "MaxPooling2D" or show_pooling)
+    ]
     data = {"layers": layers, "palette": VIRIDIS, "filters": first_filters(loaded), "grid": grid_frame()}
-    _feature_grid(data=data, key="feature_maps")
+    _feature_grid(data=data | page_network(loaded, reading, follows_pen), key="feature_maps")
 
 
 def first_filters(loaded: LoadedModel) -> dict:

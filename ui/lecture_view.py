@@ -1,8 +1,10 @@
 """The lecture view: the whole network reading the drawing on one screen, every unit clickable.
 
-Drawn in the browser (static/js/lecture_view.js) from compact arrays, so a stroke costs the server no
-picture encoding. Clicking a map or a position sends the unit back here; the close-up numbers
-for it are computed in display/closeup.py and sent with the next run.
+Drawn in the browser (static/js/lecture_view.js), which runs the network itself on every pen
+move: the server sends what belongs to the model (display/lecture.py lecture_meta), the
+weights' address and its own input and digit, never the maps. Clicking a map or a position sends
+the unit back here; the close-up numbers for it are computed in display/closeup.py and sent with
+the next run, for the drawing the server read.
 
 Session state it owns: `lecture_unit` (the chosen unit, or None).
 """
@@ -12,8 +14,9 @@ import streamlit as st
 from cnn.net.reading import Reading
 from cnn.serving.model_store import LoadedModel
 from display.closeup import reading_closeup, strongest_point
-from display.lecture import lecture_payload
+from display.lecture import lecture_meta
 from ui.components import RED_BLUE, VIRIDIS, own_component
+from ui.live_reading import page_network
 
 _LECTURE_KEY = "lecture"
 _lecture = own_component("lecture_view", html='<div class="lv-root"></div>')
@@ -38,19 +41,16 @@ def chosen_unit(reading: Reading) -> dict | None:
     return {"layer": unit["layer"], "channel": int(unit["channel"]), "row": int(row), "column": int(column)}
 
 
-def lecture_view_ui(loaded: LoadedModel, reading: Reading) -> None:
-    payload = lecture_payload(loaded.layers, loaded.weights, reading.image, reading.activations)
-    payload["palette"] = VIRIDIS
-    payload["diverging"] = RED_BLUE
-    unit = chosen_unit(reading)
-    if unit is not None:
-        payload["selected"] = unit
-        payload["closeup"] = reading_closeup(
-            loaded, reading, unit["layer"], unit["channel"], unit["row"], unit["column"]
-        )
+def lecture_view_ui(loaded: LoadedModel, reading: Reading | None) -> None:
+    """`reading`: the server's reading of the drawing (None: nothing drawn, as far as it knows)."""
+    payload = lecture_meta(loaded.layers, loaded.extractor.layer_names) | page_network(loaded, reading, True)
+    payload |= {"palette": VIRIDIS, "diverging": RED_BLUE}
+    if reading is not None:
+        payload["digit"] = reading.digit  # the server's answer, for whoever reads the message
+        unit = chosen_unit(reading)
+        if unit is not None:
+            payload["selected"] = unit
+            payload["closeup"] = reading_closeup(
+                loaded, reading, unit["layer"], unit["channel"], unit["row"], unit["column"]
+            )
     _lecture(data=payload, key=_LECTURE_KEY, default={"unit": None}, on_unit_change=_remember_unit)
-
-
-def lecture_placeholder_ui() -> None:
-    """Before anything is drawn: the same component with nothing to show."""
-    _lecture(data=None, key=_LECTURE_KEY, default={"unit": None}, on_unit_change=_remember_unit)

@@ -1,7 +1,14 @@
 """The live reading under the canvas: the network runs in the page (static/js/live_reading.js)
 on every pen move, from weights this server publishes once per model version
 (cnn/serving/browser_files.py). Sent per run: one short address and the server's ten
-probabilities, nothing per stroke that the page draws itself."""
+probabilities, nothing per stroke that the page draws itself.
+
+`page_network` is what every piece of ours that runs the network in the page is sent: the
+weights' address and the server's own input, so a page that cannot read a canvas (a test digit,
+an upload) runs the network on exactly what the server read.
+"""
+
+import base64
 
 import numpy as np
 
@@ -13,10 +20,23 @@ from ui.components import STATIC, own_component
 _live = own_component("live_reading", html='<div class="lr-root" data-state="loading"></div>')
 
 
+def weights_address(loaded: LoadedModel) -> str:
+    """The page-relative address of this model version's weights file (written once)."""
+    return f"app/static/weights/{published_weights(loaded.network, STATIC / 'weights')}"
+
+
+def page_network(loaded: LoadedModel, reading: Reading | None, follows_pen: bool) -> dict:
+    """{weights, input: the server's 28 x 28 input as base64 float32 (None: nothing read),
+    live: whether the page reads the canvas itself while the pen moves}."""
+    image = None
+    if reading is not None:
+        image = base64.b64encode(np.ascontiguousarray(reading.image, "<f4").tobytes()).decode("ascii")
+    return {"weights": weights_address(loaded), "input": image, "live": follows_pen}
+
+
 def live_reading_ui(loaded: LoadedModel | None, reading: Reading | None) -> None:
     """`reading`: the server's reading of the drawing it received (None when there is none)."""
     if loaded is None:
         return
-    name = published_weights(loaded.network, STATIC / "weights")
     server = None if reading is None else np.round(reading.probabilities.astype(float), 6).tolist()
-    _live(data={"weights": f"app/static/weights/{name}", "server": server}, key="live_reading")
+    _live(data={"weights": weights_address(loaded), "server": server}, key="live_reading")

@@ -1,12 +1,19 @@
-// Every shown layer's feature maps, drawn in the browser from compact arrays (display/lecture.py's
-// quantise): per layer its heading and story, a labelled grid with the clicked channel enlarged
-// beside it, and a "Download" button that saves the grid as drawn (a PNG made here, not on the
-// server); the first layer's filters follow its maps. One element for all layers: each element
-// costs the server on every stroke. Where the tiles go: lib/grid.js, with the frame Python sends.
+// Every shown layer's feature maps, moving while the pen moves: the page runs the network itself
+// (live/reader.js, one reading per frame shared with the live reading) and quantises each map
+// as display/lecture.py does (net/lecture_payload.js). Per layer its heading and story, a
+// labelled grid with the clicked channel enlarged beside it, and a "Download" button that saves
+// the grid as drawn (a PNG made here, not on the server); the first layer's filters follow its
+// maps. The server sends the layers' names, words and shapes, the weights' address and its own
+// input (drawn as is when the input is a test digit or an upload: there is no canvas to follow).
+// One element for all layers: each element costs the server on every stroke. Where the tiles
+// go: lib/grid.js, with the frame Python sends.
 
 import { bytes, channelOffset } from "./lib/bytes.js";
 import { canvasPoint, element, paintTile } from "./lib/dom.js";
 import { channelAt, gridLayout, tileOrigin } from "./lib/grid.js";
+import { quantise } from "./net/lecture_payload.js";
+import { forward } from "./net/network.js";
+import { followDrawing, network, scheduleReading } from "./live/reader.js";
 
 const ZOOM = 240;
 const picks = new Map(); // layer name -> channel clicked, kept across strokes and chapter switches
@@ -24,44 +31,51 @@ function download(canvas, name) {
   }, "image/png");
 }
 
-// A labelled grid of `channels` maps of h x w (uint8, channel after channel).
-function gridCanvas(pixels, shape, palette, frame, target) {
+// A labelled grid canvas for `channels` maps of h x w; paint(pixels) draws them (uint8, channel
+// after channel) into it.
+function gridCanvas(shape, palette, frame, target) {
   const [h, w, channels] = shape;
   const layout = gridLayout(shape, frame, target);
   const grid = element("canvas", "fg-grid");
   grid.width = layout.width;
   grid.height = layout.height;
   const ctx = grid.getContext("2d");
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, grid.width, grid.height);
-  ctx.fillStyle = "#282828";
-  ctx.font = "13px sans-serif";
-  for (let c = 0; c < channels; c++) {
-    const { x, y } = tileOrigin(layout, frame, c);
-    ctx.fillText(`#${c}`, x + 1, y - 3);
-    paintTile(ctx, pixels, channelOffset(shape, c), h, w, x, y, layout.tile, palette);
-  }
-  return { grid, layout };
+  const paint = (pixels) => {
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, grid.width, grid.height);
+    ctx.fillStyle = "#282828";
+    ctx.font = "13px sans-serif";
+    for (let c = 0; c < channels; c++) {
+      const { x, y } = tileOrigin(layout, frame, c);
+      ctx.fillText(`#${c}`, x + 1, y - 3);
+      paintTile(ctx, pixels, channelOffset(shape, c), h, w, x, y, layout.tile, palette);
+    }
+  };
+  return { grid, layout, paint };
 }
 
+// One layer's section; its paint({pixels, peaks}) redraws the grid and the enlarged channel.
 function layerSection(layer, palette, frame) {
-  const pixels = bytes(layer.data);
   const [h, w, channels] = layer.shape;
-  const { grid, layout } = gridCanvas(pixels, layer.shape, palette, frame);
+  const { grid, layout, paint } = gridCanvas(layer.shape, palette, frame);
   grid.tabIndex = 0;
   grid.setAttribute("role", "img");
   grid.setAttribute("aria-label", `${layer.name}: ${channels} feature maps of ${h} x ${w}; click one to enlarge it (or the arrow keys)`);
 
   const zoom = element("figure", "fg-zoom");
   const hint = element("p", "fg-hint", "Click a map to enlarge it.");
+  const big = element("canvas");
+  big.width = big.height = Math.floor(ZOOM / w) * w;
+  big.setAttribute("role", "img");
+  const caption = element("figcaption");
+  zoom.append(hint, big, caption);
+  let maps = null;
   const show = (c) => {
     picks.set(layer.name, c);
-    const big = element("canvas");
-    big.width = big.height = Math.floor(ZOOM / w) * w;
-    big.setAttribute("role", "img");
     big.setAttribute("aria-label", `${layer.name} channel ${c}, enlarged`);
-    paintTile(big.getContext("2d"), pixels, channelOffset(layer.shape, c), h, w, 0, 0, big.width, palette);
-    zoom.replaceChildren(hint, big, element("figcaption", "", `${layer.name} channel ${c}, strongest response ${layer.peaks[c].toFixed(2)}`));
+    if (!maps) return;
+    paintTile(big.getContext("2d"), maps.pixels, channelOffset(layer.shape, c), h, w, 0, 0, big.width, palette);
+    caption.textContent = `${layer.name} channel ${c}, strongest response ${maps.peaks[c].toFixed(2)}`;
   };
   grid.onclick = (event) => {
     const { x, y } = canvasPoint(grid, event);
@@ -74,7 +88,6 @@ function layerSection(layer, palette, frame) {
     event.preventDefault();
     show(Math.max(0, Math.min(channels - 1, (picks.get(layer.name) ?? 0) + move)));
   });
-  show(Math.min(picks.get(layer.name) ?? 0, channels - 1));
 
   const row = element("div", "fg-row");
   row.append(grid, zoom);
@@ -84,13 +97,19 @@ function layerSection(layer, palette, frame) {
   const section = element("section", "fg-layer");
   section.dataset.layer = layer.name;
   section.append(element("h3", "fg-heading", layer.heading), element("p", "fg-story", layer.story), row, save);
-  return section;
+  const repaint = (quantised) => {
+    maps = quantised;
+    paint(maps.pixels);
+    show(Math.min(picks.get(layer.name) ?? 0, channels - 1));
+  };
+  return { section, repaint };
 }
 
 // The filters at half a map tile: 3 x 3 kernels would otherwise be enormous.
 function filtersFigure(filters, frame) {
   const figure = element("figure", "fg-filters");
-  const { grid } = gridCanvas(bytes(filters.data), filters.shape, bytes(filters.palette), frame, frame.tile / 2);
+  const { grid, paint } = gridCanvas(filters.shape, bytes(filters.palette), frame, frame.tile / 2);
+  paint(bytes(filters.data));
   grid.classList.replace("fg-grid", "fg-kernels");
   grid.setAttribute("role", "img");
   grid.setAttribute("aria-label", filters.caption);
@@ -98,14 +117,54 @@ function filtersFigure(filters, frame) {
   return figure;
 }
 
+const views = new WeakMap(); // parentElement -> this mount's sections and subscription
+
 export default function ({ parentElement, data }) {
   const root = parentElement.querySelector(".fg-root");
-  if (!data) return;
+  let view = views.get(parentElement);
+  if (!view) {
+    view = mount(root, () => views.delete(parentElement));
+    views.set(parentElement, view);
+  }
+  if (!data) return view.unmount;
+  // A new run: the layers shown may have changed (the pooling toggle, a retrain); rebuilt once.
+  view.data = data;
   const palette = bytes(data.palette);
-  const sections = data.layers.map((layer) => {
-    const section = layerSection(layer, palette, data.grid);
+  view.sections = data.layers.map((layer) => ({ layer, ...layerSection(layer, palette, data.grid) }));
+  for (const { layer, section } of view.sections) {
     if (data.filters && layer.name === data.filters.after) section.append(filtersFigure(data.filters, data.grid));
-    return section;
-  });
-  root.replaceChildren(...sections);
+  }
+  root.replaceChildren(...view.sections.map(({ section }) => section));
+  const serverImage = data.input ? new Float32Array(bytes(data.input).buffer) : null;
+  network(data.weights).then((net) => {
+    if (data.live) scheduleReading(); // the canvas as it is now
+    else if (serverImage) view.paint(forward(net, serverImage));
+  }, view.fail);
+  return view.unmount;
+}
+
+function mount(root, forget) {
+  const view = { data: null, sections: [] };
+  view.paint = (outputs) => {
+    const started = performance.now();
+    const byName = new Map(outputs.map((output) => [output.name, output]));
+    for (const { layer, repaint } of view.sections) {
+      const output = byName.get(layer.name);
+      if (output) repaint(quantise(output.values, layer.shape));
+    }
+    root.dataset.state = "live";
+    root.dataset.paintMilliseconds = (performance.now() - started).toFixed(2);
+  };
+  view.fail = (error) => {
+    root.dataset.state = "failed";
+    root.prepend(element("p", "fg-story", "This browser could not run the network, so the feature maps cannot be drawn here."));
+    console.warn(error);
+  };
+  const onReading = (reading) => view.data && view.data.live && reading.outputs && view.paint(reading.outputs);
+  const stop = followDrawing(() => view.data && view.data.weights, onReading, view.fail);
+  view.unmount = () => {
+    stop();
+    forget();
+  };
+  return view;
 }

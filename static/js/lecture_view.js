@@ -1,11 +1,16 @@
-// The lecture view: the whole network reading one drawing, drawn in the browser from compact
-// arrays (display/lecture.py), every unit clickable. Layer names, shapes, parameter counts, the
-// predicted digit and the close-up's numbers are HTML text, not pixels. This module holds what
-// the person chose and puts the pieces together: lecture/layout.js sizes, lecture/network.js
-// draws the network, lecture/inspector.js the chosen unit, lecture/animator.js steps through it.
+// The lecture view: the whole network reading one drawing, every unit clickable, moving while
+// the pen moves. The page runs the network itself (live/reader.js: one reading per animation
+// frame, shared with the other pieces) and makes the view's numbers from it
+// (net/lecture_payload.js); the server sends what belongs to the model (display/lecture.py
+// lecture_meta), its own input and the close-up of the chosen unit. Layer names, shapes,
+// parameter counts, the predicted digit and the close-up's numbers are HTML text, not pixels.
+// This module holds what the person chose and puts the pieces together: lecture/layout.js
+// sizes, lecture/network.js draws the network, lecture/inspector.js the chosen unit,
+// lecture/animator.js steps through it.
 //
 // Streamlit calls the default export again with new data after every stroke, on the same
-// parentElement; what the person chose (the unit) lives in `views` across those calls.
+// parentElement, without the cleanup in between; what the person chose (the unit) and the
+// subscription to the pen live in `views` across those calls.
 
 import { bytes } from "./lib/bytes.js";
 import { element } from "./lib/dom.js";
@@ -14,6 +19,9 @@ import { Animator } from "./lecture/animator.js";
 import { inspector } from "./lecture/inspector.js";
 import { COLUMN_GAP, INSPECTOR_WIDTH, chooseLayout, fixedWidth, inputSize } from "./lecture/layout.js";
 import { drawNetwork } from "./lecture/network.js";
+import { forward } from "./net/network.js";
+import { lecturePayload } from "./net/lecture_payload.js";
+import { followDrawing, network, scheduleReading } from "./live/reader.js";
 
 const HINT = "Click any map to open it; hover a dense unit or a digit to see what feeds it.";
 const views = new WeakMap();
@@ -23,31 +31,86 @@ export default function (component) {
   const root = parentElement.querySelector(".lv-root");
   let view = views.get(parentElement);
   if (!view) {
-    view = { selected: null };
-    view.animator = new Animator(() => render(root, view));
+    view = mount(root, () => views.delete(parentElement));
     views.set(parentElement, view);
   }
-  view.data = data && data.layers ? decoded(data) : null;
   view.setStateValue = setStateValue;
-  if (!view.data) {
-    root.replaceChildren(element("p", "lv-empty", "Draw a digit: the whole network will read it here."));
-    return () => {};
-  }
+  view.meta = data && data.layers ? decodedMeta(data) : null;
+  root.dataset.weights = view.meta ? view.meta.weights : "";
+  if (!view.meta) return view.unmount;
   if (data.selected && !view.selected) view.selected = data.selected;
-  fit(root, view);
-  const onResize = () => {
-    view.reserve = undefined;
-    fit(root, view);
-  };
-  window.addEventListener("resize", onResize);
-  return () => {
-    window.removeEventListener("resize", onResize);
-    view.animator.stop();
-  };
+  view.refit = true;
+  network(view.meta.weights).then((net) => {
+    if (view.meta.live) return scheduleReading(); // the canvas as it is now
+    if (view.meta.serverImage) view.show(lecturePayload(view.meta, net, forward(net, view.meta.serverImage), view.meta.serverImage));
+  }, view.fail);
+  return view.unmount;
 }
 
-function decoded(data) {
-  return Object.assign(data, { paletteBytes: bytes(data.palette), divergingBytes: bytes(data.diverging), inputPixels: bytes(data.input) });
+function mount(root, forget) {
+  const view = { selected: null, data: null, reserve: undefined, refit: true };
+  view.animator = new Animator(() => render(root, view));
+  root.dataset.state = "loading";
+  root.replaceChildren(element("p", "lv-empty", "Loading the network into the page…"));
+  view.show = (data) => {
+    const started = performance.now();
+    view.data = Object.assign(data, { paletteBytes: view.meta.paletteBytes, divergingBytes: view.meta.divergingBytes });
+    // The close-up is the server's, for the drawing it read: shown only while the page shows that drawing.
+    data.closeup = sameInput(data.inputPixels, view.meta.serverPixels) ? view.meta.closeup : null;
+    if (view.refit) fit(root, view); // once per run: what the server sent may change the height
+    else render(root, view);
+    view.refit = false;
+    root.dataset.state = "live";
+    root.dataset.digit = String(data.digit);
+    root.dataset.renderMilliseconds = (performance.now() - started).toFixed(2); // bench/browser_network.py
+  };
+  view.fail = (error) => {
+    root.dataset.state = "failed";
+    root.replaceChildren(element("p", "lv-empty", "This browser could not run the network; the answer under the canvas still follows each stroke."));
+    console.warn(error);
+  };
+  const onReading = (reading) => {
+    if (!view.meta || !view.meta.live) return;
+    if (!reading.outputs) {
+      view.data = null;
+      root.dataset.state = "live";
+      root.dataset.digit = "";
+      root.replaceChildren(element("p", "lv-empty", `${reading.message} The whole network will read it here.`));
+      return;
+    }
+    view.show(lecturePayload(view.meta, reading.network, reading.outputs, reading.image));
+    root.dataset.readMilliseconds = reading.milliseconds.toFixed(2);
+  };
+  const stop = followDrawing(() => view.meta && view.meta.weights, onReading, view.fail);
+  const onResize = () => {
+    view.reserve = undefined;
+    if (view.data) fit(root, view);
+  };
+  window.addEventListener("resize", onResize);
+  view.unmount = () => {
+    stop();
+    window.removeEventListener("resize", onResize);
+    view.animator.stop();
+    forget();
+  };
+  return view;
+}
+
+function decodedMeta(data) {
+  const serverImage = data.input ? new Float32Array(bytes(data.input).buffer) : null;
+  return Object.assign(data, {
+    paletteBytes: bytes(data.palette),
+    divergingBytes: bytes(data.diverging),
+    serverImage,
+    serverPixels: serverImage ? Uint8Array.from(serverImage, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)) : null,
+  });
+}
+
+// The page's input and the server's agree to a byte (the two preprocessings differ by < 1e-4).
+function sameInput(pixels, serverPixels) {
+  if (!serverPixels) return false;
+  for (let i = 0; i < pixels.length; i++) if (Math.abs(pixels[i] - serverPixels[i]) > 1) return false;
+  return true;
 }
 
 // Draw, then check the view ends inside the window (the page must not scroll in a lecture); if

@@ -10,51 +10,9 @@
 
 import { GREY } from "./lib/colour.js";
 import { element, paintTile } from "./lib/dom.js";
-import { forward, readWeights } from "./net/network.js";
-import { preprocess } from "./net/preprocess.js";
+import { followDrawing, network, scheduleReading } from "./live/reader.js";
 
-const HOST = "[data-testid='stBidiComponentIsolated']";
-const networks = new Map(); // weights URL -> Promise of the network (one download per version)
 const views = new WeakMap(); // parentElement -> what this mount keeps across reruns
-
-function network(url) {
-  if (!networks.has(url)) {
-    const loading = fetch(url, { cache: "force-cache" }) // the name changes with the model: never stale
-      .then((response) => {
-        if (!response.ok) throw new Error(`weights: HTTP ${response.status}`);
-        return response.arrayBuffer();
-      })
-      .then(readWeights);
-    loading.catch(() => networks.delete(url)); // let a later rerun try again
-    networks.set(url, loading);
-  }
-  return networks.get(url);
-}
-
-// The drawable canvas's layers, bottom to top: its background, the finished strokes and the
-// stroke being drawn (Fabric draws that one on the upper canvas until the pen lifts).
-function canvasLayers() {
-  for (const host of document.querySelectorAll(HOST)) {
-    const root = host.shadowRoot;
-    const layers = root ? [...root.querySelectorAll(".dc-root canvas")] : [];
-    if (layers.some((c) => c.classList.contains("upper-canvas"))) return layers;
-  }
-  return null;
-}
-
-// The drawing at the canvas's own size (its CSS pixels, 280 x 280), as the component sends it
-// to the server: every layer drawn down from its device-pixel backing store.
-function drawingPixels(layers, view) {
-  const width = parseFloat(layers[0].style.width) || layers[0].offsetWidth;
-  const height = parseFloat(layers[0].style.height) || layers[0].offsetHeight;
-  if (!view.scratch || view.scratch.width !== width || view.scratch.height !== height) {
-    view.scratch = new OffscreenCanvas(width, height); // kept: willReadFrequently pays off across frames
-  }
-  const ctx = view.scratch.getContext("2d", { willReadFrequently: true });
-  ctx.clearRect(0, 0, width, height);
-  for (const layer of layers) ctx.drawImage(layer, 0, 0, width, height);
-  return { rgba: ctx.getImageData(0, 0, width, height).data, width, height };
-}
 
 function build(root) {
   const answer = element("p", "lr-answer");
@@ -106,7 +64,7 @@ export default function (component) {
   const root = parentElement.querySelector(".lr-root");
   let view = views.get(parentElement);
   if (!view) {
-    view = mount(root);
+    view = mount(root, () => views.delete(parentElement));
     views.set(parentElement, view);
   }
   // Streamlit calls this again with every new run's data, without calling the cleanup first:
@@ -118,53 +76,30 @@ export default function (component) {
   if (view.data.weights) {
     network(view.data.weights).then(() => {
       if (root.dataset.state !== "live") root.dataset.state = "ready";
-      view.schedule(); // a (re)mount or a new model version reads the drawing as it is now
+      scheduleReading(); // a (re)mount or a new model version reads the drawing as it is now
     }, view.showError);
   }
   return view.unmount;
 }
 
-function mount(root) {
+function mount(root, forget) {
   root.dataset.state = "loading";
-  const view = { parts: build(root), frame: 0, data: {}, scratch: null };
-  const read = async () => {
-    view.frame = 0;
-    const layers = canvasLayers();
-    if (!layers || !view.data.weights) return;
-    const net = await network(view.data.weights);
-    const started = performance.now();
-    const { rgba, width, height } = drawingPixels(layers, view);
-    const prepared = preprocess(rgba, width, height);
-    const reading = { message: prepared.message, image: prepared.image, probabilities: null };
-    if (prepared.image) reading.probabilities = Array.from(forward(net, prepared.image).at(-1).values);
-    show(view.parts, reading);
-    root.dataset.state = "live";
-    root.dataset.milliseconds = (performance.now() - started).toFixed(2); // read by bench/browser_network.py
-    root.dataset.probabilities = reading.probabilities ? JSON.stringify(reading.probabilities) : ""; // and by the tests
-  };
+  const view = { parts: build(root), data: {} };
   view.showError = (error) => {
     root.dataset.state = "failed";
     view.parts.answer.textContent = "The page could not run the network itself; the server's answer follows each stroke.";
     console.warn(error);
   };
-  view.schedule = () => {
-    if (!view.frame) view.frame = requestAnimationFrame(() => read().catch(view.showError));
+  const shown = (reading) => {
+    show(view.parts, reading);
+    root.dataset.state = "live";
+    root.dataset.milliseconds = reading.milliseconds.toFixed(2); // read by bench/browser_network.py
+    root.dataset.probabilities = reading.probabilities ? JSON.stringify(reading.probabilities) : ""; // and by the tests
   };
-  // Every pen move over the page (on the canvas, or beyond it: the stroke goes on), a press on
-  // Undo or Clear, asks for a reading in the next frame. A move with no button pressed draws
-  // nothing: hovering costs no reading.
-  const moved = (event) => (event.buttons || event.pointerType === "touch") && view.schedule();
-  const settle = () => setTimeout(view.schedule, 60); // Undo/Clear repaint after the click's own frame
-  const listeners = [
-    ...["pointerdown", "pointerup", "touchmove", "touchend", "click", "keyup"].map((name) => [name, view.schedule]),
-    ["pointermove", moved],
-    ["click", settle],
-  ];
-  for (const [name, listener] of listeners) document.addEventListener(name, listener, { passive: true, capture: true });
+  const stop = followDrawing(() => view.data.weights, shown, view.showError);
   view.unmount = () => {
-    for (const [name, listener] of listeners) document.removeEventListener(name, listener, { capture: true });
-    if (view.frame) cancelAnimationFrame(view.frame);
-    view.frame = 0;
+    stop();
+    forget(); // a later mount on the same element starts afresh
   };
   return view;
 }

@@ -1,0 +1,131 @@
+// One reading of the drawing per animation frame while the pen moves, shared by every piece of
+// ours on the page that shows it (live_reading.js under the canvas, the lecture view, the
+// feature-map grids): the canvas's pixels are read, preprocessed and run through the network
+// once, in the page, and each follower gets the same result. No round trip: it goes on when the
+// connection drops.
+//
+//     const stop = followDrawing(() => weightsUrl, (reading) => ...);   // stop() when unmounted
+//
+// reading: { message, image (Float32Array 784 | null), outputs (network.js forward, or null),
+// probabilities (Array of 10 | null), network, milliseconds (preprocessing + forward) }.
+
+import { forward, readWeights } from "../net/network.js";
+import { preprocess } from "../net/preprocess.js";
+
+const HOST = "[data-testid='stBidiComponentIsolated']";
+const networks = new Map(); // weights URL -> Promise of the network (one download per model version)
+const followers = new Set(); // { weights: () => URL, onReading, onError }
+let frame = 0;
+let scratch = null; // kept: a canvas read every frame pays for willReadFrequently once
+let detach = null;
+
+// The network of one weights file, fetched once per page (the name changes with the model, so
+// the browser's cache can keep it for good).
+export function network(url) {
+  if (!networks.has(url)) {
+    const loading = fetch(url, { cache: "force-cache" })
+      .then((response) => {
+        if (!response.ok) throw new Error(`weights: HTTP ${response.status}`);
+        return response.arrayBuffer();
+      })
+      .then(readWeights);
+    loading.catch(() => networks.delete(url)); // let a later rerun try again
+    networks.set(url, loading);
+  }
+  return networks.get(url);
+}
+
+// The drawable canvas's layers, bottom to top: its background, the finished strokes and the
+// stroke being drawn (Fabric draws that one on the upper canvas until the pen lifts).
+export function canvasLayers() {
+  for (const host of document.querySelectorAll(HOST)) {
+    const root = host.shadowRoot;
+    const layers = root ? [...root.querySelectorAll(".dc-root canvas")] : [];
+    if (layers.some((c) => c.classList.contains("upper-canvas"))) return layers;
+  }
+  return null;
+}
+
+// The drawing at the canvas's own size (its CSS pixels, 280 x 280), as the component sends it
+// to the server: every layer drawn down from its device-pixel backing store.
+function drawingPixels(layers) {
+  const width = parseFloat(layers[0].style.width) || layers[0].offsetWidth;
+  const height = parseFloat(layers[0].style.height) || layers[0].offsetHeight;
+  if (!scratch || scratch.width !== width || scratch.height !== height) {
+    scratch = document.createElement("canvas"); // not OffscreenCanvas: Safari before 16.4 has none
+    scratch.width = width;
+    scratch.height = height;
+  }
+  const ctx = scratch.getContext("2d", { willReadFrequently: true });
+  ctx.clearRect(0, 0, width, height);
+  for (const layer of layers) ctx.drawImage(layer, 0, 0, width, height);
+  return { rgba: ctx.getImageData(0, 0, width, height).data, width, height };
+}
+
+// The canvas as it is now, read by the network of `url`.
+export async function readDrawing(url) {
+  const layers = canvasLayers();
+  if (!layers) return null;
+  const net = await network(url);
+  const started = performance.now();
+  const { rgba, width, height } = drawingPixels(layers);
+  const prepared = preprocess(rgba, width, height);
+  const outputs = prepared.image ? forward(net, prepared.image) : null;
+  return {
+    message: prepared.message,
+    image: prepared.image,
+    outputs,
+    probabilities: outputs ? Array.from(outputs.at(-1).values) : null,
+    network: net,
+    milliseconds: performance.now() - started,
+  };
+}
+
+async function readForEveryone() {
+  frame = 0;
+  const byUrl = new Map(); // one reading per weights file (normally one for the whole page)
+  for (const follower of followers) {
+    const url = follower.weights();
+    if (!url) continue;
+    if (!byUrl.has(url)) byUrl.set(url, readDrawing(url));
+    byUrl.get(url).then((reading) => reading && follower.onReading(reading), follower.onError);
+  }
+  await Promise.allSettled(byUrl.values());
+}
+
+// Ask for a reading in the next animation frame (several asks in one frame make one reading).
+export function scheduleReading() {
+  if (!frame && followers.size) frame = requestAnimationFrame(() => readForEveryone());
+}
+
+// Every pen move over the page (on the canvas, or beyond it: the stroke goes on), a press on
+// Undo or Clear, asks for a reading. A move with no button pressed draws nothing: hovering
+// costs no reading. Attached once for all followers.
+function attach() {
+  const moved = (event) => (event.buttons || event.pointerType === "touch") && scheduleReading();
+  const settle = () => setTimeout(scheduleReading, 60); // Undo/Clear repaint after the click's own frame
+  const listeners = [
+    ...["pointerdown", "pointerup", "touchmove", "touchend", "click", "keyup"].map((name) => [name, scheduleReading]),
+    ["pointermove", moved],
+    ["click", settle],
+  ];
+  for (const [name, listener] of listeners) document.addEventListener(name, listener, { passive: true, capture: true });
+  return () => {
+    for (const [name, listener] of listeners) document.removeEventListener(name, listener, { capture: true });
+    if (frame) cancelAnimationFrame(frame);
+    frame = 0;
+  };
+}
+
+export function followDrawing(weights, onReading, onError = console.warn) {
+  const follower = { weights, onReading, onError };
+  followers.add(follower);
+  if (!detach) detach = attach();
+  return () => {
+    followers.delete(follower);
+    if (!followers.size && detach) {
+      detach();
+      detach = null;
+    }
+  };
+}
