@@ -9,7 +9,7 @@
 // go: lib/grid.js, with the frame Python sends.
 
 import { bytes, channelOffset } from "./lib/bytes.js";
-import { canvasPoint, element, paintTile } from "./lib/dom.js";
+import { canvasPoint, element, paintMaps, paintTile } from "./lib/dom.js";
 import { channelAt, gridLayout, tileOrigin } from "./lib/grid.js";
 import { quantise } from "./net/lecture_payload.js";
 import { forward } from "./net/network.js";
@@ -34,7 +34,7 @@ function download(canvas, name) {
 // A labelled grid canvas for `channels` maps of h x w; paint(pixels) draws them (uint8, channel
 // after channel) into it.
 function gridCanvas(shape, palette, frame, target) {
-  const [h, w, channels] = shape;
+  const channels = shape[2];
   const layout = gridLayout(shape, frame, target);
   const grid = element("canvas", "fg-grid");
   grid.width = layout.width;
@@ -48,8 +48,8 @@ function gridCanvas(shape, palette, frame, target) {
     for (let c = 0; c < channels; c++) {
       const { x, y } = tileOrigin(layout, frame, c);
       ctx.fillText(`#${c}`, x + 1, y - 3);
-      paintTile(ctx, pixels, channelOffset(shape, c), h, w, x, y, layout.tile, palette);
     }
+    paintMaps(ctx, pixels, shape, (c) => tileOrigin(layout, frame, c), layout.tile, palette);
   };
   return { grid, layout, paint };
 }
@@ -160,7 +160,11 @@ function mount(root, forget) {
     root.prepend(element("p", "fg-story", "This browser could not run the network, so the feature maps cannot be drawn here."));
     console.warn(error);
   };
-  const onReading = (reading) => view.data && view.data.live && reading.outputs && view.paint(reading.outputs);
+  const onReading = (reading) => {
+    if (!view.data || !view.data.live || !reading.outputs) return;
+    view.paint(reading.outputs);
+    root.dataset.moveToDrawnMilliseconds = (performance.now() - reading.askedAt).toFixed(2); // bench/browser_network.py
+  };
   const stop = followDrawing(() => view.data && view.data.weights, onReading, view.fail);
   view.unmount = () => {
     stop();

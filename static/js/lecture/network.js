@@ -2,9 +2,9 @@
 // unit's receptive field outlined), every layer's maps, the dense strip and the ten outputs.
 // It draws what the payload and lecture/layout.js say; it computes nothing about the network.
 
-import { mapPixels, channelOffset } from "../lib/bytes.js";
+import { mapPixels } from "../lib/bytes.js";
 import { GREY, sequential } from "../lib/colour.js";
-import { canvasPoint, element, onActivate, paintTile } from "../lib/dom.js";
+import { canvasPoint, element, onActivate, paintMaps, paintTile } from "../lib/dom.js";
 import { flattenedUnit, receptiveBox } from "../lib/geometry.js";
 import { signed } from "./closeup.js";
 import { DENSE_WIDTH, OUTPUT_WIDTH, channelAt, gridSize, tileOrigin } from "./layout.js";
@@ -56,10 +56,7 @@ function layerColumn(net, layer, grid, tile, palette, chosen, open) {
   canvas.setAttribute("aria-label", `${layer.name}: ${channels} feature maps of ${h} x ${w}; click one, or press Enter, to open it (arrow keys choose)`);
   const ctx = canvas.getContext("2d");
   const pixels = mapPixels(layer);
-  for (let c = 0; c < channels; c++) {
-    const { x, y } = tileOrigin(grid, tile, c);
-    paintTile(ctx, pixels, channelOffset(layer.shape, c), h, w, x, y, tile, palette);
-  }
+  paintMaps(ctx, pixels, layer.shape, (c) => tileOrigin(grid, tile, c), tile, palette);
   const outline = (c, colour) => {
     const { x, y } = tileOrigin(grid, tile, c);
     ctx.strokeStyle = colour;

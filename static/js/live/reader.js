@@ -7,7 +7,8 @@
 //     const stop = followDrawing(() => weightsUrl, (reading) => ...);   // stop() when unmounted
 //
 // reading: { message, image (Float32Array 784 | null), outputs (network.js forward, or null),
-// probabilities (Array of 10 | null), network, milliseconds (preprocessing + forward) }.
+// probabilities (Array of 10 | null), network, milliseconds (preprocessing + forward), askedAt (the
+// performance.now() of the pen move that asked for it) }.
 
 import { forward, readWeights } from "../net/network.js";
 import { preprocess } from "../net/preprocess.js";
@@ -16,6 +17,7 @@ const HOST = "[data-testid='stBidiComponentIsolated']";
 const networks = new Map(); // weights URL -> Promise of the network (one download per model version)
 const followers = new Set(); // { weights: () => URL, onReading, onError }
 let frame = 0;
+let askedAt = 0; // when the first ask of the coming frame came (the pen move's time, near enough)
 let scratch = null; // kept: a canvas read every frame pays for willReadFrequently once
 let detach = null;
 
@@ -83,19 +85,22 @@ export async function readDrawing(url) {
 
 async function readForEveryone() {
   frame = 0;
+  const asked = askedAt;
   const byUrl = new Map(); // one reading per weights file (normally one for the whole page)
   for (const follower of followers) {
     const url = follower.weights();
     if (!url) continue;
     if (!byUrl.has(url)) byUrl.set(url, readDrawing(url));
-    byUrl.get(url).then((reading) => reading && follower.onReading(reading), follower.onError);
+    byUrl.get(url).then((reading) => reading && follower.onReading({ ...reading, askedAt: asked }), follower.onError);
   }
   await Promise.allSettled(byUrl.values());
 }
 
 // Ask for a reading in the next animation frame (several asks in one frame make one reading).
 export function scheduleReading() {
-  if (!frame && followers.size) frame = requestAnimationFrame(() => readForEveryone());
+  if (frame || !followers.size) return;
+  askedAt = performance.now();
+  frame = requestAnimationFrame(() => readForEveryone());
 }
 
 // Every pen move over the page (on the canvas, or beyond it: the stroke goes on), a press on
