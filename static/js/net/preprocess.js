@@ -87,29 +87,104 @@ export function median(values) {
   return copy.length % 2 ? upper : (select(copy, middle - 1) + upper) / 2;
 }
 
-// -> ink strength in [0, 1], light on dark, (H, W) row-major: cnn/net/preprocess.py ink_strength.
-export function inkStrength(rgba, width, height) {
-  const values = grey(rgba, width, height);
-  const ring = Math.max(1, roundHalfEven(Math.min(height, width) * BORDER));
+// The ring of pixels along the edges, `ring` deep, in a fixed order (top, bottom, left, right).
+function borderOf(at, width, height, ring) {
   const border = [];
-  for (let y = 0; y < ring; y++) for (let x = 0; x < width; x++) border.push(values[y * width + x]);
-  for (let y = height - ring; y < height; y++) for (let x = 0; x < width; x++) border.push(values[y * width + x]);
-  for (let y = 0; y < height; y++) for (let x = 0; x < ring; x++) border.push(values[y * width + x]);
-  for (let y = 0; y < height; y++) for (let x = width - ring; x < width; x++) border.push(values[y * width + x]);
-  let background = median(border);
-  const invert = background > 0.5; // dark ink on a light background
-  if (invert) background = 1 - background;
+  for (let y = 0; y < ring; y++) for (let x = 0; x < width; x++) border.push(at(y * width + x));
+  for (let y = height - ring; y < height; y++) for (let x = 0; x < width; x++) border.push(at(y * width + x));
+  for (let y = 0; y < height; y++) for (let x = 0; x < ring; x++) border.push(at(y * width + x));
+  for (let y = 0; y < height; y++) for (let x = width - ring; x < width; x++) border.push(at(y * width + x));
+  return border;
+}
+
+// Ink from grey: the background (the border's median) taken away, dark ink on light paper
+// turned light on dark, scaled so the strongest ink is 1.
+function inkFromGrey(values, background, invert) {
   let peak = 0;
   for (let i = 0; i < values.length; i++) {
     const ink = (invert ? 1 - values[i] : values[i]) - background;
     values[i] = ink > 0 ? ink : 0;
     if (values[i] > peak) peak = values[i];
   }
+  return normalised(values, peak);
+}
+
+function normalised(values, peak) {
   if (peak > 0) {
     const scale = Math.fround(1 / peak);
-    for (let i = 0; i < values.length; i++) values[i] *= scale;
+    for (let i = 0; i < values.length; i++) if (values[i] !== 0) values[i] *= scale;
   }
   return values;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1; // every browser in use
+const ringOf = (width, height) => Math.max(1, roundHalfEven(Math.min(height, width) * BORDER));
+
+// -> ink strength in [0, 1], light on dark, (H, W) row-major: cnn/net/preprocess.py ink_strength.
+export function inkStrength(rgba, width, height) {
+  return opaqueInkStrength(rgba, width, height) || anyInkStrength(rgba, width, height);
+}
+
+// Any picture, transparent parts included: every step over every pixel.
+function anyInkStrength(rgba, width, height) {
+  const values = grey(rgba, width, height);
+  let background = median(borderOf((i) => values[i], width, height, ringOf(width, height)));
+  const invert = background > 0.5; // dark ink on a light background
+  if (invert) background = 1 - background;
+  return inkFromGrey(values, background, invert);
+}
+
+// The same numbers for an opaque picture (the canvas's: it paints its background), in one pass:
+// a pixel's ink depends on its RGBA word alone and most of the canvas is one colour, so the
+// luma and ink are worked out only where the colour changes from the pixel before (measured in
+// Node: 0.3 ms a 280 x 280 canvas, against 0.8 ms step by step). Returns null on the first pixel
+// that is not opaque (anyInkStrength then takes it).
+function opaqueInkStrength(rgba, width, height) {
+  if (!LITTLE_ENDIAN || rgba.byteOffset % 4 !== 0) return null;
+  const count = width * height, words = new Uint32Array(rgba.buffer, rgba.byteOffset, count);
+  const [red, green, blue] = LUMA;
+  const greyAt = (i) => {
+    const j = 4 * i;
+    return rgba[j + 3] === 255 ? Math.fround(red[rgba[j]] + green[rgba[j + 1]] + blue[rgba[j + 2]]) : NaN;
+  };
+  let background = borderMedian(words, width, height, greyAt);
+  if (Number.isNaN(background)) return null;
+  const invert = background > 0.5;
+  if (invert) background = 1 - background;
+  const values = new Float32Array(count);
+  let peak = 0, lastWord = ~words[0] >>> 0, lastInk = 0;
+  for (let i = 0; i < count; i++) {
+    const word = words[i];
+    if (word !== lastWord) {
+      if (word >>> 24 !== 255) return null; // the alpha byte, on a little-endian machine
+      const g = Math.fround(red[word & 255] + green[(word >>> 8) & 255] + blue[(word >>> 16) & 255]);
+      const ink = Math.fround((invert ? 1 - g : g) - background);
+      lastWord = word;
+      lastInk = ink > 0 ? ink : 0;
+      if (lastInk > peak) peak = lastInk;
+    }
+    values[i] = lastInk;
+  }
+  return normalised(values, peak);
+}
+
+// The border's median grey (NaN if a border pixel is not opaque). A border of one colour, the
+// usual case, is that colour's grey without gathering 12,000 values.
+function borderMedian(words, width, height, greyAt) {
+  const ring = ringOf(width, height), first = words[0];
+  let uniform = true;
+  for (let y = 0; y < height && uniform; y++) {
+    const edge = y < ring || y >= height - ring;
+    const row = y * width;
+    if (edge) {
+      for (let x = 0; x < width; x++) if (words[row + x] !== first) uniform = false;
+    } else {
+      for (let x = 0; x < ring; x++) if (words[row + x] !== first || words[row + width - 1 - x] !== first) uniform = false;
+    }
+  }
+  if (uniform) return greyAt(0);
+  const border = borderOf(greyAt, width, height, ring);
+  return border.some(Number.isNaN) ? NaN : median(border);
 }
 
 function lanczos(x) {
@@ -118,8 +193,18 @@ function lanczos(x) {
 }
 
 // Pillow's precompute_coeffs (Resample.c) for one axis: for every output pixel, the first input
-// pixel it reads and its normalised weights.
+// pixel it reads and its normalised weights. Kept: while the pen moves the box keeps its size.
+const known = new Map();
 function coefficients(inSize, outSize) {
+  const key = `${inSize} ${outSize}`;
+  if (!known.has(key)) {
+    if (known.size > 256) known.clear();
+    known.set(key, computeCoefficients(inSize, outSize));
+  }
+  return known.get(key);
+}
+
+function computeCoefficients(inSize, outSize) {
   const scale = inSize / outSize, filterScale = Math.max(scale, 1), support = 3 * filterScale;
   const taps = [];
   for (let out = 0; out < outSize; out++) {
@@ -145,10 +230,18 @@ export function resizeLanczos(values, width, height, outWidth, outHeight) {
   if (outWidth !== width) {
     const taps = coefficients(width, outWidth), next = new Float32Array(outWidth * height);
     for (let y = 0; y < height; y++) {
+      // Only the row's inked span adds anything (a zero times a weight adds exactly nothing):
+      // most of a stroke's bounding box is empty paper.
+      const row = y * w;
+      let low = 0, high = w - 1;
+      while (low <= high && image[row + low] === 0) low++;
+      while (high >= low && image[row + high] === 0) high--;
+      if (low > high) continue; // an empty row stays 0
       for (let x = 0; x < outWidth; x++) {
         const { first, weights } = taps[x];
+        const from = Math.max(0, low - first), to = Math.min(weights.length - 1, high - first);
         let sum = 0;
-        for (let k = 0; k < weights.length; k++) sum += image[y * w + first + k] * weights[k];
+        for (let k = from; k <= to; k++) sum += image[row + first + k] * weights[k];
         next[y * outWidth + x] = sum;
       }
     }
