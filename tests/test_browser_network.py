@@ -65,7 +65,7 @@ def test_each_model_version_is_published_once_under_a_name_of_its_own(tmp_path):
     import dataclasses
 
     from cnn.net.network import Network
-    from cnn.serving.browser_files import published_weights
+    from cnn.serving.browser_files import KEPT_VERSIONS, published_weights
 
     network = load_network(DEFAULT_MODEL_PATH)
     name = published_weights(network, tmp_path)
@@ -77,3 +77,13 @@ def test_each_model_version_is_published_once_under_a_name_of_its_own(tmp_path):
     retrained = Network(network.name, [dataclasses.replace(first, bias=first.bias + 0.5), *network.layers[1:]])
     assert published_weights(retrained, tmp_path) != name
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, published_weights(retrained, tmp_path)])
+    # A course of retrains: only the newest versions stay on disk, the one in use among them.
+    names = [name, published_weights(retrained, tmp_path)]
+    for step in range(1, 5):
+        names.append(
+            published_weights(
+                Network(network.name, [dataclasses.replace(first, bias=first.bias + step), *network.layers[1:]]),
+                tmp_path,
+            )
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[-KEPT_VERSIONS:])
