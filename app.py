@@ -89,9 +89,11 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
         with sending:
             send_to_wall_ui(loaded, reading)
     with prediction_column:  # first, so the answer reaches the browser before the pictures
-        prediction_ui(reading)
-        dense_line_ui(dense_reading)
-        why_ui(loaded, reading)
+        # The server's answer: set back by page.css while the pen draws something it has not read.
+        with st.container(key="server_answer"):
+            prediction_ui(reading)
+            dense_line_ui(dense_reading)
+            why_ui(loaded, reading)
     with input_column:
         network_input_ui(prepared)
         chapter = chapter_ui()  # one deep-dive at a time (ui/chapters.py says why), on the first screen

@@ -39,4 +39,4 @@ def live_reading_ui(loaded: LoadedModel | None, reading: Reading | None) -> None
     if loaded is None:
         return
     server = None if reading is None else np.round(reading.probabilities.astype(float), 6).tolist()
-    _live(data={"weights": weights_address(loaded), "server": server}, key="live_reading")
+    _live(data=page_network(loaded, reading, True) | {"server": server}, key="live_reading")

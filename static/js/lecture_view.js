@@ -21,7 +21,7 @@ import { COLUMN_GAP, INSPECTOR_WIDTH, chooseLayout, fixedWidth, inputSize } from
 import { drawNetwork } from "./lecture/network.js";
 import { forward } from "./net/network.js";
 import { lecturePayload } from "./net/lecture_payload.js";
-import { followDrawing, network, scheduleReading } from "./live/reader.js";
+import { followDrawing, markServerAnswer, network, sameInput, scheduleReading } from "./live/reader.js";
 
 const HINT = "Click any map to open it; hover a dense unit or a digit to see what feeds it.";
 const views = new WeakMap();
@@ -42,7 +42,8 @@ export default function (component) {
   view.refit = true;
   network(view.meta.weights).then((net) => {
     if (view.meta.live) return scheduleReading(); // the canvas as it is now
-    if (view.meta.serverImage) view.show(lecturePayload(view.meta, net, forward(net, view.meta.serverImage), view.meta.serverImage));
+    const image = view.meta.serverImage;
+    if (image) view.show(Object.assign(lecturePayload(view.meta, net, forward(net, image), image), { image }));
   }, view.fail);
   return view.unmount;
 }
@@ -56,7 +57,7 @@ function mount(root, forget) {
     const started = performance.now();
     view.data = Object.assign(data, { paletteBytes: view.meta.paletteBytes, divergingBytes: view.meta.divergingBytes });
     // The close-up is the server's, for the drawing it read: shown only while the page shows that drawing.
-    data.closeup = sameInput(data.inputPixels, view.meta.serverPixels) ? view.meta.closeup : null;
+    data.closeup = data.image && sameInput(data.image, view.meta.serverImage) ? view.meta.closeup : null;
     if (view.refit) fit(root, view); // once per run: what the server sent may change the height
     else render(root, view);
     view.refit = false;
@@ -72,13 +73,15 @@ function mount(root, forget) {
   const onReading = (reading) => {
     if (!view.meta || !view.meta.live) return;
     if (!reading.outputs) {
+      markServerAnswer(null, view.meta.serverImage);
       view.data = null;
       root.dataset.state = "live";
       root.dataset.digit = "";
       root.replaceChildren(element("p", "lv-empty", `${reading.message} The whole network will read it here.`));
       return;
     }
-    view.show(lecturePayload(view.meta, reading.network, reading.outputs, reading.image));
+    view.show(Object.assign(lecturePayload(view.meta, reading.network, reading.outputs, reading.image), { image: reading.image }));
+    markServerAnswer(reading.image, view.meta.serverImage);
     // Read by bench/browser_network.py: the pen move to the whole view drawn, and the reading's share.
     root.dataset.moveToDrawnMilliseconds = (performance.now() - reading.askedAt).toFixed(2);
     root.dataset.readMilliseconds = reading.milliseconds.toFixed(2);
@@ -104,15 +107,7 @@ function decodedMeta(data) {
     paletteBytes: bytes(data.palette),
     divergingBytes: bytes(data.diverging),
     serverImage,
-    serverPixels: serverImage ? Uint8Array.from(serverImage, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)) : null,
   });
-}
-
-// The page's input and the server's agree to a byte (the two preprocessings differ by < 1e-4).
-function sameInput(pixels, serverPixels) {
-  if (!serverPixels) return false;
-  for (let i = 0; i < pixels.length; i++) if (Math.abs(pixels[i] - serverPixels[i]) > 1) return false;
-  return true;
 }
 
 // Draw, then check the view ends inside the window (the page must not scroll in a lecture); if

@@ -5,12 +5,15 @@
 // connection drops; the server's answer for the finished stroke arrives as before.
 //
 // Data from ui/live_reading.py: { weights: the weights file's address, relative to the page (a
-// new name per model version, so a retrain switches every open page at its next rerun), server:
-// the server's ten probabilities for the drawing it last received, or null }.
+// new name per model version, so a retrain switches every open page at its next rerun), input:
+// the server's 28 x 28 input (base64 float32) or null, server: its ten probabilities, or null }.
+// While the page's input is not the server's, the server's lines are marked as about the
+// previous drawing (live/reader.js markServerAnswer).
 
 import { GREY } from "./lib/colour.js";
 import { element, paintTile } from "./lib/dom.js";
-import { followDrawing, network, scheduleReading } from "./live/reader.js";
+import { bytes } from "./lib/bytes.js";
+import { followDrawing, markServerAnswer, network, scheduleReading } from "./live/reader.js";
 
 const views = new WeakMap(); // parentElement -> what this mount keeps across reruns
 
@@ -70,6 +73,7 @@ export default function (component) {
   // Streamlit calls this again with every new run's data, without calling the cleanup first:
   // only the data changes here, the listeners stay those of the mount.
   view.data = data || {};
+  view.serverImage = view.data.input ? new Float32Array(bytes(view.data.input).buffer) : null;
   root.dataset.weights = view.data.weights || "";
   // The server's reading of the last drawing it received, for the tests that hold the two together.
   root.dataset.serverProbabilities = view.data.server ? JSON.stringify(view.data.server) : "";
@@ -92,6 +96,7 @@ function mount(root, forget) {
   };
   const shown = (reading) => {
     show(view.parts, reading);
+    markServerAnswer(reading.image, view.serverImage);
     root.dataset.state = "live";
     root.dataset.milliseconds = reading.milliseconds.toFixed(2); // read by bench/browser_network.py
     root.dataset.probabilities = reading.probabilities ? JSON.stringify(reading.probabilities) : ""; // and by the tests

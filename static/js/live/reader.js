@@ -134,3 +134,19 @@ export function followDrawing(weights, onReading, onError = console.warn) {
     }
   };
 }
+
+// The page's input and the server's agree to a byte (the two preprocessings differ by < 1e-4).
+export function sameInput(image, serverImage) {
+  if (!image || !serverImage || image.length !== serverImage.length) return false;
+  for (let i = 0; i < image.length; i++) if (Math.abs(image[i] - serverImage[i]) > 1 / 255) return false;
+  return true;
+}
+
+// Whether what the server last said (the answer under the canvas, the Prediction, the dense
+// net's line: all computed on the server) is about the drawing on screen. While the pen moves
+// it is not: <html data-server-answer="previous"> lets page.css set those lines back, so the
+// page never says 7 in full colour beside a 3 being drawn.
+export function markServerAnswer(image, serverImage) {
+  const state = sameInput(image, serverImage) || (!image && !serverImage) ? "current" : "previous";
+  if (document.documentElement.dataset.serverAnswer !== state) document.documentElement.dataset.serverAnswer = state;
+}
