@@ -125,11 +125,15 @@ def wait_for_sidebar(app, text, timeout=120):
 def test_retrain_updates_the_model_card(canvas, model_copy, tiny_mnist):
     app = start_app()
     assert "on 60,000 images" in sidebar_text(app)
+    weights_before = component_data(app, "digit_lens.live_reading")["weights"]
     app.selectbox(key="retrain_schedule").set_value("constant")
     press_retrain(app, epochs=2)
     wait_for_sidebar(app, "New model saved")
     text = wait_for_sidebar(app, "on 400 images")  # the card now describes the new model
     assert "for 2 epochs" in text
+    # The page that runs the network itself is sent the new model's weights with the next run.
+    weights_after = component_data(app, "digit_lens.live_reading")["weights"]
+    assert weights_after != weights_before and (REPO / "static" / weights_after.removeprefix("app/static/")).is_file()
     card = model_copy.with_suffix(".json").read_text()
     saved = json.loads(card)
     assert saved["train_samples"] == 400 and saved["config"]["schedule"] == "constant"  # the form's choices
