@@ -102,6 +102,7 @@ class Session:
         self.declared: dict[str, str] = {}  # user key -> widget id, as the server's page gives them
         self.cache: dict[str, tuple[ForwardMsg, int]] = {}  # hash -> (message, run it was last used in)
         self.runs, self.max_cache_age = 0, 2
+        self.references = 0  # messages the server sent as a reference to this client's cache
 
     async def run(self, widgets=(), fragment_id="") -> tuple[list[ForwardMsg], float | None]:
         """Send a rerun with these (widget id, field, value) states."""
@@ -163,6 +164,7 @@ class Session:
         if forward.WhichOneof("type") == "ref_hash":
             if forward.ref_hash not in self.cache:
                 raise RuntimeError(f"the server referred to a message this client does not hold ({forward.ref_hash})")
+            self.references += 1
             original = self.cache[forward.ref_hash][0]
             self.cache[forward.ref_hash] = (original, self.runs)
             return original
@@ -274,6 +276,7 @@ async def visitor(
                 tally["right" if shown == str(label) else "wrong"] += 1
                 tally["strokes"] += 1
                 await asyncio.sleep(pause)
+            tally["references"] += session.references
             if session.media_errors:
                 tally["errors"].append(f"visitor {index}: {session.media_errors} pictures or downloads failed")
     except Exception as error:  # noqa: BLE001 - every failure is counted and shown
@@ -307,13 +310,16 @@ def synthetic(digits: np.ndarray, labels: np.ndarray):
 
 
 async def checked_against_server(url: str, query: str, recording: Recording) -> None:
-    """Replay one stroke on a page of its own and compare the ids the server's page gives its
-    widgets (and its drawing fragment) with the recording's; raises if they differ."""
+    """Compare the ids the server's page gives its widgets and its drawing fragment with the
+    recording's, first on the blank page (a stale fragment id is not answered at all: the server
+    drops the rerun without a word), then after one replayed stroke; raises if they differ."""
     async with opened_page(url, query) as session:
-        _, latency = await session.send(replayed(recording.strokes[0], url, session.cached_hashes()))
         problems = stale_ids(recording, session.declared, session.fragment_id or "")
-        if latency is None:
-            problems.append("a replayed stroke was not answered")
+        if not problems:
+            _, latency = await session.send(replayed(recording.strokes[0], url, session.cached_hashes()))
+            problems = stale_ids(recording, session.declared, session.fragment_id or "")
+            if latency is None:
+                problems.append("a replayed stroke was not answered")
     if problems:
         raise SystemExit("the recording does not match this server's page (re-record it):\n  " + "\n  ".join(problems))
 
@@ -395,7 +401,8 @@ async def run(
     data = np.load(mnist_path())
     digits, labels = data["x_test"][:2000], data["y_test"][:2000]
     env = {"CNN_MODEL_PATH": str(model), "MNIST_NPZ": str(mnist_path())}
-    tally = {"latencies": [], "errors": [], "right": 0, "wrong": 0, "strokes": 0, "page_loads": [], "first_loads": []}
+    tally = {"latencies": [], "errors": [], "right": 0, "wrong": 0, "strokes": 0, "references": 0}
+    tally |= {"page_loads": [], "first_loads": []}
     query = VIEWS[view]
     retrain = {}
     serving = replicated_app(env, replicas) if replicas else running_app(env)
@@ -470,7 +477,8 @@ async def run(
         print(
             f"  strokes sent            {len(recording.strokes)} recorded from Chromium "
             f"({f'file {recorded}' if recorded else f'against this server, in {recorded_in:.0f} s'}), replayed: "
-            f"{min(states)}-{max(states)} widget states, {min(sizes):.1f}-{max(sizes):.1f} KB each"
+            f"{min(states)}-{max(states)} widget states, {min(sizes):.1f}-{max(sizes):.1f} KB each; "
+            f"{tally['references'] / max(1, tally['strokes']):.1f} elements a stroke sent as references to the cache"
         )
     else:
         print("  strokes sent            synthetic: the canvas widget alone, a one-object Fabric JSON")
