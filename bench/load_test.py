@@ -430,6 +430,7 @@ async def run(
         async def sample_cpu_when_counting_starts():
             await asyncio.sleep(max(0.0, started - time.monotonic()))
             measured["cpu_before"] = sum(cpu_seconds(pid) for pid in pids)
+            measured["client_before"] = time.process_time()
 
         if retrain_after is not None:
             retrain["at"] = started + retrain_after
@@ -454,6 +455,7 @@ async def run(
         )
         elapsed = time.monotonic() - started
         cpu_used = sum(cpu_seconds(pid) for pid in pids) - measured["cpu_before"]
+        client_used = time.process_time() - measured["client_before"]
         all_sessions = sum(rss_mib(pid) for pid in pids)
         if "pressed" in retrain and not retrain["refused"]:
             # The drawing is over; give the retrain (bounded) time to finish, then check it landed.
@@ -497,6 +499,10 @@ async def run(
             f"  server CPU per stroke   {cpu_used / tally['strokes'] * 1000:.1f} ms "
             f"({cpu_used:.1f} CPU s for {tally['strokes']} strokes; a retrain's, in its own process, once it has ended)"
         )
+    print(
+        f"  load client's own CPU   {client_used:.1f} CPU s in {elapsed:.0f} s (on the same 2 cores as the server: "
+        "what it takes, the server cannot have)"
+    )
     print(
         f"  server memory           {one_session:.0f} MiB with one session, {all_sessions:.0f} MiB with "
         f"{users + 1}: {(all_sessions - one_session) / users:.1f} MiB per extra session"
