@@ -162,7 +162,7 @@ def test_offline_the_page_draws_and_reads_and_the_server_catches_up(proxy, wall_
         assert note_box["y"] >= canvas_box["y"] + canvas_box["height"]
         assert float(prediction(page).evaluate(_OPACITY)) < 0.5
         assert float(readout(page).get_by_test_id("stMarkdownContainer").evaluate(_OPACITY)) < 0.5
-        for kept in ("canvas", "canvas_controls", "live_reading"):
+        for kept in ("canvas", "canvas_controls", "live_reading", "feature_maps"):  # drawn in the page
             assert page.locator(f".st-key-{kept}").evaluate("(e) => getComputedStyle(e).opacity") == "1", kept
         # Send cannot be pressed offline, and the page says why.
         expect(send).to_be_disabled()
