@@ -44,7 +44,9 @@ function timeRound(path) {
 
 const times = { js: [], wasm: [] };
 for (const path of Object.keys(paths)) timeRound(paths[path]); // warm up: let V8 optimise both
-for (let round = 0; round < rounds; round++) for (const path of Object.keys(paths)) times[path].push(timeRound(paths[path]));
+for (let round = 0; round < rounds; round++) {
+  for (const path of Object.keys(paths)) times[path].push(timeRound(paths[path]));
+}
 
 const js = median(times.js), wasm = median(times.wasm);
 console.log(`forward pass, Node ${process.version}, ${images.length} fixture images, median of ${rounds} rounds`);

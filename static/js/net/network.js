@@ -3,7 +3,7 @@
 // Pure functions over Float32Arrays, no DOM, so `node --test` runs them; every array is
 // (H, W, C) row-major, like numpy, and kernels keep Keras' order: Conv2D (k, k, C, F), Dense (N, units).
 
-import { convEngine, simdSupported } from "./simd_kernels.js";
+import { simdEngine, simdSupported } from "./simd_kernels.js";
 
 const HALF = halfTable();
 
@@ -168,15 +168,15 @@ export function activate(values, activation) {
 
 const engines = new WeakMap(); // network -> its WebAssembly convolutions, or null: the JS ones
 
-// The convolutions in WebAssembly SIMD (simd_kernels.js, ~5x faster) where the browser has it,
-// made at the network's first forward pass; null where it has not, or where the page may not
-// compile WebAssembly (a Content-Security-Policy without 'wasm-unsafe-eval').
+// The convolutions and poolings in WebAssembly SIMD (simd_kernels.js: the pass ~4x faster) where
+// the browser has it, made at the network's first forward pass; null where it has not, or where
+// the page may not compile WebAssembly (a Content-Security-Policy without 'wasm-unsafe-eval').
 export function engineFor(network, wasm = globalThis.WebAssembly) {
   const shared = wasm === globalThis.WebAssembly;
   if (shared && engines.has(network)) return engines.get(network);
   let engine = null;
   try {
-    if (simdSupported(wasm)) engine = convEngine(network, wasm);
+    if (simdSupported(wasm)) engine = simdEngine(network, wasm);
   } catch (error) {
     console.warn("running the network in JS:", error);
   }
