@@ -58,10 +58,13 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
             source, prepared = "Class wall", wall_drawing_input_ui(from_wall)
         else:
             source = st.radio("Input", INPUT_SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
+        reading = None
         if source == INPUT_SOURCES[0]:
             drawing = canvas_ui()
-            live = st.container()  # the page's own reading, right under the canvas; filled below
             prepared = preprocess(drawing) if drawing is not None else None
+            if prepared is not None and not prepared.is_empty:
+                reading = read(loaded.extractor, prepared)  # here: the page's reading goes right under the canvas
+            live_reading_ui(loaded, reading)
         readout = st.container(key="readout")  # right under the canvas: on a phone, on the same screen
         sending = st.container()
         if source == INPUT_SOURCES[0]:
@@ -73,19 +76,15 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
         else:
             prepared = upload_ui()
     if prepared is None or prepared.is_empty:
-        if source == INPUT_SOURCES[0]:
-            with live:
-                live_reading_ui(loaded, None)
         if source != "Class wall":
             readout.info(empty_message(source, prepared))
         return
-    reading = read(loaded.extractor, prepared)  # the only forward pass of this drawing per network
+    if reading is None:  # the only forward pass of this drawing per network
+        reading = read(loaded.extractor, prepared)
     dense_reading = read(dense.extractor, prepared) if dense else None
     st.session_state.last_input = reading.image  # what a Retrain pressed now follows as it learns
     readout_ui(readout, reading)
     if source == INPUT_SOURCES[0]:
-        with live:
-            live_reading_ui(loaded, reading)
         with sending:
             send_to_wall_ui(loaded, reading)
     with prediction_column:  # first, so the answer reaches the browser before the pictures

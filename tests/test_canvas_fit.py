@@ -1,10 +1,11 @@
 """The canvas as wide as a phone allows: on a 390 px phone it fills its column (it was 280 px, a
 quarter of the screen wasted where the finger draws), a stroke lands under the finger, and the
 network receives the same 28x28 input as from the 280 px canvas of a projector: the canvas keeps
-its 280 canvas pixels and only looks bigger (static/components/canvas_fit.js), so the pen grows
+its 280 canvas pixels and only looks bigger (static/js/canvas_fit.js), so the pen grows
 with it.
 """
 
+import base64
 import io
 import re
 
@@ -31,7 +32,8 @@ def network_input(page) -> np.ndarray:
     picture = page.get_by_role("img", name=INPUT_ALT)
     expect(picture).to_be_visible(timeout=20_000)
     url = page.evaluate("(img) => img.src", picture.element_handle())
-    grey = np.asarray(Image.open(io.BytesIO(page.request.get(url).body())).convert("L"), dtype=np.float32) / 255
+    png = base64.b64decode(url.split(",", 1)[1]) if url.startswith("data:") else page.request.get(url).body()
+    grey = np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.float32) / 255
     step = grey.shape[0] // 28
     return grey[::step, ::step]
 

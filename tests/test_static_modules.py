@@ -34,7 +34,7 @@ def test_the_loader_imports_the_pieces_module_from_the_served_folder():
     assert "export default view.default" in loader
     # Every piece the page registers has its module (or, not yet moved, its inline file) and its CSS.
     stems = {m for f in (REPO / "ui").glob("*.py") for m in re.findall(r'own_component\(\s*"(\w+)"', f.read_text())}
-    assert {"lecture_view", "feature_grid", "canvas_controls", "live_reading", "canvas_fit"} <= stems
+    assert {"lecture_view", "feature_grid", "canvas_controls", "live_reading"} <= stems
     for stem in stems:
         assert (STATIC / "js" / f"{stem}.js").is_file() or (STATIC / "components" / f"{stem}.js").is_file(), stem
         assert (STATIC / "components" / f"{stem}.css").is_file(), stem

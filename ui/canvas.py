@@ -6,7 +6,8 @@ What it gets wrong is worked around here, without replacing it:
   (canvas_controls.js says how);
 - it is drawn at a fixed size (280 px: a quarter of a phone's width wasted, and wider than the
   lecture view's column); canvas_fit.js zooms it to fit its column instead, keeping its 280
-  canvas pixels, so the network receives the same input at any size;
+  canvas pixels, so the network receives the same input at any size (run by the controls: one
+  component under the canvas, not two, as Streamlit re-sends every element on every stroke);
 - a Clear done in Python (a new key, hence a new canvas) lands a round trip later and wipes a
   stroke started in between; Clear here is the library's own reset, done in the browser.
 """
@@ -31,8 +32,6 @@ _controls = own_component(
     ),
 )
 
-_fit = own_component("canvas_fit", html="")
-
 
 def canvas_ui() -> np.ndarray | None:
     """The canvas and its Undo / Redo / Clear; returns the RGBA drawing, None before any stroke."""
@@ -48,8 +47,7 @@ def canvas_ui() -> np.ndarray | None:
         return_image_data=True,
         key=CANVAS_KEY,
     )
-    _fit(key="canvas_fit", data={"pixels": CANVAS_PIXELS}, width="content", height="content")
-    _controls(key="canvas_controls", width="content", height="content")
+    _controls(key="canvas_controls", data={"pixels": CANVAS_PIXELS}, width="content", height="content")
     return result.image_data
 
 

@@ -6,7 +6,10 @@
 // undo/redo/reset itself, in the browser, with no round trip to the server. Clear is therefore
 // instant, and a stroke started right after it is kept (a Python-side Clear that swaps the whole
 // canvas lands ~0.2 s later and wipes such a stroke).
+//
+// It also zooms the canvas to its column (canvas_fit.js): one component under the canvas, not two.
 
+import { fitCanvas } from "./canvas_fit.js";
 import { element } from "./lib/dom.js";
 
 const HOST = "[data-testid='stBidiComponentIsolated']";
@@ -28,7 +31,7 @@ function hideToolbar(root) {
   root.appendChild(style);
 }
 
-export default function ({ parentElement }) {
+export default function ({ parentElement, data }) {
   const ownRoot = parentElement.getRootNode();
   const buttons = [...parentElement.querySelectorAll("button[data-action]")];
   const libraryButton = (action) => {
@@ -63,5 +66,9 @@ export default function ({ parentElement }) {
   }
   observer.observe(document.body, { childList: true, subtree: true });
   mend();
-  return () => observer.disconnect();
+  const unfit = fitCanvas(data.pixels);
+  return () => {
+    observer.disconnect();
+    unfit();
+  };
 }

@@ -1,6 +1,7 @@
 // Fit the drawing canvas to its column: as wide as a phone's screen allows, never wider than the
 // column (the lecture view's column is a little narrower than the canvas, which then scrolled
-// sideways, a scrollable region no keyboard could reach).
+// sideways, a scrollable region no keyboard could reach). Run by canvas_controls.js: one
+// component under the canvas, not two (Streamlit re-sends every component on every stroke).
 //
 // Only how big the canvas looks changes (CSS zoom on its element): it keeps its canvas pixels, so
 // the drawing Python receives, hence the network's 28x28 input, is the same at any size, and the
@@ -20,8 +21,8 @@ export function canvasZoom(columnWidth, pixels, windowWidth, windowHeight) {
   return Math.max(0.5, Math.floor(zoom * 1000) / 1000);
 }
 
-export default function ({ data }) {
-  const pixels = data.pixels;
+// Keeps the canvas zoomed to its column until the returned function is called.
+export function fitCanvas(pixels) {
   const style = document.createElement("style");
   style.dataset.digitLens = "canvas-fit";
   document.head.appendChild(style); // a rule, not an inline style: React re-renders would drop that
