@@ -192,9 +192,12 @@ def test_a_digit_drawn_offline_right_after_the_page_loads_reaches_the_server(pro
         page = open_ready(context, proxy)
         cut(proxy, page)
         draw_digit_by_touch(page, 7)
-        # The 7's top bar is on the canvas. (The live reading is test_live_reading's: after a
-        # finger lifts, it may read before the canvas paints the stroke; online the rerun hides it.)
+        # The 7's top bar is on the canvas, and the page reads it once the finger has lifted (it
+        # reads again after Fabric paints the finished stroke: nothing online corrects it here).
+        expect(page.locator(".lr-answer")).to_contain_text(re.compile(r"Live:\s*7"), timeout=2_000)
+        page.wait_for_timeout(500)
         assert ink_at(page, (0.2 + 0.5 * 0.65) * 280, (0.15 + 0.1 * 0.65) * 280) > 200
+        expect(page.locator(".lr-answer")).to_contain_text(re.compile(r"Live:\s*7"))
         wait_for_the_connection_error(page)
         page.wait_for_timeout(300)
         expect(page.get_by_test_id("stDialog")).to_have_count(0)

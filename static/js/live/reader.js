@@ -108,11 +108,14 @@ export function scheduleReading() {
 // costs no reading. Attached once for all followers.
 function attach() {
   const moved = (event) => (event.buttons || event.pointerType === "touch") && scheduleReading();
-  const settle = () => setTimeout(scheduleReading, 60); // Undo/Clear repaint after the click's own frame
+  // Undo/Clear repaint after the click's own frame, and when the pen lifts Fabric clears the
+  // stroke from its upper canvas at once but paints it onto the lower one a frame later: a
+  // reading in between finds no ink. So those are read a moment later, never at once.
+  const settle = () => setTimeout(scheduleReading, 60);
   const listeners = [
-    ...["pointerdown", "pointerup", "touchmove", "touchend", "click", "keyup"].map((name) => [name, scheduleReading]),
+    ...["pointerdown", "touchmove", "click", "keyup"].map((name) => [name, scheduleReading]),
     ["pointermove", moved],
-    ["click", settle],
+    ...["click", "pointerup", "touchend"].map((name) => [name, settle]),
   ];
   for (const [name, listener] of listeners) document.addEventListener(name, listener, { passive: true, capture: true });
   return () => {
