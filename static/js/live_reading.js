@@ -99,6 +99,7 @@ function mount(root, forget) {
     markServerAnswer(reading.image, view.serverImage);
     root.dataset.state = "live";
     root.dataset.milliseconds = reading.milliseconds.toFixed(2); // read by bench/browser_network.py
+    root.dataset.parts = JSON.stringify(reading.parts);
     root.dataset.probabilities = reading.probabilities ? JSON.stringify(reading.probabilities) : ""; // and by the tests
   };
   const stop = followDrawing(() => view.data.weights, shown, view.showError);

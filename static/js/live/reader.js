@@ -7,7 +7,8 @@
 //     const stop = followDrawing(() => weightsUrl, (reading) => ...);   // stop() when unmounted
 //
 // reading: { message, image (Float32Array 784 | null), outputs (network.js forward, or null),
-// probabilities (Array of 10 | null), network, milliseconds (preprocessing + forward), askedAt (the
+// probabilities (Array of 10 | null), network, milliseconds (reading the canvas, preprocessing and
+// the forward pass) and parts (each of the three on its own), askedAt (the
 // performance.now() of the pen move that asked for it) }.
 
 import { forward, readWeights } from "../net/network.js";
@@ -71,15 +72,19 @@ export async function readDrawing(url) {
   const net = await network(url);
   const started = performance.now();
   const { rgba, width, height } = drawingPixels(layers);
+  const read = performance.now();
   const prepared = preprocess(rgba, width, height);
+  const preprocessed = performance.now();
   const outputs = prepared.image ? forward(net, prepared.image) : null;
+  const done = performance.now();
   return {
     message: prepared.message,
     image: prepared.image,
     outputs,
     probabilities: outputs ? Array.from(outputs.at(-1).values) : null,
     network: net,
-    milliseconds: performance.now() - started,
+    milliseconds: done - started,
+    parts: { canvas: read - started, preprocess: preprocessed - read, forward: done - preprocessed },
   };
 }
 
