@@ -19,7 +19,7 @@ from cnn.net.network import load_network
 from cnn.net.preprocess import plain_resize, preprocess
 from cnn.serving.model_store import LoadedModel
 from cnn.training.model import CONV_LAYER_NAMES, load_model
-from display.lecture import lecture_payload, quantise
+from display.lecture import lecture_meta, quantise
 from harness.canvas_sim import random_drawing
 
 
@@ -29,7 +29,7 @@ def rows(drawings: int = 1000, repeats: int = 300) -> list[tuple[str, str, str]]
     return [
         ("preprocess + extract, per stroke", spread_ms(figures["both"]), "<= 1.5 ms"),
         (
-            "lecture view message per stroke (all layers as arrays, JSON)",
+            "lecture view message per stroke (the model's part, JSON; the page computes the maps)",
             f"{spread_ms(figures['lecture'])}, {figures['lecture_bytes'] / 1024:.0f} KiB",
             "",
         ),
@@ -64,8 +64,8 @@ def measure(drawings: int, repeats: int) -> dict:
     activations = extractor.run(image)
     loaded = LoadedModel.of(model, None, 1)
 
-    def lecture_message() -> bytes:  # what the lecture view sends per stroke: arrays as JSON
-        return json.dumps(lecture_payload(loaded.layers, loaded.weights, image, activations)).encode()
+    def lecture_message() -> bytes:  # what the lecture view sends per stroke: the model's part
+        return json.dumps(lecture_meta(loaded.layers, activations.maps)).encode()
 
     def detailed_message() -> bytes:  # the detailed page's feature maps per stroke: conv1-3 as arrays
         return json.dumps([quantise(maps[name]) for name in CONV_LAYER_NAMES]).encode()
@@ -97,7 +97,7 @@ def main() -> None:
     print(f"  extract (5 maps + softmax, numpy)       {summary_ms(f['extract'])}")
     print(f"  preprocess + extract                     {summary_ms(f['both'])}   target <= 1.5 ms")
     print(f"  for comparison, keras predict() per call {summary_ms(f['predict_call'])}")
-    print(f"  lecture view message (arrays, JSON)      {summary_ms(f['lecture'])}, {f['lecture_bytes'] / 1024:.0f} KiB")
+    print(f"  lecture view message (model part, JSON)  {summary_ms(f['lecture'])}, {f['lecture_bytes'] / 1024:.0f} KiB")
     print(
         f"  detailed page maps (conv1-3, JSON)       {summary_ms(f['detailed'])}, {f['detailed_bytes'] / 1024:.0f} KiB"
     )

@@ -1,5 +1,5 @@
-"""The lecture view's data: every layer's activations for one drawing as compact arrays that the
-browser draws (static/js/lecture_view.js), plus what feeds each dense and softmax unit.
+"""The lecture view's data: every layer's activations for one drawing as compact arrays, plus
+what feeds each dense and softmax unit, as the browser draws them (static/js/lecture_view.js).
 
 The page computes the drawing's part itself, from the network it runs (static/js/net/
 lecture_payload.js, the port of `lecture_payload` here), so a stroke costs the server only

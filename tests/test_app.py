@@ -53,8 +53,10 @@ def test_a_real_mnist_digit_is_read_and_its_feature_maps_shown(canvas, model_cop
     # and, until the pen moves, on exactly the input the server read.
     sent = component_data(app, "digit_lens.feature_grid")
     assert all("data" not in layer and "peaks" not in layer for layer in layers)
-    assert sent["live"] is True  # the canvas: the page follows the pen
-    image = np.frombuffer(base64.b64decode(sent["input"]), "<f4").reshape(28, 28)
+    assert sent["live"] is True and sent["input"] is None  # the canvas: the page follows the pen
+    # The live reading carries the server's input, to tell when the server's answer is an older drawing's.
+    live = component_data(app, "digit_lens.live_reading")
+    image = np.frombuffer(base64.b64decode(live["input"]), "<f4").reshape(28, 28)
     np.testing.assert_array_equal(image, app.session_state["last_input"])
     weights = REPO / "static" / sent["weights"].removeprefix("app/static/")
     assert read_browser_weights(weights.read_bytes())[0]["layers"][0]["name"] == "conv1"

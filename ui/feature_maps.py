@@ -39,7 +39,9 @@ def feature_maps_ui(loaded: LoadedModel, reading: Reading, follows_pen: bool) ->
         if layer.name in reading.maps and (layer.kind != "MaxPooling2D" or show_pooling)
     ]
     data = {"layers": layers, "palette": VIRIDIS, "filters": first_filters(loaded), "grid": grid_frame()}
-    _feature_grid(data=data | page_network(loaded, reading, follows_pen), key="feature_maps")
+    # Following the pen, the page needs no input from here: the data then stays the same from
+    # stroke to stroke, and Streamlit neither re-sends the grids' sections nor rebuilds them.
+    _feature_grid(data=data | page_network(loaded, None if follows_pen else reading, follows_pen), key="feature_maps")
 
 
 def first_filters(loaded: LoadedModel) -> dict:

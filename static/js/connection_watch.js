@@ -84,9 +84,11 @@ export default function ({ parentElement, setTriggerValue }) {
   const root = parentElement.querySelector(".connection-watch");
   if (!app || !root) return undefined;
   if (!watcher) watcher = startWatching(app, root);
-  watcher.trigger = setTriggerValue; // the newest run's
+  watcher.trigger = setTriggerValue;
+  const mine = watcher;
   return () => {
-    watcher?.stop();
+    if (watcher !== mine) return; // a late cleanup of an older mount leaves the new one running
+    mine.stop();
     watcher = null;
   };
 }

@@ -13,7 +13,7 @@ import { canvasPoint, element, paintMaps, paintTile } from "./lib/dom.js";
 import { channelAt, gridLayout, tileOrigin } from "./lib/grid.js";
 import { quantise } from "./net/lecture_payload.js";
 import { forward } from "./net/network.js";
-import { followDrawing, network, scheduleReading } from "./live/reader.js";
+import { followDrawing, network, retryWeights, scheduleReading, serverInput } from "./live/reader.js";
 
 const ZOOM = 240;
 const picks = new Map(); // layer name -> channel clicked, kept across strokes and chapter switches
@@ -135,7 +135,8 @@ export default function ({ parentElement, data }) {
     if (data.filters && layer.name === data.filters.after) section.append(filtersFigure(data.filters, data.grid));
   }
   root.replaceChildren(...view.sections.map(({ section }) => section));
-  const serverImage = data.input ? new Float32Array(bytes(data.input).buffer) : null;
+  const serverImage = serverInput(data);
+  retryWeights(data.weights);
   network(data.weights).then((net) => {
     if (data.live) scheduleReading(); // the canvas as it is now
     else if (serverImage) view.paint(forward(net, serverImage));
@@ -146,16 +147,16 @@ export default function ({ parentElement, data }) {
 function mount(root, forget) {
   const view = { data: null, sections: [] };
   view.paint = (outputs) => {
-    const started = performance.now();
     const byName = new Map(outputs.map((output) => [output.name, output]));
     for (const { layer, repaint } of view.sections) {
       const output = byName.get(layer.name);
       if (output) repaint(quantise(output.values, layer.shape));
     }
     root.dataset.state = "live";
-    root.dataset.paintMilliseconds = (performance.now() - started).toFixed(2);
+
   };
   view.fail = (error) => {
+    if (root.dataset.state === "failed") return; // said once
     root.dataset.state = "failed";
     root.prepend(element("p", "fg-story", "This browser could not run the network, so the feature maps cannot be drawn here."));
     console.warn(error);

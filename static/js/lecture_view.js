@@ -19,9 +19,8 @@ import { Animator } from "./lecture/animator.js";
 import { inspector } from "./lecture/inspector.js";
 import { COLUMN_GAP, INSPECTOR_WIDTH, chooseLayout, fixedWidth, inputSize } from "./lecture/layout.js";
 import { drawNetwork } from "./lecture/network.js";
-import { forward } from "./net/network.js";
 import { lecturePayload } from "./net/lecture_payload.js";
-import { followDrawing, markServerAnswer, network, sameInput, scheduleReading } from "./live/reader.js";
+import { followDrawing, forgetServerAnswer, markServerAnswer, network, retryWeights, sameInput, scheduleReading, serverInput } from "./live/reader.js";
 
 const HINT = "Click any map to open it; hover a dense unit or a digit to see what feeds it.";
 const views = new WeakMap();
@@ -36,15 +35,11 @@ export default function (component) {
   }
   view.setStateValue = setStateValue;
   view.meta = data && data.layers ? decodedMeta(data) : null;
-  root.dataset.weights = view.meta ? view.meta.weights : "";
   if (!view.meta) return view.unmount;
   if (data.selected && !view.selected) view.selected = data.selected;
   view.refit = true;
-  network(view.meta.weights).then((net) => {
-    if (view.meta.live) return scheduleReading(); // the canvas as it is now
-    const image = view.meta.serverImage;
-    if (image) view.show(Object.assign(lecturePayload(view.meta, net, forward(net, image), image), { image }));
-  }, view.fail);
+  retryWeights(view.meta.weights);
+  network(view.meta.weights).then(scheduleReading, view.fail); // the canvas as it is now
   return view.unmount;
 }
 
@@ -54,7 +49,6 @@ function mount(root, forget) {
   root.dataset.state = "loading";
   root.replaceChildren(element("p", "lv-empty", "Loading the network into the page…"));
   view.show = (data) => {
-    const started = performance.now();
     view.data = Object.assign(data, { paletteBytes: view.meta.paletteBytes, divergingBytes: view.meta.divergingBytes });
     // The close-up is the server's, for the drawing it read: shown only while the page shows that drawing.
     data.closeup = data.image && sameInput(data.image, view.meta.serverImage) ? view.meta.closeup : null;
@@ -63,7 +57,6 @@ function mount(root, forget) {
     view.refit = false;
     root.dataset.state = "live";
     root.dataset.digit = String(data.digit);
-    root.dataset.renderMilliseconds = (performance.now() - started).toFixed(2); // numbers and drawing
   };
   view.fail = (error) => {
     root.dataset.state = "failed";
@@ -71,9 +64,10 @@ function mount(root, forget) {
     console.warn(error);
   };
   const onReading = (reading) => {
-    if (!view.meta || !view.meta.live) return;
+    if (!view.meta) return;
     if (!reading.outputs) {
       markServerAnswer(null, view.meta.serverImage);
+      view.animator.reset(); // Play would go on drawing a drawing that is gone
       view.data = null;
       root.dataset.state = "live";
       root.dataset.digit = "";
@@ -82,9 +76,8 @@ function mount(root, forget) {
     }
     view.show(Object.assign(lecturePayload(view.meta, reading.network, reading.outputs, reading.image), { image: reading.image }));
     markServerAnswer(reading.image, view.meta.serverImage);
-    // Read by bench/browser_network.py: the pen move to the whole view drawn, and the reading's share.
+    // Read by bench/browser_network.py: the pen move to the whole view drawn.
     root.dataset.moveToDrawnMilliseconds = (performance.now() - reading.askedAt).toFixed(2);
-    root.dataset.readMilliseconds = reading.milliseconds.toFixed(2);
   };
   const stop = followDrawing(() => view.meta && view.meta.weights, onReading, view.fail);
   const onResize = () => {
@@ -96,17 +89,17 @@ function mount(root, forget) {
     stop();
     window.removeEventListener("resize", onResize);
     view.animator.stop();
+    forgetServerAnswer();
     forget();
   };
   return view;
 }
 
 function decodedMeta(data) {
-  const serverImage = data.input ? new Float32Array(bytes(data.input).buffer) : null;
   return Object.assign(data, {
     paletteBytes: bytes(data.palette),
     divergingBytes: bytes(data.diverging),
-    serverImage,
+    serverImage: serverInput(data),
   });
 }
 
@@ -136,6 +129,7 @@ function select(view, layerName, channel, row, column) {
 
 function render(root, view) {
   const data = view.data;
+  if (!data) return; // cleared: nothing to draw (a late animation step, a resize's frame)
   const selected = view.selected && data.layers.some((l) => l.name === view.selected.layer) ? view.selected : null;
   const top = root.getBoundingClientRect().top;
   const available = Math.max(300, window.innerHeight - Math.max(0, top) - view.reserve);

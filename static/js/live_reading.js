@@ -12,8 +12,7 @@
 
 import { GREY } from "./lib/colour.js";
 import { element, paintTile } from "./lib/dom.js";
-import { bytes } from "./lib/bytes.js";
-import { followDrawing, markServerAnswer, network, scheduleReading } from "./live/reader.js";
+import { followDrawing, forgetServerAnswer, markServerAnswer, network, retryWeights, scheduleReading, serverInput } from "./live/reader.js";
 
 const views = new WeakMap(); // parentElement -> what this mount keeps across reruns
 
@@ -58,8 +57,8 @@ function show(parts, reading) {
     });
     parts.bars.setAttribute("aria-label", `Probabilities: ${Array.from(p, (v, i) => `${i}: ${Math.round(v * 100)}%`).join(", ")}`);
   }
-  const bytes = Uint8Array.from(reading.image || new Float32Array(784), (v) => Math.round(v * 255));
-  paintTile(parts.input.getContext("2d"), bytes, 0, 28, 28, 0, 0, 28, GREY);
+  const pixels = Uint8Array.from(reading.image || new Float32Array(784), (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+  paintTile(parts.input.getContext("2d"), pixels, 0, 28, 28, 0, 0, 28, GREY);
 }
 
 export default function (component) {
@@ -73,11 +72,12 @@ export default function (component) {
   // Streamlit calls this again with every new run's data, without calling the cleanup first:
   // only the data changes here, the listeners stay those of the mount.
   view.data = data || {};
-  view.serverImage = view.data.input ? new Float32Array(bytes(view.data.input).buffer) : null;
+  view.serverImage = serverInput(view.data);
   root.dataset.weights = view.data.weights || "";
   // The server's reading of the last drawing it received, for the tests that hold the two together.
   root.dataset.serverProbabilities = view.data.server ? JSON.stringify(view.data.server) : "";
   if (view.data.weights) {
+    retryWeights(view.data.weights);
     network(view.data.weights).then(() => {
       if (root.dataset.state !== "live") root.dataset.state = "ready";
       scheduleReading(); // a (re)mount or a new model version reads the drawing as it is now
@@ -105,6 +105,7 @@ function mount(root, forget) {
   const stop = followDrawing(() => view.data.weights, shown, view.showError);
   view.unmount = () => {
     stop();
+    forgetServerAnswer();
     forget(); // a later mount on the same element starts afresh
   };
   return view;

@@ -1,5 +1,6 @@
-// Decoding what Python sends (display/lecture.py quantise): base64 bytes, and feature maps as
-// uint8 (C, H, W), each channel scaled by its own peak. Pure: node's tests import it (tests/js/).
+// Feature maps as uint8 (C, H, W), each channel scaled by its own peak (display/lecture.py
+// quantise; the page makes them itself in net/lecture_payload.js), and base64 bytes from Python.
+// Pure: node's tests import it (tests/js/).
 
 export const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 

@@ -11,6 +11,7 @@
 // the forward pass) and parts (each of the three on its own), askedAt (the
 // performance.now() of the pen move that asked for it) }.
 
+import { bytes } from "../lib/bytes.js";
 import { forward, readWeights } from "../net/network.js";
 import { preprocess } from "../net/preprocess.js";
 
@@ -23,7 +24,8 @@ let scratch = null; // kept: a canvas read every frame pays for willReadFrequent
 let detach = null;
 
 // The network of one weights file, fetched once per page (the name changes with the model, so
-// the browser's cache can keep it for good).
+// the browser's cache can keep it for good). A failed download stays failed until a new run of
+// the page asks again (retryWeights): every frame would otherwise fetch it once more.
 export function network(url) {
   if (!networks.has(url)) {
     const loading = fetch(url, { cache: "force-cache" })
@@ -32,11 +34,19 @@ export function network(url) {
         return response.arrayBuffer();
       })
       .then(readWeights);
-    loading.catch(() => networks.delete(url)); // let a later rerun try again
+    loading.failed = false;
+    loading.catch(() => (loading.failed = true));
     networks.set(url, loading);
   }
   return networks.get(url);
 }
+
+export function retryWeights(url) {
+  if (networks.get(url)?.failed) networks.delete(url);
+}
+
+// The server's own 28 x 28 input, as the pieces are sent it (ui/live_reading.py page_network).
+export const serverInput = (data) => (data && data.input ? new Float32Array(bytes(data.input).buffer) : null);
 
 // The drawable canvas's layers, bottom to top: its background, the finished strokes and the
 // stroke being drawn (Fabric draws that one on the upper canvas until the pen lifts).
@@ -55,7 +65,7 @@ function drawingPixels(layers) {
   const width = parseFloat(layers[0].style.width) || layers[0].offsetWidth;
   const height = parseFloat(layers[0].style.height) || layers[0].offsetHeight;
   if (!scratch || scratch.width !== width || scratch.height !== height) {
-    scratch = document.createElement("canvas"); // not OffscreenCanvas: Safari before 16.4 has none
+    scratch = document.createElement("canvas");
     scratch.width = width;
     scratch.height = height;
   }
@@ -88,17 +98,27 @@ export async function readDrawing(url) {
   };
 }
 
+let waitingForCanvas = 0; // frames tried without a canvas on the page yet
+
 async function readForEveryone() {
   frame = 0;
   const asked = askedAt;
   const byUrl = new Map(); // one reading per weights file (normally one for the whole page)
   for (const follower of followers) {
     const url = follower.weights();
-    if (!url) continue;
+    if (!url || networks.get(url)?.failed) continue; // said once already, by the first failure
     if (!byUrl.has(url)) byUrl.set(url, readDrawing(url));
-    byUrl.get(url).then((reading) => reading && follower.onReading({ ...reading, askedAt: asked }), follower.onError);
+    byUrl
+      .get(url)
+      .then((reading) => reading && follower.onReading({ ...reading, askedAt: asked }))
+      .catch(follower.onError);
   }
-  await Promise.allSettled(byUrl.values());
+  const readings = await Promise.allSettled(byUrl.values());
+  // The network may be ready before the canvas is mounted (a reload, the weights cached): look
+  // again for a few seconds, or the first reading would wait for the first pen move.
+  if (readings.some((r) => r.status === "fulfilled" && r.value === null) && waitingForCanvas++ < 20) {
+    setTimeout(scheduleReading, 250);
+  } else if (readings.some((r) => r.value)) waitingForCanvas = 0;
 }
 
 // Ask for a reading in the next animation frame (several asks in one frame make one reading).
@@ -154,6 +174,10 @@ export function sameInput(image, serverImage) {
 // net's line: all computed on the server) is about the drawing on screen. While the pen moves
 // it is not: <html data-server-answer="previous"> lets page.css set those lines back, so the
 // page never says 7 in full colour beside a 3 being drawn.
+export function forgetServerAnswer() {
+  delete document.documentElement.dataset.serverAnswer; // the piece that knew is gone
+}
+
 export function markServerAnswer(image, serverImage) {
   const state = sameInput(image, serverImage) || (!image && !serverImage) ? "current" : "previous";
   if (document.documentElement.dataset.serverAnswer !== state) document.documentElement.dataset.serverAnswer = state;
