@@ -29,6 +29,9 @@ def readout(page):
 
 def network_input(page) -> np.ndarray:
     """The 28x28 input the network read, in [0, 1], from the page's own picture of it."""
+    # The answer is drawn before the input column: wait for the whole run, or the picture may
+    # still be the one before.
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
     picture = page.get_by_role("img", name=INPUT_ALT)
     expect(picture).to_be_visible(timeout=20_000)
     url = page.evaluate("(img) => img.src", picture.element_handle())
