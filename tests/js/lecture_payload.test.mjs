@@ -5,20 +5,12 @@
 // same strongest unit of every channel, the same strongest inputs of every dense and softmax unit.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 
-import { forward, readWeights } from "../../static/js/net/network.js";
+import { forward } from "../../static/js/net/network.js";
 import { lecturePayload, quantise, strongestInputs, strongestPositions } from "../../static/js/net/lecture_payload.js";
+import { fixture, floats, network } from "./network_fixture.mjs";
 
-const here = (name) => new URL(`./fixtures/${name}`, import.meta.url);
-const fixture = JSON.parse(readFileSync(here("network.json"), "utf8"));
-const file = readFileSync(here("convnet.dlw"));
-const network = readWeights(file.buffer.slice(file.byteOffset, file.byteOffset + file.length));
 const decode = (b64) => new Uint8Array(Buffer.from(b64, "base64"));
-const floats = (b64) => {
-  const raw = Buffer.from(b64, "base64");
-  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
-};
 const cases = fixture.cases.filter((c) => c.lecture);
 
 test("the fixture holds lecture payloads to compare with", () => assert.ok(cases.length >= 3));

@@ -3,22 +3,10 @@
 // 1e-4, every layer's output to 1e-4, the same digit.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { inflateSync } from "node:zlib";
 
 import { readWeights, forward } from "../../static/js/net/network.js";
 import { median, preprocess, MESSAGES, roundHalfEven } from "../../static/js/net/preprocess.js";
-
-const here = (name) => new URL(`./fixtures/${name}`, import.meta.url);
-const fixture = JSON.parse(readFileSync(here("network.json"), "utf8"));
-const file = readFileSync(here("convnet.dlw"));
-const network = readWeights(file.buffer.slice(file.byteOffset, file.byteOffset + file.length));
-const floats = (b64) => {
-  const raw = Buffer.from(b64, "base64");
-  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
-};
-const canvasOf = (c) => new Uint8ClampedArray(inflateSync(Buffer.from(c.canvas, "base64")));
-const worst = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+import { canvasOf, fixture, floats, network, worst } from "./network_fixture.mjs";
 
 test("the guards say what the server says, in the same words", () => {
   assert.deepEqual(MESSAGES, fixture.messages);

@@ -4,21 +4,12 @@
 // a browser has no SIMD or may not compile WebAssembly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 
-import { engineFor, filterRows, forward, readWeights } from "../../static/js/net/network.js";
+import { engineFor, filterRows, forward } from "../../static/js/net/network.js";
 import { KERNELS, simdSupported } from "../../static/js/net/simd_kernels.js";
+import { fixture, floats, network, worst } from "./network_fixture.mjs";
 
-const here = (name) => new URL(`./fixtures/${name}`, import.meta.url);
-const fixture = JSON.parse(readFileSync(here("network.json"), "utf8"));
-const file = readFileSync(here("convnet.dlw"));
-const network = readWeights(file.buffer.slice(file.byteOffset, file.byteOffset + file.length));
-const floats = (b64) => {
-  const raw = Buffer.from(b64, "base64");
-  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
-};
 const images = fixture.cases.filter((c) => c.status === "ok").map((c) => [c.name, floats(c.image)]);
-const worst = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 function assertSameLayers(simd, js) {
   assert.deepEqual(simd.map((o) => o.name), js.map((o) => o.name));
