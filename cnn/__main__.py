@@ -98,13 +98,13 @@ def _train(args) -> int:
 
     from cnn.config import TrainConfig, config_fields, with_overrides
     from cnn.files.mnist import load_mnist
-    from cnn.jobs.training_lock import TrainingLock
+    from cnn.jobs.training_lock import training_lock
 
     # Each --flag is named after the TrainConfig field it sets; flags left out keep the recipe's.
     flags = {name: getattr(args, name) for name in config_fields() if hasattr(args, name)}
     config = with_overrides(TrainConfig.seed_recipe() if args.seed_recipe else TrainConfig(), **flags)
     args.out = args.out or str(DEFAULT_OUT[config.arch])
-    lock = TrainingLock(args.out)
+    lock = training_lock(args.out)  # the same lock the server's replicas take
     if not lock.acquire({"started_by": "python -m cnn train", "progress": "loading MNIST"}):
         raise ValueError(f"another process is training {args.out} ({(lock.holder() or {}).get('progress', '')})")
     started = time.perf_counter()

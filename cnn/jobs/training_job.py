@@ -36,7 +36,7 @@ from cnn.files.mnist import Mnist, MnistError, load_mnist
 from cnn.files.snapshots import Snapshot
 from cnn.jobs.progress import TrainProgress
 from cnn.jobs.protocol import read_message, write_message
-from cnn.jobs.training_lock import TrainingLock
+from cnn.jobs.training_lock import training_lock
 
 IDLE, RUNNING, SUCCEEDED, CANCELLED, FAILED = "idle", "running", "succeeded", "cancelled", "failed"
 _CURVE_POINTS_PER_EPOCH = 20
@@ -128,7 +128,7 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._status = JobStatus()
         self._run: _Run | None = None
-        self._across_processes = TrainingLock(self.model_path)
+        self._across_processes = training_lock(self.model_path)  # flock, or PostgreSQL's across hosts
         _ALL_JOBS.add(self)
 
     def status(self) -> JobStatus:

@@ -9,6 +9,11 @@ a file in the model's folder, not in one process's memory.
 It is an flock(2) lock: the kernel drops it when the process that holds it ends, however it ends
 (SIGKILL included), so a killed server never leaves a stale lock behind. On shared storage it
 holds where the file system supports flock (NFSv4 maps it onto byte-range locks).
+
+Across hosts, when `DATABASE_URL` is PostgreSQL, the lock is the database's instead
+(cnn/jobs/database_lock.py); `training_lock()` picks one of the two:
+
+    lock = training_lock("assets/mnist_convnet.keras")   # same calls, whichever it is
 """
 
 import fcntl
@@ -16,6 +21,18 @@ import json
 import os
 import time
 from pathlib import Path
+
+
+def training_lock(model_path: str | os.PathLike, database_url: str | None = None):
+    """The database's advisory lock when `database_url` (default: DATABASE_URL) is PostgreSQL, so
+    replicas on several hosts train one at a time; else the flock, for one machine (SQLite, or no
+    database). Both have acquire / update / release / holder / held_here."""
+    url = os.environ.get("DATABASE_URL", "") if database_url is None else database_url
+    if url.split(":", 1)[0].split("+", 1)[0] == "postgresql":  # postgresql://, postgresql+psycopg://
+        from cnn.jobs.database_lock import DatabaseTrainingLock  # SQLAlchemy only where it is used
+
+        return DatabaseTrainingLock(model_path, url)
+    return TrainingLock(model_path)
 
 
 class TrainingLock:
