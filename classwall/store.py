@@ -3,16 +3,23 @@
     store = WallStore.open()                 # DATABASE_URL, else SQLite under data/
     drawing_id = store.add(drawing)          # one transaction; durable once it returns
     store.recent(24), store.get(drawing_id), store.delete(drawing_id), store.clear()
+    store.set_status(drawing_id, HIDDEN)     # moderation: only SHOWN drawings reach the wall
+
+Moderation lives in the database, not in a process: a drawing is HELD (waiting for the lecturer),
+SHOWN or HIDDEN, and every reader of the wall's contents (the wall, its numbers, the export, a
+fine-tune) asks for SHOWN ones, so a held drawing is kept out in every session of every process.
 
 SQLAlchemy Core, not hand-written SQL for each database: one code path runs on SQLite (the
 default, a file in WAL mode, safe for several processes on one machine) and on PostgreSQL (for
 replicas on several machines, `DATABASE_URL=postgresql+psycopg://...`), with its connection
-pool and transactions. The schema is created on start and carries a version number; a database
+pool and transactions. The schema is created on start and carries a version number; an older
+database is brought up to date in place (its drawings stay, shown as before), and a database
 written by a newer version of this code is refused rather than misread.
 """
 
 import contextlib
 import os
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +29,10 @@ import sqlalchemy as sa
 
 from cnn import IMAGE_SIZE
 
-SCHEMA_VERSION = 1
+# 1: drawings and the lecturer's log. 2: moderation (status), who sent a drawing (browser,
+# address, newcomer: the per-client limits) and the wall's settings.
+SCHEMA_VERSION = 2
+HELD, SHOWN, HIDDEN = "held", "shown", "hidden"
 DEFAULT_SQLITE = Path(__file__).resolve().parent.parent / "data" / "class_wall.sqlite"
 
 _metadata = sa.MetaData()
@@ -43,6 +53,21 @@ _drawings = sa.Table(
     sa.Column("predicted", sa.SmallInteger, nullable=False),  # what the network read
     sa.Column("confidence", sa.Float, nullable=False),
     sa.Column("model_version", sa.String(64), nullable=False),  # which model read it
+    # The columns schema 2 added, each with a server default so that rows written before it (and
+    # an ALTER TABLE on a full table) get a value: drawings from before moderation stay shown.
+    sa.Column("status", sa.String(8), nullable=False, server_default=SHOWN, index=True),
+    sa.Column("browser", sa.String(32), nullable=False, server_default=""),  # from the signed cookie
+    sa.Column("address", sa.String(64), nullable=False, server_default=""),  # as the proxy passed it
+    # Sent from a page opened less than a minute before: counted per address (classwall/sending.py).
+    sa.Column("newcomer", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+# What schema 2 adds to a version-1 table, in order: ALTER TABLE ... ADD COLUMN for each.
+_ADDED_IN_2 = ("status", "browser", "address", "newcomer")
+_settings = sa.Table(
+    "wall_settings",
+    _metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
 )
 _log = sa.Table(
     "wall_log",
@@ -69,6 +94,10 @@ class WallDrawing:
     session_id: str
     created_at: float = 0.0
     id: int | None = None
+    status: str = SHOWN
+    browser: str = ""  # the browser's id from its signed cookie (classwall/clients.py), "" if none
+    address: str = ""  # the client's address, as the proxy passed it on
+    newcomer: bool = False  # sent from a page opened less than a minute before
 
     @property
     def read_right(self) -> bool:
@@ -114,7 +143,7 @@ class WallStore:
 
     def _create_schema(self) -> None:
         with self.engine.begin() as connection:
-            _metadata.create_all(connection)
+            _metadata.create_all(connection)  # new tables only; an existing table is left as it is
             versions = [row.version for row in connection.execute(sa.select(_schema.c.version))]
             if not versions:
                 connection.execute(_schema.insert().values(version=SCHEMA_VERSION))
@@ -123,6 +152,32 @@ class WallStore:
                     f"the class wall's database has schema version {max(versions)}, newer than this "
                     f"code's {SCHEMA_VERSION}; update the app"
                 )
+        if versions and max(versions) < SCHEMA_VERSION:
+            self._migrate_to_2()
+
+    def _migrate_to_2(self) -> None:
+        """Add schema 2's columns to a version-1 table. Replicas may start together on one old
+        database: whichever adds a column first wins, the others find it there (and an ADD that
+        loses the race fails harmlessly and is checked again)."""
+        for name in _ADDED_IN_2:
+            if name in self._drawing_columns():
+                continue
+            # The column as CREATE TABLE would write it, default and NOT NULL included.
+            definition = sa.schema.CreateColumn(_drawings.c[name]).compile(dialect=self.engine.dialect)
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(sa.text(f"ALTER TABLE wall_drawings ADD COLUMN {definition}"))
+            except sa.exc.SQLAlchemyError:
+                if name not in self._drawing_columns():
+                    raise
+        with self.engine.begin() as connection:
+            # The index create_all gives a new table (IF NOT EXISTS: SQLite and PostgreSQL alike).
+            connection.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_wall_drawings_status ON wall_drawings (status)"))
+            connection.execute(_schema.update().where(_schema.c.version < 2).values(version=2))
+
+    def _drawing_columns(self) -> set[str]:
+        with self.engine.connect() as connection:
+            return {column["name"] for column in sa.inspect(connection).get_columns("wall_drawings")}
 
     @contextlib.contextmanager
     def _connection(self, write: bool):
@@ -151,42 +206,81 @@ class WallStore:
                     predicted=int(drawing.predicted),
                     confidence=float(drawing.confidence),
                     model_version=drawing.model_version,
+                    status=drawing.status,
+                    browser=drawing.browser,
+                    address=drawing.address,
+                    newcomer=bool(drawing.newcomer),
                 )
             )
             return int(result.inserted_primary_key[0])
 
-    def recent(self, limit: int = 24) -> list[WallDrawing]:
-        """The newest drawings first."""
-        query = sa.select(_drawings).order_by(_drawings.c.id.desc()).limit(limit)
+    def recent(self, limit: int = 24, status: str = SHOWN) -> list[WallDrawing]:
+        """The newest drawings of one status first: by default those the wall may show."""
+        query = sa.select(_drawings).where(_drawings.c.status == status).order_by(_drawings.c.id.desc()).limit(limit)
         with self._connection(write=False) as connection:
             return [_drawing(row) for row in connection.execute(query)]
 
-    def get(self, drawing_id: int) -> WallDrawing | None:
+    def get(self, drawing_id: int, status: str | None = SHOWN) -> WallDrawing | None:
+        """One drawing, if it has `status` (by default: only a drawing the wall shows; None for any)."""
+        query = sa.select(_drawings).where(_drawings.c.id == int(drawing_id))
+        if status is not None:
+            query = query.where(_drawings.c.status == status)
         with self._connection(write=False) as connection:
-            row = connection.execute(sa.select(_drawings).where(_drawings.c.id == int(drawing_id))).first()
+            row = connection.execute(query).first()
         return None if row is None else _drawing(row)
 
-    def count(self) -> int:
-        with self._connection(write=False) as connection:
-            return int(connection.execute(sa.select(sa.func.count()).select_from(_drawings)).scalar_one())
-
-    def sent_since(self, since: float, session_id: str | None = None) -> int:
-        """How many drawings were sent after `since`, by `session_id` or by everyone (rate limits)."""
-        query = sa.select(sa.func.count()).select_from(_drawings).where(_drawings.c.created_at > since)
-        if session_id is not None:
-            query = query.where(_drawings.c.session_id == session_id)
+    def count(self, status: str | None = SHOWN) -> int:
+        """Drawings of one status (None: all stored, held and hidden too, as the wall's size cap counts)."""
+        query = sa.select(sa.func.count()).select_from(_drawings)
+        if status is not None:
+            query = query.where(_drawings.c.status == status)
         with self._connection(write=False) as connection:
             return int(connection.execute(query).scalar_one())
 
-    def labels_and_reads(self) -> tuple[np.ndarray, np.ndarray]:
-        """(labels, predictions) of every drawing on the wall, for its accuracy and confusion matrix."""
+    def set_status(self, drawing_id: int, status: str) -> bool:
+        """Hold, show or hide one drawing; True if it exists. Every wall sees it at its next read."""
+        if status not in (HELD, SHOWN, HIDDEN):
+            raise ValueError(f"a drawing is held, shown or hidden, not {status!r}")
+        update = _drawings.update().where(_drawings.c.id == int(drawing_id)).values(status=status)
+        with self._connection(write=True) as connection:
+            return connection.execute(update).rowcount > 0
+
+    def set_status_of_all(self, old: str, new: str) -> int:
+        """Every drawing of status `old` to `new` (e.g. approve all held); how many changed."""
+        update = _drawings.update().where(_drawings.c.status == old).values(status=new)
+        with self._connection(write=True) as connection:
+            return connection.execute(update).rowcount
+
+    def sent_since(self, since: float, **who: str | bool) -> int:
+        """How many drawings were sent after `since` (rate limits), by everyone or by those whose
+        columns equal `who` (session_id=..., browser=..., address=..., newcomer=True)."""
+        return self.sent_window(since, **who)[0]
+
+    def sent_window(self, since: float, **who: str | bool) -> tuple[int, float | None]:
+        """(how many were sent after `since` by `who`, when the oldest of them was): the second
+        says when the first of them leaves a rate limit's window."""
+        query = sa.select(sa.func.count(), sa.func.min(_drawings.c.created_at)).where(_drawings.c.created_at > since)
+        for name, value in who.items():
+            query = query.where(_drawings.c[name] == value)
         with self._connection(write=False) as connection:
-            rows = connection.execute(sa.select(_drawings.c.label, _drawings.c.predicted)).all()
+            count, oldest = connection.execute(query).one()
+        return int(count), None if oldest is None else float(oldest)
+
+    def labels_and_reads(self) -> tuple[np.ndarray, np.ndarray]:
+        """(labels, predictions) of every drawing the wall shows, for its accuracy and confusion matrix."""
+        query = sa.select(_drawings.c.label, _drawings.c.predicted).where(_drawings.c.status == SHOWN)
+        with self._connection(write=False) as connection:
+            rows = connection.execute(query).all()
         return np.array([r.label for r in rows], dtype=np.int64), np.array([r.predicted for r in rows], dtype=np.int64)
 
     def images_and_labels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(ids, images (N, 28, 28) uint8, labels), oldest first: the class's data set."""
-        query = sa.select(_drawings.c.id, _drawings.c.image, _drawings.c.label).order_by(_drawings.c.id)
+        """(ids, images (N, 28, 28) uint8, labels) of the drawings the wall shows, oldest first: the
+        class's data set, which the export and a fine-tune read (never a held or hidden drawing)."""
+        query = (
+            sa.select(_drawings.c.id, _drawings.c.image, _drawings.c.label)
+            .where(_drawings.c.status == SHOWN)
+            .order_by(_drawings.c.id)
+        )
         with self._connection(write=False) as connection:
             rows = connection.execute(query).all()
         images = np.array(
@@ -202,6 +296,33 @@ class WallStore:
         """Remove every drawing; returns how many there were."""
         with self._connection(write=True) as connection:
             return connection.execute(_drawings.delete()).rowcount
+
+    def setting(self, name: str) -> str | None:
+        """A wall setting every process shares (e.g. whether new drawings are held); None if unset."""
+        with self._connection(write=False) as connection:
+            return connection.execute(sa.select(_settings.c.value).where(_settings.c.name == name)).scalar()
+
+    def set_setting(self, name: str, value: str) -> None:
+        with self._connection(write=True) as connection:
+            if connection.execute(_settings.update().where(_settings.c.name == name).values(value=value)).rowcount:
+                return
+            connection.execute(_settings.insert().values(name=name, value=value))
+
+    def shared_secret(self, name: str = "browser_secret") -> bytes:
+        """A random secret made once and kept in the database, so every replica signs and checks the
+        browsers' cookies with the same key without anyone configuring one. Two processes making it
+        at once: the second's insert fails on the key and it reads the first's."""
+        value = self.setting(name)
+        if value is None:
+            try:
+                with self._connection(write=True) as connection:
+                    connection.execute(_settings.insert().values(name=name, value=secrets.token_hex(32)))
+            except WallStoreError:
+                pass
+            value = self.setting(name)
+            if value is None:
+                raise WallStoreError(f"the class wall's database ({self.describe()}) kept no {name}")
+        return bytes.fromhex(value)
 
     def log(self, action: str, detail: str) -> None:
         """Record a lecturer's action where every server process can see it."""
@@ -231,4 +352,8 @@ def _drawing(row) -> WallDrawing:
         session_id=row.session_id,
         created_at=float(row.created_at),
         id=int(row.id),
+        status=row.status,
+        browser=row.browser,
+        address=row.address,
+        newcomer=bool(row.newcomer),
     )
