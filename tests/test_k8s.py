@@ -7,6 +7,7 @@ kustomizations that list every manifest. Nothing here needs a cluster."""
 import ast
 import json
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,6 +27,7 @@ K8S = REPO / "deploy" / "k8s"
 KUBERNETES_VERSIONS = ("1.33", "1.37")
 APP_SOURCES = ["app.py", "ui", "display", "classwall", "cnn"]
 HEALTH = "/_stcore/health"
+TRIAL, TLS = "components/postgres-trial", "components/tls"
 
 
 def documents(path: Path) -> list[dict]:
@@ -42,12 +44,13 @@ def manifest_files() -> list[Path]:
     return found
 
 
-def rendered(folder: Path = K8S) -> list[dict]:
+def rendered(folder: Path = K8S, components: tuple[str, ...] = ()) -> list[dict]:
     """What `kubectl apply -k folder` would send, for what these tests read: the resources it
-    lists (folders recursively), with its namespace. No patches, images or components."""
+    lists (folders recursively) and those of the `components` turned on, with its namespace.
+    No patches or images (test_kustomize_renders_them runs the real kustomize where there is one)."""
     kustomization = documents(folder / "kustomization.yaml")[0]
     objects = []
-    for entry in kustomization.get("resources", []):
+    for entry in [*kustomization.get("resources", []), *components]:
         target = (folder / entry).resolve()
         objects += rendered(target) if target.is_dir() else documents(target)
     namespace = kustomization.get("namespace")
@@ -98,7 +101,8 @@ def test_the_validation_would_catch_a_mistake():
 
 def test_the_folders_hold_what_their_kustomizations_apply():
     kustomizations = sorted(K8S.rglob("kustomization.yaml"))
-    assert {p.parent.relative_to(K8S).as_posix() for p in kustomizations} == {".", "postgres-trial", "components/tls"}
+    folders = {p.parent.relative_to(K8S).as_posix() for p in kustomizations}
+    assert folders == {".", "components/tls", "components/postgres-trial"}
     for kustomization_file in kustomizations:
         folder = kustomization_file.parent
         kustomization = documents(kustomization_file)[0]
@@ -109,7 +113,33 @@ def test_the_folders_hold_what_their_kustomizations_apply():
         examples = {name for name in here if name.endswith(".example.yaml")}
         assert set(listed) >= here - examples, f"{folder}: not applied: {sorted(here - examples - set(listed))}"
         assert not examples & set(listed), "an example Secret must never be applied with the manifests"
-    assert "components/tls" in (K8S / "kustomization.yaml").read_text()  # said where to turn it on
+    for component in folders - {"."}:  # each said where to turn it on
+        assert f"#   - {component} " in (K8S / "kustomization.yaml").read_text(), component
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="no kubectl here: its kustomize renders the folders")
+@pytest.mark.parametrize("components", [(), (TLS, TRIAL)], ids=["as shipped", "TLS and the trial database on"])
+def test_kustomize_renders_valid_objects(tmp_path, components):
+    # A copy with the components' lines uncommented, as an operator turns them on.
+    copy = tmp_path / "k8s"
+    shutil.copytree(K8S, copy)
+    text = (copy / "kustomization.yaml").read_text()
+    for component in components:
+        text = text.replace("# components:", "components:").replace(f"#   - {component} ", f"  - {component} ")
+    (copy / "kustomization.yaml").write_text(text)
+    output = subprocess.run(["kubectl", "kustomize", str(copy)], capture_output=True, text=True, timeout=60)
+    assert output.returncode == 0, output.stderr
+    objects = [doc for doc in yaml.safe_load_all(output.stdout) if doc]
+    for obj in objects:
+        assert kubernetes_validate.validate(obj, KUBERNETES_VERSIONS[-1], strict=True)
+        assert obj["kind"] == "Namespace" or obj["metadata"]["namespace"] == "digit-lens"
+    pod = one(objects, "Deployment", "digit-lens")["spec"]["template"]["spec"]
+    assert pod["containers"][0]["image"].startswith("registry.example.org/digit-lens:")  # images: applied
+    ingress = one(objects, "Ingress", "digit-lens")
+    assert ("tls" in ingress["spec"]) == (TLS in components)
+    assert all("host" in rule for rule in ingress["spec"]["rules"]) == (TLS in components)  # no plain catch-all left
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/affinity"] == "cookie"  # kept by the patch
+    assert len([o for o in objects if o["kind"] == "StatefulSet"]) == (TRIAL in components)
 
 
 # What the app needs from them
@@ -158,7 +188,7 @@ def test_the_ingress_keeps_a_student_on_one_replica_through_a_lecture(app):
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     service = one(app, "Service", backend["name"])
     assert backend["port"]["name"] in [p["name"] for p in service["spec"]["ports"]]
-    tls = documents(K8S / "components" / "tls" / "ingress-tls.yaml")[0]  # the TLS patch: same backend, a Secret
+    tls = documents(K8S / TLS / "ingress-tls.yaml")[0]  # the TLS patch: same backend, a Secret
     assert tls["metadata"]["name"] == ingress["metadata"]["name"]
     assert tls["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"] == backend
     assert tls["spec"]["tls"][0]["secretName"] and tls["spec"]["tls"][0]["hosts"] == [tls["spec"]["rules"][0]["host"]]
@@ -180,8 +210,8 @@ def test_the_models_live_on_one_volume_every_pod_shares_where_the_app_looks(app,
 
 def test_the_secrets_referenced_are_in_the_example_secrets():
     app_example = one(documents(K8S / "secret.example.yaml"), "Secret")
-    trial_example = one(documents(K8S / "postgres-trial" / "secret.example.yaml"), "Secret")
-    for objects, example in ((rendered(K8S), app_example), (rendered(K8S / "postgres-trial"), trial_example)):
+    trial_example = one(documents(K8S / TRIAL / "secret.example.yaml"), "Secret")
+    for objects, example in ((rendered(K8S), app_example), (rendered(K8S, (TRIAL,)), trial_example)):
         references = [
             (var["valueFrom"]["secretKeyRef"], obj["metadata"]["namespace"])
             for obj in objects
@@ -203,8 +233,8 @@ def test_the_trial_databases_url_reaches_its_server_and_takes_the_database_lock(
     from cnn.jobs.database_lock import DatabaseTrainingLock
     from cnn.jobs.training_lock import training_lock
 
-    trial = rendered(K8S / "postgres-trial")
-    secret = one(documents(K8S / "postgres-trial" / "secret.example.yaml"), "Secret")["stringData"]
+    trial = rendered(K8S, (TRIAL,))
+    secret = one(documents(K8S / TRIAL / "secret.example.yaml"), "Secret")["stringData"]
     url = make_url(secret["DATABASE_URL"])
     database = one(trial, "StatefulSet", "digit-lens-db")["spec"]["template"]["spec"]["containers"][0]
     db_env = env_values(database)
@@ -297,7 +327,7 @@ def test_the_drain_waits_while_a_student_is_connected_and_ends_when_none_is(cont
         drain = subprocess.Popen(_drain_command(container, "0", "60", port))
         try:
             with pytest.raises(subprocess.TimeoutExpired):
-                drain.wait(timeout=3)  # a connection is open: still draining
+                drain.wait(timeout=2)  # a connection is open: still draining
             student.close()
             accepted.close()
             assert drain.wait(timeout=20) == 0  # the last one left: the pod may stop
