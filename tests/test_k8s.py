@@ -240,8 +240,8 @@ def test_the_trial_databases_url_reaches_its_server_and_takes_the_database_lock(
     db_env = env_values(database)
     service = one(trial, "Service", url.host)
     assert url.drivername == "postgresql+psycopg" and url.port == service["spec"]["ports"][0]["port"] == 5432
-    assert (url.username, url.database, url.password) == (db_env["POSTGRES_USER"], db_env["POSTGRES_DB"], "change-me")
-    assert secret["POSTGRES_PASSWORD"] == url.password
+    assert (url.username, url.database) == (db_env["POSTGRES_USER"], db_env["POSTGRES_DB"])
+    assert url.password == secret["POSTGRES_PASSWORD"]  # the one the database pod is created with
     assert isinstance(training_lock("/models/mnist_convnet.keras", secret["DATABASE_URL"]), DatabaseTrainingLock)
     assert one(trial, "Deployment", "digit-lens")  # the trial is the app plus its database
 

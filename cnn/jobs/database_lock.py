@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -60,6 +61,7 @@ class DatabaseTrainingLock:
         self._url = database_url
         self._engine: sa.Engine | None = None  # made on first use: a server starts even if the database is down
         self._held: sa.Connection | None = None  # the connection that holds the lock, while we do
+        self._making_engine = threading.Lock()  # pages on several threads ask holder() at once
 
     def __repr__(self) -> str:
         return f"DatabaseTrainingLock({self.model_path!r}, key={self.key}, held_here={self.held_here})"
@@ -95,7 +97,11 @@ class DatabaseTrainingLock:
         """Merge `changes` into what the holder row says (only while we hold the lock)."""
         if self._held is None:
             return
-        self._write({**(self._read(self._held) or {}), **changes})
+        try:
+            current = self._read(self._held) or {}
+        except sa.exc.SQLAlchemyError as error:  # an OSError, as the flock's: the job carries on without it
+            raise TrainingLockUnavailable(f"cannot read the training's progress: {error}") from error
+        self._write({**current, **changes})
 
     def release(self) -> None:
         if self._held is None:
@@ -117,11 +123,10 @@ class DatabaseTrainingLock:
     def holder(self) -> dict | None:
         """What the training process wrote, while one holds the lock; None when nobody does (or
         the database cannot be reached: then nobody here can tell, and the page says nothing)."""
-        try:
-            if self._held is not None:
-                return self._read(self._held)
+        try:  # never through the held connection, which the training's thread uses meanwhile
             with self._connect().connect() as connection:
-                # A shared lock is refused only while someone holds the exclusive one.
+                # A shared lock is refused only while someone (this process included) holds the
+                # exclusive one.
                 if connection.execute(sa.text("SELECT pg_try_advisory_lock_shared(:key)"), {"key": self.key}).scalar():
                     connection.execute(sa.text("SELECT pg_advisory_unlock_shared(:key)"), {"key": self.key})
                     connection.commit()
@@ -133,19 +138,22 @@ class DatabaseTrainingLock:
             return None
 
     def _connect(self) -> sa.Engine:
-        if self._engine is None:
-            self._engine = sa.create_engine(
-                self._url, pool_pre_ping=True, pool_size=1, connect_args={"connect_timeout": _CONNECT_TIMEOUT}
-            )
-            try:
-                with self._engine.begin() as connection:
-                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_KEY})
-                    connection.execute(sa.text(_CREATE))
-            except sa.exc.SQLAlchemyError:
-                self._engine.dispose()
-                self._engine = None
-                raise
-        return self._engine
+        with self._making_engine:
+            return self._engine or self._make_engine()
+
+    def _make_engine(self) -> sa.Engine:
+        engine = sa.create_engine(
+            self._url, pool_pre_ping=True, pool_size=1, connect_args={"connect_timeout": _CONNECT_TIMEOUT}
+        )
+        try:
+            with engine.begin() as connection:
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_KEY})
+                connection.execute(sa.text(_CREATE))
+        except sa.exc.SQLAlchemyError:
+            engine.dispose()  # tried again on the next call: the database may be back by then
+            raise
+        self._engine = engine
+        return engine
 
     def _write(self, record: dict) -> None:
         statement = sa.text(
