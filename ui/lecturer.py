@@ -1,9 +1,11 @@
-"""The lecturer's side of the class wall, behind the passcode: delete a drawing, clear the wall,
+"""The lecturer's side of the class wall, behind the passcode: moderate (hold new drawings, approve
+or hide each with one tap, hide one already on the wall), delete a drawing, clear the wall,
 export the class's data set, and fine-tune the convnet on the class's drawings (then adopt or
 discard the result). Every action is logged, to the server log and the database.
 
-Session state it owns: `lecturer_passcode`, `lecturer_ok`, `wall_delete_id`, `wall_clear_sure`, `wall_clear_confirmed`,
-`wall_fine_tune*`, `wall_adopt`, `wall_discard`, `wall_export`.
+Session state it owns: `lecturer_passcode`, `lecturer_ok`, `wall_hold`, `wall_approve_*`, `wall_hide_*`,
+`wall_approve_all`, `wall_delete_id`, `wall_clear_sure`, `wall_clear_confirmed`, `wall_fine_tune*`,
+`wall_adopt`, `wall_discard`, `wall_export`.
 """
 
 import logging
@@ -13,7 +15,8 @@ import streamlit as st
 
 from classwall.dataset import class_dataset_npz, held_out
 from classwall.lecturer import PASSCODE_VARIABLE, configured_passcode, passcode_matches
-from classwall.store import WallStore, WallStoreError
+from classwall.moderation import holds_new_drawings, set_holding
+from classwall.store import HELD, HIDDEN, SHOWN, WallStore, WallStoreError
 from cnn.files.candidates import MIN_DRAWINGS, FineTuneReport, adopt_candidate, discard_candidate, pending_candidate
 from cnn.jobs.training_job import AlreadyTraining, TrainingJob
 from cnn.net.network import ModelFileError
@@ -24,11 +27,19 @@ from ui.wall_tiles import tile
 log = logging.getLogger("digit_lens.wall")
 WRONG_PASSCODE = "wrong passcode"  # as logged in the database
 MAX_WRONG_PER_MINUTE = 5
+QUEUE_REFRESH_SECONDS = 3  # as often as the wall itself: a new drawing waits at most this long to be seen
+MODERATED_AT_ONCE = 12  # held drawings, and drawings on the wall, offered at a time: two rows of six
+
+
+def lecturer_passcode() -> str | None:
+    """The lecturer's passcode, if one is set (environment, else Streamlit's secrets)."""
+    return configured_passcode(_secrets())
 
 
 def lecturer_ui(job: TrainingJob) -> None:
-    """Clear the wall, delete one drawing, export the class's data set, fine-tune: passcode first."""
-    expected = configured_passcode(_secrets())
+    """Moderate, clear the wall, delete one drawing, export the class's data set, fine-tune:
+    passcode first."""
+    expected = lecturer_passcode()
     with st.expander("Lecturer"):
         if expected is None:
             st.caption(
@@ -40,6 +51,7 @@ def lecturer_ui(job: TrainingJob) -> None:
             store = wall_store()
             if not st.session_state.get("lecturer_ok") and not _passcode_ui(store, expected):
                 return
+            moderation_ui(store)
             _lecturer_actions(store)
             fine_tune_ui(store, job)
         except WallStoreError as error:
@@ -62,6 +74,80 @@ def _passcode_ui(store: WallStore, expected: str) -> bool:
     _record(store, WRONG_PASSCODE, "a wrong lecturer passcode was entered")
     st.error("That is not the passcode.")
     return False
+
+
+def moderation_ui(store: WallStore) -> None:
+    """Whether new drawings wait for approval, and the queue of those that do."""
+    st.toggle(
+        "Hold new drawings until I approve them",
+        value=holds_new_drawings(store, passcode_set=True),
+        key="wall_hold",
+        on_change=_switch_holding,
+        args=(store,),
+        help="The wall is projected: held, a drawing shows only once you approve it.",
+    )
+    moderation_queue_ui(store)
+
+
+def _switch_holding(store: WallStore) -> None:
+    on = bool(st.session_state.wall_hold)
+    set_holding(store, on)
+    _record(store, "hold", "new drawings are held for approval" if on else "new drawings show at once")
+
+
+@st.fragment(run_every=QUEUE_REFRESH_SECONDS)
+def moderation_queue_ui(store: WallStore) -> None:
+    """Held drawings with Approve / Hide, then the wall's newest with Hide: one tap each. Refreshes
+    itself, so a drawing sent meanwhile appears without the lecturer doing anything."""
+    try:
+        held, waiting = store.recent(MODERATED_AT_ONCE, status=HELD), store.count(HELD)
+        shown = store.recent(MODERATED_AT_ONCE, status=SHOWN)
+    except WallStoreError as error:
+        st.error(f"The class wall's database cannot be read: {error}")
+        return
+    if waiting:
+        heading, approve_all = st.columns([3, 1], vertical_alignment="center")
+        heading.markdown(f"**Waiting for you: {waiting}** (newest first; only you see them, here)")
+        approve_all.button(
+            f"Approve all {waiting}", key="wall_approve_all", on_click=_approve_all, args=(store,), type="primary"
+        )
+        st.caption("Open this panel on your own screen, not the projected one: held drawings show here.")
+        _drawing_buttons(store, held, (("Approve", SHOWN), ("Hide", HIDDEN)))
+    else:
+        st.caption("No drawing is waiting for approval.")
+    if shown:
+        st.markdown("**On the wall now** (newest first): Hide takes one off every wall at its next refresh.")
+        _drawing_buttons(store, shown, (("Hide", HIDDEN),))
+
+
+def _drawing_buttons(store: WallStore, drawings, actions) -> None:
+    """Six to a row: each drawing's tile, and one button per action under it."""
+    for start in range(0, len(drawings), 6):
+        for column, drawing in zip(st.columns(6), drawings[start : start + 6], strict=False):
+            with column:
+                st.html(tile(drawing, link=False))
+                for label, status in actions:
+                    column.button(
+                        f"{label} #{drawing.id}",
+                        key=f"wall_{label.lower()}_{drawing.id}",
+                        on_click=_moderate,
+                        args=(store, drawing.id, status),
+                        type="primary" if status == SHOWN else "secondary",
+                        width="stretch",
+                    )
+
+
+def _moderate(store: WallStore, drawing_id: int, status: str) -> None:
+    """Runs as the button is pressed, before the rerun draws the panel and the wall anew."""
+    done = store.set_status(drawing_id, status)
+    refresh_wall()
+    _record(store, "approve" if status == SHOWN else "hide", f"drawing {drawing_id}: {status if done else 'not found'}")
+
+
+def _approve_all(store: WallStore) -> None:
+    approved = store.set_status_of_all(HELD, SHOWN)
+    refresh_wall()
+    _record(store, "approve", f"all {approved} held drawings")
 
 
 def _lecturer_actions(store: WallStore) -> None:
@@ -137,6 +223,7 @@ def fine_tune_ui(store: WallStore, job: TrainingJob) -> None:
     st.caption(
         f"Trains the current convnet a little on 4 of every 5 drawings on the wall, mixed with MNIST digits so "
         f"it does not forget them; the fifth drawings judge it. Everyone keeps the current model until you choose. "
+        f"Only drawings the wall shows are used, never held or hidden ones. "
         f"{count} drawings now (at least {MIN_DRAWINGS} needed)."
     )
     if st.button("Fine-tune now", key="wall_fine_tune", disabled=count < MIN_DRAWINGS):

@@ -1,5 +1,7 @@
 """Under the answer: "Send to the class wall", with the digit the student meant (prefilled with
-what the network read; one tap corrects it).
+what the network read; one tap corrects it). When the lecturer holds new drawings
+(classwall/moderation.py) the student is told theirs waits for the lecturer; a refused send says
+why and when to send again (classwall/sending.py).
 
 Session state it owns: `wall_session_id`, `wall_label_*`, `wall_send`, `wall_sent`.
 """
@@ -9,10 +11,14 @@ import secrets
 
 import streamlit as st
 
+from classwall.clients import Client
+from classwall.moderation import holds_new_drawings
 from classwall.sending import Refused, send, wall_drawing
 from classwall.store import WallStoreError
 from cnn.net.reading import Reading
 from cnn.serving.model_store import LoadedModel
+from ui.client_identity import remember_browser_ui
+from ui.lecturer import lecturer_passcode
 from ui.resources import wall_store
 from ui.wall import refresh_wall
 
@@ -37,8 +43,9 @@ def send_to_wall_ui(loaded: LoadedModel, reading: Reading) -> None:
             "The digit I meant", list(range(10)), default=reading.digit, key=f"wall_label_{drawing_key}"
         )
         pressed = st.button("Send to the class wall", key="wall_send", icon=":material/send:")
+        client = _client_ui()
     if pressed:
-        _send(loaded, reading, meant, drawing_key)
+        _send(loaded, reading, meant, drawing_key, client)
         outcome = st.session_state.wall_sent
         st.toast(outcome[2], icon="✅" if outcome[1] == "ok" else "⚠️")  # seen on a phone without scrolling
     sent = st.session_state.get("wall_sent")
@@ -46,7 +53,16 @@ def send_to_wall_ui(loaded: LoadedModel, reading: Reading) -> None:
         (st.success if sent[1] == "ok" else st.warning)(sent[2])
 
 
-def _send(loaded: LoadedModel, reading: Reading, meant: int | None, drawing_key: str) -> None:
+def _client_ui() -> Client | None:
+    """Who is sending (made when the send row first shows, so a page open a while is no newcomer);
+    None while the wall's database cannot be reached (the send then says so)."""
+    try:
+        return remember_browser_ui(wall_store(), wall_session_id())
+    except WallStoreError:
+        return None
+
+
+def _send(loaded: LoadedModel, reading: Reading, meant: int | None, drawing_key: str, client: Client | None) -> None:
     if meant is None:
         st.session_state.wall_sent = (drawing_key, "refused", "Tap the digit you meant, then send.")
         return
@@ -57,10 +73,12 @@ def _send(loaded: LoadedModel, reading: Reading, meant: int | None, drawing_key:
         reading.digit,
         reading.confidence,
         model_version(loaded),
-        wall_session_id(),
+        client or wall_session_id(),
     )
     try:
-        drawing_id = send(wall_store(), drawing)
+        store = wall_store()
+        held = holds_new_drawings(store, passcode_set=lecturer_passcode() is not None)
+        drawing_id = send(store, drawing, hold=held, newcomer_until=client.newcomer_until if client else None)
     except Refused as refusal:
         st.session_state.wall_sent = (drawing_key, "refused", str(refusal))
     except WallStoreError as error:
@@ -68,8 +86,5 @@ def _send(loaded: LoadedModel, reading: Reading, meant: int | None, drawing_key:
     else:
         refresh_wall()
         verdict = "read right" if meant == reading.digit else f"read as {reading.digit}"
-        st.session_state.wall_sent = (
-            drawing_key,
-            "ok",
-            f"Sent: your {meant} is on the class wall (#{drawing_id}, {verdict}).",
-        )
+        where = "waits for the lecturer, who lets drawings onto the class wall" if held else "is on the class wall"
+        st.session_state.wall_sent = (drawing_key, "ok", f"Sent: your {meant} {where} (#{drawing_id}, {verdict}).")

@@ -1,0 +1,157 @@
+"""Moderation and the per-client limits on the page (AppTest, real model, a real SQLite database):
+with a passcode set a student's drawing waits for the lecturer and no other session's wall shows
+it; one tap approves it, one tap hides it again; a fine-tune is given only what the wall shows;
+a script reloading the page as fast as it can does not stop another student's send."""
+
+import re
+import time
+
+import pytest
+
+from classwall import sending
+from classwall.clients import COOKIE_NAME, mint_token, read_token
+from classwall.store import HELD, HIDDEN, SHOWN, WallDrawing, WallStore
+from harness.canvas_sim import draw_on_canvas
+from tests.apptest_support import main_metrics, start_app
+from tests.test_class_wall_page import open_wall, wall_grid
+
+PASSCODE = "tawny owl"
+HALL = "203.0.113.7"
+
+
+@pytest.fixture
+def wall_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'wall.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def a_seven(canvas, mnist):
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)  # read as 7
+
+
+def a_lecturer():
+    lecturer = open_wall()
+    lecturer.text_input(key="lecturer_passcode").set_value(PASSCODE).run()
+    assert not lecturer.exception, lecturer.exception
+    return lecturer
+
+
+def send_one():
+    student = start_app()
+    student.button(key="wall_send").click().run()
+    assert not student.exception, student.exception
+    return student
+
+
+def markdown(app) -> str:
+    return "\n".join(m.value for m in app.main.markdown)
+
+
+def test_a_held_drawing_waits_for_the_lecturer_then_shows_then_hides(a_seven, model_copy, wall_db, monkeypatch):
+    monkeypatch.setenv("DIGIT_LENS_PASSCODE", PASSCODE)  # holding is on by default with a lecturer
+    wall = open_wall()
+    student = send_one()
+    assert student.main.success[0].value == (
+        "Sent: your 7 waits for the lecturer, who lets drawings onto the class wall (#1, read right)."
+    )
+    wall.run()
+    assert wall_grid(wall) == "" and "No drawings yet" in wall.main.info[0].value
+    viewer = start_app()
+    viewer.query_params["drawing"] = "1"
+    viewer.run()
+    assert "not on the class wall" in viewer.main.warning[0].value and not main_metrics(viewer)
+
+    lecturer = a_lecturer()
+    assert "Waiting for you: 1" in markdown(lecturer)
+    lecturer.button(key="wall_approve_1").click().run()
+    assert "Waiting for you" not in markdown(lecturer)
+    wall.run()
+    assert 'href="?drawing=1"' in wall_grid(wall)
+
+    lecturer.button(key="wall_hide_1").click().run()
+    wall.run()
+    assert wall_grid(wall) == "" and "No drawings yet" in wall.main.info[0].value
+    store = WallStore(wall_db)
+    assert store.get(1, status=None).status == HIDDEN
+    assert [action for _, action, _ in store.actions()][:2] == ["hide", "approve"]
+
+
+def test_the_lecturer_can_let_drawings_show_at_once(a_seven, model_copy, wall_db, monkeypatch):
+    monkeypatch.setenv("DIGIT_LENS_PASSCODE", PASSCODE)
+    lecturer = a_lecturer()
+    assert lecturer.toggle(key="wall_hold").value
+    lecturer.toggle(key="wall_hold").set_value(False).run()
+    student = send_one()
+    assert student.main.success[0].value.startswith("Sent: your 7 is on the class wall (#1")
+    assert 'href="?drawing=1"' in wall_grid(open_wall())  # another session, after a restart too
+    lecturer.toggle(key="wall_hold").set_value(True).run()
+    send_one()
+    assert WallStore(wall_db).get(2, status=None).status == HELD
+
+
+def test_a_fine_tune_is_given_only_the_drawings_the_wall_shows(model_copy, wall_db, monkeypatch, mnist):
+    from cnn.jobs.training_job import TrainingJob
+
+    monkeypatch.setenv("DIGIT_LENS_PASSCODE", PASSCODE)
+    store = WallStore(wall_db)
+    for index in range(16):
+        image = (mnist.x_test[index, ..., 0] * 255).astype("uint8")
+        label = int(mnist.y_test[index])
+        status = HELD if index % 4 == 1 else SHOWN
+        store.add(WallDrawing(image, b"\x89PNG", label, label, 0.9, "v1", f"s{index}", float(index), status=status))
+    store.set_status(1, HIDDEN)
+    given = {}
+    monkeypatch.setattr(
+        TrainingJob, "start_fine_tune", lambda job, images, labels, ids, held_out, started_by: given.update(ids=ids)
+    )
+    lecturer = a_lecturer()
+    lecturer.button(key="wall_fine_tune").click().run()
+    assert sorted(given["ids"]) == [i for i in range(1, 17) if i % 4 != 2 and i != 1]  # shown only
+
+
+def connection_from(monkeypatch, address: str, cookies: dict) -> None:
+    """Every new page as if nginx passed on `address` and the browser brought `cookies`."""
+    import ui.client_identity
+
+    monkeypatch.setattr(ui.client_identity, "connection_details", lambda: ({"X-Real-IP": address}, cookies, None))
+
+
+def written_cookie(app) -> str | None:
+    """The browser token the page's one line of JavaScript writes into a cookie, if it does."""
+    scripts = [str(e.proto.body) for e in app.get("html") if "document.cookie" in str(e.proto.body)]
+    found = re.search(rf"{COOKIE_NAME}=([0-9a-f.]+);", scripts[0]) if scripts else None
+    return found.group(1) if found else None
+
+
+def test_a_script_reloading_as_fast_as_it_can_does_not_stop_another_students_send(
+    a_seven, model_copy, wall_db, monkeypatch
+):
+    monkeypatch.delenv("DIGIT_LENS_PASSCODE", raising=False)
+    monkeypatch.setattr(sending, "MAX_NEWCOMERS_PER_ADDRESS", 6)  # the hall's share for new pages, made small
+    store = WallStore(wall_db)
+    secret = store.shared_secret()
+    # A student behind the hall's address whose browser has had its cookie for ten minutes.
+    connection_from(monkeypatch, HALL, {COOKIE_NAME: mint_token(secret, time.time() - 600)})
+    honest = start_app()
+    assert written_cookie(honest) is None  # it has one already
+
+    connection_from(monkeypatch, HALL, {})  # the script: no cookie, a new session every time
+    refusals = []
+    for _ in range(4):
+        script = start_app()
+        token = written_cookie(script)
+        assert read_token(secret, token, time.time()).is_newcomer(time.time())  # a new, signed id
+        for _ in range(3):
+            script.button(key="wall_send").click().run()
+            refusals += [w.value for w in script.main.warning]
+    assert store.count() == 6 and refusals
+    assert re.search(
+        r"pages just opened on your network.*Keep this page open: you can send again in \d+ s\.", refusals[-1]
+    )
+
+    honest.button(key="wall_send").click().run()
+    assert honest.main.success[0].value.startswith("Sent: your 7 is on the class wall (#7")
+    connection_from(monkeypatch, "198.51.100.4", {})  # a student elsewhere, page just opened
+    assert send_one().main.success[0].value.startswith("Sent: your 7 is on the class wall (#8")
