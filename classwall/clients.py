@@ -79,12 +79,15 @@ def read_token(secret: bytes, token: str | None, now: float) -> BrowserToken | N
 def client_address(headers: Mapping[str, str], peer: str | None) -> str:
     """The client's address for the per-address cap.
 
-    `peer` is who opened the connection to this server (Streamlit's st.context.ip_address: None
-    when that is this machine, as nginx is in deploy/local.sh). Only then are the proxy's headers
-    believed: X-Real-IP, else the last X-Forwarded-For entry (the one nginx appended; the ones
-    before it are whatever the client wrote). A client talking to the server directly could write
-    any headers, so its own address counts. IPv6 addresses count by their /64, which one device
-    can fill with addresses of its own."""
+    `peer` is Streamlit's st.context.ip_address. Streamlit 1.67 serves through uvicorn, which
+    already puts the last X-Forwarded-For entry in its place when the connection comes from a
+    trusted proxy (FORWARDED_ALLOW_IPS, by default 127.0.0.1 and ::1: nginx in deploy/local.sh),
+    so it is the address nginx saw (the entries before it are whatever the client wrote); it is
+    None when that is this machine. Only then are the headers read (X-Real-IP, else the last
+    X-Forwarded-For entry), for a proxy that passes them without uvicorn having used them. Behind
+    an untrusted proxy (another container's address) every student shares the proxy's address:
+    the per-address cap is generous for that reason. IPv6 addresses count by their /64, which one
+    device can fill with addresses of its own."""
     if peer is None:
         real = headers.get("X-Real-IP") or ""
         forwarded = (headers.get("X-Forwarded-For") or "").split(",")[-1]

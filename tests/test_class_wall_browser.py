@@ -1,11 +1,15 @@
 """The class wall in real browsers: two students (two browser sessions) draw and send; the
-lecturer's wall shows both with what the network read, on one 1280x720 screen, and opens one."""
+lecturer's wall shows both with what the network read, on one 1280x720 screen, and opens one.
+And a browser keeps its signed id across a reload: the page writes the cookie, the next page
+load's handshake brings it back, and the server counts the send against it."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from classwall.clients import COOKIE_NAME
+from classwall.store import WallStore
 from harness.browser import chromium, draw_digit, in_viewport, open_page, running_app
 from tests.support import REPO
 
@@ -63,3 +67,29 @@ def test_two_students_send_and_the_wall_shows_both(tmp_path, playwright):
         expect(prediction(wall)).to_contain_text(re.compile(r"Prediction\s*7\s*\("), timeout=20_000)
         expect(wall.get_by_text("Meant 7")).to_be_visible()
         assert errors == []
+
+
+def browser_cookie(context) -> str | None:
+    return next((c["value"] for c in context.cookies() if c["name"] == COOKIE_NAME), None)
+
+
+def test_a_browser_keeps_its_signed_id_across_a_reload(tmp_path, playwright):
+    """Only a browser runs the line of JavaScript that writes the cookie and sends it back with
+    the websocket's handshake (AppTest has no handshake)."""
+    url_of_wall = f"sqlite:///{tmp_path / 'wall.sqlite'}"
+    with running_app({"DATABASE_URL": url_of_wall}) as url, chromium(playwright) as context:
+        page = open_page(context, url)
+        draw_digit(page, 7)
+        expect(page.get_by_role("button", name="Send to the class wall")).to_be_visible(timeout=20_000)
+        for _ in range(40):
+            if browser_cookie(context):
+                break
+            page.wait_for_timeout(250)
+        written = browser_cookie(context)
+        assert written and written.count(".") == 2, context.cookies()
+        page.reload()
+        draw_and_send(page, 7)
+        page.wait_for_timeout(1000)  # a page that had not seen the cookie would write a new one by now
+        assert browser_cookie(context) == written
+        [sent] = WallStore(url_of_wall).recent(1)
+        assert sent.browser == written.split(".")[0]  # the id the reloaded page's handshake brought

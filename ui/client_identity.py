@@ -10,8 +10,9 @@ itself, on the page's own address, when allowed to). The next page load, a reloa
 then brings it back in the handshake. The id is made on the first showing, not at the first send,
 so a student whose page has been open a while is no newcomer when they send.
 
-The address is the one nginx passed on (st.context.headers), believed only when the connection
-comes from this machine (see classwall.clients.client_address).
+The address is the one nginx passed on: st.context.ip_address, which uvicorn takes from
+X-Forwarded-For when the connection comes from this machine, else st.context.headers (see
+classwall.clients.client_address).
 
 Session state it owns: `wall_browser_token`, `wall_cookie_written`.
 """
