@@ -9,6 +9,9 @@
 # Needs nginx (Debian: apt-get install nginx) and the app's requirements. The replicas listen on
 # 127.0.0.1:FIRST_REPLICA_PORT and up (default PORT+100); they share the model file
 # (CNN_MODEL_PATH), so a retrain in one reaches all, and only one trains at a time.
+#
+# Supervision: a replica that stops is started again (nginx sends its students to the others
+# meanwhile); nginx stopping stops everything, since without it nothing is served.
 set -euo pipefail
 
 REPLICAS=${REPLICAS:-2}
@@ -18,10 +21,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 run=$(mktemp -d -t digit-lens-XXXXXX)
 chmod 755 "$run"
-pids=()
+replica_pids=()
+replica_started=()
+nginx_pid=
+
+say() { echo "deploy/local.sh: $*"; }
 
 stop() {
     trap - INT TERM EXIT
+    local pids=("${replica_pids[@]}" $nginx_pid)
     [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$run"
@@ -32,15 +40,60 @@ trap 'exit 143' TERM
 
 command -v nginx >/dev/null || { echo "deploy/local.sh: nginx is missing (apt-get install nginx)" >&2; exit 1; }
 
-servers=""
-for ((i = 0; i < REPLICAS; i++)); do
-    servers+="    server 127.0.0.1:$((FIRST_REPLICA_PORT + i)) max_fails=0;"$'\n'
-done
+replica_address() { echo "127.0.0.1:$((FIRST_REPLICA_PORT + $1))"; }
+
+# The upstream groups (see nginx.conf.template): newcomers go to the replica with the fewest open
+# connections (one websocket per tab); a student whose cookie names replica rI goes to group
+# digit_lens_rI, where rI is the server and every other replica a backup for when it is down.
+upstreams() {
+    local drained=$1 i j mark
+    echo "upstream digit_lens {"
+    echo "    least_conn;"
+    for ((i = 0; i < REPLICAS; i++)); do
+        mark=""; [ "$i" = "$drained" ] && mark=" down"
+        echo "    server $(replica_address $i) max_fails=1 fail_timeout=5s$mark;"
+    done
+    echo "    keepalive 32;"
+    echo "}"
+    for ((i = 0; i < REPLICAS; i++)); do
+        echo "upstream digit_lens_r$i {"
+        for ((j = 0; j < REPLICAS; j++)); do
+            mark=""; [ "$j" = "$drained" ] && mark=" down"
+            [ "$j" != "$i" ] && mark=" backup$mark"
+            echo "    server $(replica_address $j) max_fails=1 fail_timeout=5s$mark;"
+        done
+        echo "    keepalive 16;"
+        echo "}"
+    done
+    echo 'map $cookie_digit_lens_replica $digit_lens_group {'
+    echo "    default digit_lens;"
+    for ((i = 0; i < REPLICAS; i++)); do echo "    r$i digit_lens_r$i;"; done
+    echo "}"
+    # $upstream_addr lists every replica tried ("a, b" after a failover): the last one answered.
+    echo 'map $upstream_addr $digit_lens_served {'
+    echo '    default $cookie_digit_lens_replica;'
+    for ((i = 0; i < REPLICAS; i++)); do
+        echo "    \"~(^|\\s)$(replica_address $i | sed 's/\./\\./g')\$\" r$i;"
+    done
+    echo "}"
+}
+
+listen="127.0.0.1:${PORT}"
+
+# Fill in the template: each ${NAME} line (or ${NAME} within one) gets its text.
+write_site() {
+    upstreams "$1" >"$run/upstreams"
+    awk -v listen="$listen" -v run="$run" '
+        function file(path,   line, text) { text = ""; while ((getline line < path) > 0) text = text line "\n"; close(path); return text }
+        $0 == "${UPSTREAMS}" { printf "%s", file(run "/upstreams"); next }
+        { gsub(/\$\{LISTEN\}/, listen); print }
+    ' "$here/nginx.conf.template" >"$run/site.conf.new"
+    mv "$run/site.conf.new" "$run/site.conf"
+}
 
 # nginx's scratch folders live in $run, writable by its workers.
 mkdir -m 777 "$run/body" "$run/proxy"
-sed -e "s|\${PORT}|127.0.0.1:${PORT}|" "$here/nginx.conf.template" |
-    awk -v servers="$servers" '{ if ($0 == "${UPSTREAM_SERVERS}") printf "%s", servers; else print }' >"$run/site.conf"
+write_site -1
 cat >"$run/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -63,25 +116,48 @@ if [ "${1:-}" = "--check" ]; then
     exit 0
 fi
 
-for ((i = 0; i < REPLICAS; i++)); do
+start_replica() {
     (cd "$repo" && exec python -m streamlit run app.py --server.headless true --server.address 127.0.0.1 \
-        --server.port "$((FIRST_REPLICA_PORT + i))" --browser.gatherUsageStats false) &
-    pids+=($!)
-done
+        --server.port "$((FIRST_REPLICA_PORT + $1))" --browser.gatherUsageStats false) &
+    replica_pids[$1]=$!
+    replica_started[$1]=$SECONDS
+    say "replica $1 (pid $!) on port $((FIRST_REPLICA_PORT + $1))"
+}
 
-# Wait for every replica before opening the door (a proxy without its upstreams answers 502).
-for ((i = 0; i < REPLICAS; i++)); do
-    port=$((FIRST_REPLICA_PORT + i))
+wait_until_healthy() {
+    local port=$((FIRST_REPLICA_PORT + $1))
     for _ in $(seq 1 300); do
         if python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:$port/_stcore/health', timeout=2).read() != b'ok')" 2>/dev/null; then
-            break
+            return 0
         fi
+        kill -0 "${replica_pids[$1]}" 2>/dev/null || return 1
         sleep 0.3
     done
-done
+    return 1
+}
+
+for ((i = 0; i < REPLICAS; i++)); do start_replica "$i"; done
+# Wait for every replica before opening the door (a proxy without its upstreams answers 502).
+for ((i = 0; i < REPLICAS; i++)); do wait_until_healthy "$i" || true; done
 
 nginx -p "$run" -c "$run/nginx.conf" &
-pids+=($!)
+nginx_pid=$!
 echo "Digit lens on http://127.0.0.1:${PORT} (${REPLICAS} replicas on ports ${FIRST_REPLICA_PORT}-$((FIRST_REPLICA_PORT + REPLICAS - 1)))"
-# If any of them stops, stop them all.
-wait -n "${pids[@]}"
+
+while true; do
+    # A signal (TERM) ends this wait at once; otherwise look again every second.
+    sleep 1 &
+    wait $! || true
+    if ! kill -0 "$nginx_pid" 2>/dev/null; then
+        say "nginx stopped; stopping everything"
+        exit 1
+    fi
+    for ((i = 0; i < REPLICAS; i++)); do
+        if ! kill -0 "${replica_pids[$i]}" 2>/dev/null; then
+            # One that dies right after starting (a broken deploy) is retried every 5 s, not in a loop.
+            if ((SECONDS - replica_started[i] < 5)); then continue; fi
+            say "replica $i (pid ${replica_pids[$i]}) stopped; starting it again"
+            start_replica "$i"
+        fi
+    done
+done

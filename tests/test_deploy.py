@@ -4,20 +4,17 @@ through the proxy, Ctrl-C stops everything, and only one replica trains at a tim
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
-import urllib.request
 
 import numpy as np
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from harness.browser import chromium, draw_digit, free_port, open_page
-from tests.support import REPO, copy_shipped_model, make_mnist_arrays
-
-LOCAL = REPO / "deploy" / "local.sh"
+from harness.browser import chromium, draw_digit, open_page
+from tests.deploy_support import LOCAL, listening, local_hall
+from tests.support import REPO, make_mnist_arrays
 
 
 def test_the_nginx_config_is_valid():
@@ -35,49 +32,61 @@ def test_compose_fills_in_exactly_what_the_template_asks_for():
     template = (REPO / "deploy" / "nginx.conf.template").read_text()
     compose = (REPO / "deploy" / "compose.yaml").read_text()
     asked = set(re.findall(r"\$\{(\w+)\}", template))
-    assert asked == {"PORT", "UPSTREAM_SERVERS"}
+    assert asked == {"LISTEN", "UPSTREAMS"}
     assert all(f"{name}:" in compose for name in asked)
     assert "nginx.conf.template:/etc/nginx/templates/default.conf.template" in compose
 
 
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-            return response.read() == b"ok"
-    except OSError:
-        return False
+def _proxy_environment(compose: str) -> dict[str, str]:
+    """The proxy's environment in compose.yaml (plain `NAME: "value"` lines and `NAME: |` blocks),
+    with compose's $$ (its escape for $) read as $; no YAML parser is among the test's packages."""
+    proxy = compose[compose.index("\n  proxy:") :]
+    lines = proxy[proxy.index("    environment:\n") :].splitlines()[1:]
+    environment, block = {}, None
+    for line in lines:
+        if block and (line.startswith(" " * 8) or not line.strip()):
+            environment[block] += line[8:] + "\n"
+            continue
+        if line.strip().startswith("#"):
+            continue
+        match = re.fullmatch(r" {6}(\w+): (.*)", line)
+        if not match:
+            break
+        name, value = match.groups()
+        block = name if value == "|" else None
+        environment[name] = "" if block else value.split(" #")[0].strip().strip('"')
+    return {name: value.replace("$$", "$") for name, value in environment.items()}
 
 
-def _listening(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+def test_the_config_compose_renders_is_valid(tmp_path):
+    # As the nginx image does it: every ${NAME} of the template replaced from the proxy's
+    # environment. "app" resolves only inside compose, so a local address stands in for it.
+    compose = (REPO / "deploy" / "compose.yaml").read_text()
+    environment = _proxy_environment(compose)
+    template = (REPO / "deploy" / "nginx.conf.template").read_text()
+    site = re.sub(r"\$\{(\w+)\}", lambda m: environment[m.group(1)], template)
+    site = site.replace("server app:8501", "server 127.0.0.1:8501").replace("listen 80;", "listen 127.0.0.1:18556;")
+    assert "hash $digit_lens_served consistent" in site
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log stderr; events {{}} http {{ include {tmp_path}/site.conf; }}"
+    )
+    result = subprocess.run(
+        ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    # A replica (or the proxy, or the database) that dies is started again by Docker.
+    assert len(re.findall(r"^    restart: unless-stopped$", compose, re.M)) == 3
 
 
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory):
-    """deploy/local.sh with 2 replicas on free ports; yields (proxy port, [replica ports])."""
+    """deploy/local.sh with 2 replicas on free ports; yields (process, proxy port, [replica ports])."""
     folder = tmp_path_factory.mktemp("deploy")
-    model = copy_shipped_model(folder)
     # Big enough that a retrain outlasts the clicks below (about half a minute here).
     np.savez(folder / "mnist.npz", **make_mnist_arrays(train=24000, test=100))
-    port, first = free_port(), free_port()
-    while first + 1 == port or _listening(first + 1):
-        first = free_port()
-    env = dict(os.environ, REPLICAS="2", PORT=str(port), FIRST_REPLICA_PORT=str(first))
-    env.update(CNN_MODEL_PATH=str(model), MNIST_NPZ=str(folder / "mnist.npz"))
-    log = open(folder / "local.log", "w+")
-    process = subprocess.Popen(["bash", str(LOCAL)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 120
-        while not _healthy(port):
-            assert process.poll() is None and time.monotonic() < deadline, log.seek(0) or log.read()[-3000:]
-            time.sleep(0.5)
-        yield process, port, [first, first + 1]
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
-        log.close()
+    with local_hall(folder, replicas=2, MNIST_NPZ=str(folder / "mnist.npz")) as hall:
+        yield hall.process, hall.port, hall.replica_ports
 
 
 @pytest.mark.browser
@@ -130,7 +139,7 @@ def test_sigterm_stops_nginx_and_every_replica(replicas):
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 128 + signal.SIGTERM
     deadline = time.monotonic() + 15
-    while any(_listening(p) for p in [port, *ports]):
+    while any(listening(p) for p in [port, *ports]):
         assert time.monotonic() < deadline, "something still listens after SIGTERM"
         time.sleep(0.2)
 

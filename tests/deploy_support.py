@@ -1,0 +1,99 @@
+"""deploy/local.sh started by a test: on free ports, with its own model copy, its log in a file;
+and the small probes the deployment tests share (is a port healthy, who answers through nginx)."""
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.browser import free_port
+from tests.support import REPO, copy_shipped_model
+
+LOCAL = REPO / "deploy" / "local.sh"
+# Never verifies: the TLS tests use a certificate they made themselves.
+_UNVERIFIED = ssl._create_unverified_context()
+
+
+@dataclass
+class Hall:
+    process: subprocess.Popen
+    url: str  # the proxy's, http:// or https://
+    port: int
+    replica_ports: list[int]
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def replica_pid(self, index: int) -> int:
+        """The pid local.sh last started replica `index` with (it says so in its log)."""
+        pids = re.findall(rf"replica {index} \(pid (\d+)\)", self.log_text())
+        return int(pids[-1])
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=_UNVERIFIED) as response:
+            return response.read() == b"ok"
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def fetch_status(url: str, timeout: float = 10) -> int:
+    """The HTTP status nginx answers `url` with (0 if nothing answered)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout, context=_UNVERIFIED) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
+
+
+def _free_ports(count: int) -> tuple[int, int]:
+    """A proxy port and the first of `count` consecutive free replica ports."""
+    port = free_port()
+    while True:
+        first = free_port()
+        span = range(first, first + count)
+        if port not in span and not any(listening(p) for p in span[1:]):
+            return port, first
+
+
+@contextlib.contextmanager
+def local_hall(folder: Path, replicas: int = 2, timeout: float = 120, **env_extra: str):
+    """deploy/local.sh with `replicas` replicas on free ports, the shipped model copied into
+    `folder`; `env_extra` adds to its environment (TLS_CERT, MNIST_NPZ, ...). Stopped afterwards."""
+    model = copy_shipped_model(folder)
+    port, first = _free_ports(replicas)
+    env = dict(os.environ, REPLICAS=str(replicas), PORT=str(port), FIRST_REPLICA_PORT=str(first))
+    env.update(CNN_MODEL_PATH=str(model), **env_extra)
+    scheme = "https" if env_extra.get("TLS_CERT") else "http"
+    log_path = folder / "local.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(["bash", str(LOCAL)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    hall = Hall(process, f"{scheme}://127.0.0.1:{port}", port, [first + i for i in range(replicas)], log_path)
+    try:
+        deadline = time.monotonic() + timeout
+        while not healthy(hall.url):
+            assert process.poll() is None and time.monotonic() < deadline, hall.log_text()[-3000:]
+            time.sleep(0.5)
+        yield hall
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)

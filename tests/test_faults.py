@@ -1,0 +1,143 @@
+"""A lecture that survives its servers (issue 22), on deploy/local.sh with 2 replicas and several
+students in Chromium (separate browser contexts, so separate cookies and sessions):
+
+- a replica killed with SIGKILL: the address keeps answering, nginx passes the dead replica's
+  students to the live one, their tabs reconnect by themselves and read a new drawing, without a
+  reload; local.sh starts the dead replica again; a wall send acknowledged before is kept.
+"""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from classwall.store import WallStore
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, clear_canvas, draw_digit, open_page
+from tests.deploy_support import fetch_status, healthy, local_hall
+from tests.support import REPO
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+ARTIFACTS = REPO / "artifacts"
+STUDENTS = 4
+# A new digit for each student after the fault (harness.browser draws these).
+NEW_DIGITS = [0, 4, 2, 1]
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hall")
+    wall = f"sqlite:///{folder / 'wall.sqlite'}"
+    with local_hall(folder, replicas=2, DATABASE_URL=wall) as hall:
+        hall.wall = wall
+        yield hall
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+# A student draws once the page has loaded: the page's own reader has the network's weights and
+# the first run is over (a stroke drawn while the first page load was still running went unread).
+_READY = """() => [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+  .map(h => h.shadowRoot && h.shadowRoot.querySelector(".lr-root"))
+  .some(r => r && ["ready", "live"].includes(r.dataset.state))"""
+
+
+def open_student(context, url):
+    page = open_page(context, url)
+    page.wait_for_function(_READY, timeout=60_000)
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=30_000)
+    return page
+
+
+def prediction(page):
+    metric = page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
+    return metric.get_by_test_id("stMetricValue")
+
+
+def replica_of(context) -> str:
+    return next(c["value"] for c in context.cookies() if c["name"] == "digit_lens_replica")
+
+
+class Prober:
+    """GETs the page through nginx every 0.2 s on a thread; keeps every answer's status."""
+
+    def __init__(self, url: str):
+        self.url, self.statuses = url, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.statuses.append(fetch_status(self.url + "/", timeout=5))
+            self._stop.wait(0.2)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def failures(self) -> list[int]:
+        return [status for status in self.statuses if status != 200]
+
+
+def test_a_killed_replica_is_started_again_and_its_students_carry_on(hall, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(STUDENTS)]
+    try:
+        pages = []
+        for context in contexts:
+            page = open_student(context, hall.url)
+            draw_digit(page, 7)
+            expect(prediction(page)).to_contain_text("7", timeout=30_000)
+            pages.append(page)
+        replicas = [replica_of(context) for context in contexts]
+        assert set(replicas) == {"r0", "r1"}, replicas  # newcomers are spread over both
+        # One student's drawing on the wall, acknowledged before the fault.
+        sender = pages[replicas.index("r0")]
+        sender.get_by_role("button", name="Send to the class wall").click()
+        expect(sender.get_by_test_id("stAlertContentSuccess")).to_contain_text("Sent", timeout=20_000)
+        sent = WallStore(hall.wall).count()
+
+        for page in pages:  # gone if the tab were reloaded
+            page.evaluate("window.openedBeforeTheFault = true")
+        victim = hall.replica_pid(0)
+        with Prober(hall.url) as prober:
+            killed = time.monotonic()
+            os.kill(victim, signal.SIGKILL)
+            read_after = []
+            for page, digit in zip(pages, NEW_DIGITS, strict=True):
+                clear_canvas(page)
+                draw_digit(page, digit)
+                expect(prediction(page)).to_contain_text(str(digit), timeout=20_000)
+                read_after.append(round(time.monotonic() - killed, 1))
+            while not healthy(f"http://127.0.0.1:{hall.replica_ports[0]}"):
+                assert time.monotonic() - killed < 60, hall.log_text()[-3000:]
+                time.sleep(0.5)
+            back_after = time.monotonic() - killed
+            time.sleep(1)
+        print(f"read again after {read_after} s; replica 0 serving again after {back_after:.1f} s")
+        for index, page in enumerate(pages):
+            page.screenshot(path=ARTIFACTS / f"faults-student-{index}-{replicas[index]}.png")
+        assert prober.failures() == [], prober.statuses
+        assert hall.process.poll() is None  # local.sh went on serving
+        assert hall.replica_pid(0) != victim
+        # The dead replica's students now belong to the live one, and stay there.
+        assert [replica_of(context) for context in contexts] == ["r1"] * STUDENTS
+        assert WallStore(hall.wall).count() == sent
+        # No reload: each tab is the one opened before the fault, and raised no script error.
+        for page in pages:
+            assert page.errors == []
+            assert page.evaluate("window.openedBeforeTheFault") is True
+    finally:
+        for context in contexts:
+            context.close()
