@@ -70,6 +70,83 @@ def test_a_seven_is_read_before_the_finger_lifts_on_a_phone(app_url, playwright)
         assert not page.errors
 
 
+# The picture the last reading read (live/canvas_pixels.js keeps it between frames and reads again
+# only the box around the pen's path) against the canvas read whole, afresh, now.
+_KEPT_AGAINST_WHOLE = """async () => {
+  const reader = await import(new URL("app/static/js/live/reader.js", document.baseURI));
+  const last = reader.lastRead(), layers = reader.canvasLayers();
+  if (!last || !layers) return null;
+  const canvas = document.createElement("canvas");
+  canvas.width = last.width;
+  canvas.height = last.height;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  for (const layer of layers) ctx.drawImage(layer, 0, 0, last.width, last.height);
+  const whole = ctx.getImageData(0, 0, last.width, last.height).data;
+  let worst = 0, differing = 0;
+  for (let i = 0; i < whole.length; i++) {
+    const d = Math.abs(whole[i] - last.rgba[i]);
+    if (d) differing++;
+    if (d > worst) worst = d;
+  }
+  const [left, top, right, bottom] = last.region;
+  return { worst, differing, read: (right - left) * (bottom - top), area: last.width * last.height };
+}"""
+_TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def kept_against_whole(page, checks: list) -> None:
+    page.evaluate(_TWO_FRAMES)  # the reading of the last move has been made
+    checks.append(page.evaluate(_KEPT_AGAINST_WHOLE))
+
+
+def assert_box_reads_are_the_whole_canvas(checks: list) -> None:
+    boxed = [c for c in checks if c and 0 < c["read"] < c["area"] / 4]
+    assert len(boxed) >= len(checks) // 2, f"most frames read only the pen's box: {checks}"
+    assert all(c["worst"] == 0 for c in checks), f"the kept picture is the canvas: {checks}"
+
+
+def test_mid_stroke_the_pens_box_read_again_is_the_whole_canvas(app_url, playwright):
+    with chromium(playwright, 1280, 720) as context:
+        page = open_page(context, app_url)
+        wait_until_ready(page)
+        draw_digit(page, 1, left=0.1)  # a finished stroke under the new one
+        page.wait_for_timeout(500)
+        box = page.locator(CANVAS).bounding_box()
+        (stroke,) = stroke_points(box, 7, 0.3, 0.15, 0.6)
+        page.mouse.move(*stroke[0])
+        page.mouse.down()
+        checks = []
+        for point in stroke[1:]:
+            page.mouse.move(*point, steps=4)
+            kept_against_whole(page, checks)
+        page.mouse.up()
+        assert_box_reads_are_the_whole_canvas(checks)
+        assert not page.errors
+
+
+def test_mid_stroke_the_pens_box_read_again_is_the_whole_canvas_on_a_phone(app_url, playwright):
+    # The canvas zoomed to the phone's width, its layers at 3 device pixels per canvas pixel.
+    with phone(playwright) as context:
+        page = open_page(context, app_url)
+        wait_until_ready(page)
+        box = page.locator(CANVAS).bounding_box()
+        (stroke,) = stroke_points(box, 7, 0.2, 0.15, 0.65)
+        cdp = context.new_cdp_session(page)
+        point = lambda x, y: [{"x": x, "y": y, "radiusX": 4, "radiusY": 4, "force": 1, "id": 0}]  # noqa: E731
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": point(*stroke[0])})
+        checks = []
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
+            for t in np.linspace(0.25, 1.0, 4):
+                cdp.send(
+                    "Input.dispatchTouchEvent",
+                    {"type": "touchMove", "touchPoints": point(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)},
+                )
+            kept_against_whole(page, checks)
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        assert_box_reads_are_the_whole_canvas(checks)
+        assert not page.errors
+
+
 def test_the_page_network_agrees_with_the_server_on_200_drawings(app_url, playwright, mnist):
     # The page's own modules, run in Chromium on canvases Python made, against cnn/net/.
     network = load_network(DEFAULT_MODEL_PATH)

@@ -12,15 +12,20 @@
 // performance.now() of the pen move that asked for it) }.
 
 import { bytes } from "../lib/bytes.js";
+import { CanvasPixels } from "./canvas_pixels.js";
 import { forward, readWeights } from "../net/network.js";
-import { preprocess } from "../net/preprocess.js";
+import { LivePreprocess } from "../net/preprocess_live.js";
 
 const HOST = "[data-testid='stBidiComponentIsolated']";
 const networks = new Map(); // weights URL -> Promise of the network (one download per model version)
 const followers = new Set(); // { weights: () => URL, onReading, onError }
+// What the last reading read (its rgba, size and the region read again), for the tests that
+// hold the kept picture to the canvas read whole.
+export const lastRead = () => pixels.last;
 let frame = 0;
 let askedAt = 0; // when the first ask of the coming frame came (the pen move's time, near enough)
-let scratch = null; // kept: a canvas read every frame pays for willReadFrequently once
+const pixels = new CanvasPixels(); // the drawing, kept between frames: the pen's path read again
+const preprocessing = new LivePreprocess(); // and what preprocessing made of it: the same box worked out again
 let detach = null;
 
 // The network of one weights file, fetched once per page (the name changes with the model, so
@@ -59,31 +64,15 @@ export function canvasLayers() {
   return null;
 }
 
-// The drawing at the canvas's own size (its CSS pixels, 280 x 280), as the component sends it
-// to the server: every layer drawn down from its device-pixel backing store.
-function drawingPixels(layers) {
-  const width = parseFloat(layers[0].style.width) || layers[0].offsetWidth;
-  const height = parseFloat(layers[0].style.height) || layers[0].offsetHeight;
-  if (!scratch || scratch.width !== width || scratch.height !== height) {
-    scratch = document.createElement("canvas");
-    scratch.width = width;
-    scratch.height = height;
-  }
-  const ctx = scratch.getContext("2d", { willReadFrequently: true });
-  ctx.clearRect(0, 0, width, height);
-  for (const layer of layers) ctx.drawImage(layer, 0, 0, width, height);
-  return { rgba: ctx.getImageData(0, 0, width, height).data, width, height };
-}
-
 // The canvas as it is now, read by the network of `url`.
 export async function readDrawing(url) {
   const layers = canvasLayers();
   if (!layers) return null;
   const net = await network(url);
   const started = performance.now();
-  const { rgba, width, height } = drawingPixels(layers);
+  const { rgba, width, height, region } = pixels.read(layers);
   const read = performance.now();
-  const prepared = preprocess(rgba, width, height);
+  const prepared = preprocessing.run(rgba, width, height, region);
   const preprocessed = performance.now();
   const outputs = prepared.image ? forward(net, prepared.image) : null;
   const done = performance.now();
@@ -129,18 +118,46 @@ export function scheduleReading() {
 }
 
 // Every pen move over the page (on the canvas, or beyond it: the stroke goes on), a press on
-// Undo or Clear, asks for a reading. A move with no button pressed draws nothing: hovering
-// costs no reading. Attached once for all followers.
+// Undo or Clear, asks for a reading; a move has only the box around the pen's path read again
+// (live/canvas_pixels.js). A move with no button pressed draws nothing: hovering costs no
+// reading. Attached once for all followers.
 function attach() {
-  const moved = (event) => (event.buttons || event.pointerType === "touch") && scheduleReading();
+  const moved = (event) => {
+    if (!(event.buttons || event.pointerType === "touch")) return;
+    pixels.penAt(event.clientX, event.clientY);
+    scheduleReading();
+  };
+  const touched = (event) => {
+    for (const touch of event.changedTouches) pixels.penAt(touch.clientX, touch.clientY);
+    scheduleReading();
+  };
+  // Anything but the pen moving may change any pixel: the next reading reads them all.
+  const readAll = () => {
+    pixels.readAll();
+    scheduleReading();
+  };
   // Undo/Clear repaint after the click's own frame, and when the pen lifts Fabric clears the
   // stroke from its upper canvas at once but paints it onto the lower one a frame later: a
-  // reading in between finds no ink. So those are read a moment later, never at once.
-  const settle = () => setTimeout(scheduleReading, 60);
+  // reading in between finds no ink. So those are read a moment later, never at once, and
+  // whole; a reading still due from the pen's last move is dropped (the last one stands).
+  const settle = () => setTimeout(readAll, 60);
+  const lifted = () => {
+    if (frame) cancelAnimationFrame(frame);
+    frame = 0;
+    settle();
+  };
+  const pressed = (event) => {
+    pixels.penDown(event.clientX, event.clientY);
+    scheduleReading();
+  };
   const listeners = [
-    ...["pointerdown", "touchmove", "click", "keyup"].map((name) => [name, scheduleReading]),
+    ["pointerdown", pressed],
+    ...["click", "keyup"].map((name) => [name, readAll]),
     ["pointermove", moved],
-    ...["click", "pointerup", "touchend"].map((name) => [name, settle]),
+    ["touchmove", touched],
+    ["scroll", () => pixels.moved()],
+    ["click", settle],
+    ...["pointerup", "touchend"].map((name) => [name, lifted]),
   ];
   for (const [name, listener] of listeners) document.addEventListener(name, listener, { passive: true, capture: true });
   return () => {

@@ -31,7 +31,7 @@ export function roundHalfEven(x) {
 // transparency laid over a backdrop that contrasts with the opaque part.
 // Each byte's share of the luma, as float32 bytes / 255 times its weight: three lookups a pixel
 // instead of three divisions (this runs over every canvas pixel on every frame).
-const LUMA = [0.299, 0.587, 0.114].map((weight) => Float64Array.from({ length: 256 }, (_, v) => Math.fround(v / 255) * weight));
+export const LUMA = [0.299, 0.587, 0.114].map((weight) => Float64Array.from({ length: 256 }, (_, v) => Math.fround(v / 255) * weight));
 
 function grey(rgba, width, height) {
   const count = width * height, values = new Float32Array(count);
@@ -117,8 +117,8 @@ function normalised(values, peak) {
   return values;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1; // every browser in use
-const ringOf = (width, height) => Math.max(1, roundHalfEven(Math.min(height, width) * BORDER));
+export const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1; // every browser in use
+export const ringOf = (width, height) => Math.max(1, roundHalfEven(Math.min(height, width) * BORDER));
 
 // -> ink strength in [0, 1], light on dark, (H, W) row-major: cnn/net/preprocess.py ink_strength.
 export function inkStrength(rgba, width, height) {
@@ -170,7 +170,7 @@ function opaqueInkStrength(rgba, width, height) {
 
 // The border's median grey (NaN if a border pixel is not opaque). A border of one colour, the
 // usual case, is that colour's grey without gathering 12,000 values.
-function borderMedian(words, width, height, greyAt) {
+export function borderMedian(words, width, height, greyAt) {
   const ring = ringOf(width, height), first = words[0];
   let uniform = true;
   for (let y = 0; y < height && uniform; y++) {
@@ -299,18 +299,31 @@ function centreByMass({ digit, width, height }) {
 // cnn/net/preprocess.py's preprocess, with the same guards and words.
 export function preprocess(rgba, width, height) {
   const ink = inkStrength(rgba, width, height);
-  let top = height, bottom = -1, left = width, right = -1, inked = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (ink[y * width + x] > INK_THRESHOLD) {
-        inked++;
-        if (y < top) top = y;
-        if (y > bottom) bottom = y;
-        if (x < left) left = x;
-        if (x > right) right = x;
+  return digitFromInk(ink, width, height, inkedBox(ink, width, 0, height, () => 0, () => width - 1));
+}
+
+// The pixels whose ink counts (above the threshold) in rows [top, bottom), each row looked at
+// from first(y) to last(y) only (the caller may know where a row's ink can be): how many, and
+// their bounding box.
+export function inkedBox(ink, width, top, bottom, first, last) {
+  const box = { inked: 0, top: Infinity, bottom: -1, left: Infinity, right: -1 };
+  for (let y = top; y < bottom; y++) {
+    const row = y * width;
+    for (let x = first(y), end = last(y); x <= end; x++) {
+      if (ink[row + x] > INK_THRESHOLD) {
+        box.inked++;
+        if (y < box.top) box.top = y;
+        if (y > box.bottom) box.bottom = y;
+        if (x < box.left) box.left = x;
+        if (x > box.right) box.right = x;
       }
     }
   }
+  return box;
+}
+
+// Ink strength and its inked box -> the result above (the guards, then the 20x20 fit centred by mass).
+export function digitFromInk(ink, width, height, { inked, top, bottom, left, right }) {
   const result = (status, extra = {}) => ({ status, message: MESSAGES[status], image: null, cropBox: null, shift: [0, 0], ...extra });
   if (!inked) return result("blank");
   const cropBox = [left, top, right + 1, bottom + 1];
