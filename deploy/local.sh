@@ -5,6 +5,7 @@
 #   deploy/local.sh                      # 2 replicas on http://127.0.0.1:8501
 #   REPLICAS=3 PORT=8080 deploy/local.sh
 #   deploy/local.sh --check              # only write the nginx config and test it (nginx -t)
+#   kill -HUP <pid of local.sh>          # rolling restart: one replica at a time (a deploy)
 #
 # Needs nginx (Debian: apt-get install nginx) and the app's requirements. The replicas listen on
 # 127.0.0.1:FIRST_REPLICA_PORT and up (default PORT+100); they share the model file
@@ -17,6 +18,8 @@ set -euo pipefail
 REPLICAS=${REPLICAS:-2}
 PORT=${PORT:-8501}
 FIRST_REPLICA_PORT=${FIRST_REPLICA_PORT:-$((PORT + 100))}
+# Seconds between taking a replica out of nginx and stopping it: requests already under way end.
+DRAIN_SECONDS=${DRAIN_SECONDS:-2}
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 run=$(mktemp -d -t digit-lens-XXXXXX)
@@ -28,7 +31,7 @@ nginx_pid=
 say() { echo "deploy/local.sh: $*"; }
 
 stop() {
-    trap - INT TERM EXIT
+    trap - INT TERM EXIT HUP
     local pids=("${replica_pids[@]}" $nginx_pid)
     [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
     wait 2>/dev/null || true
@@ -45,6 +48,7 @@ replica_address() { echo "127.0.0.1:$((FIRST_REPLICA_PORT + $1))"; }
 # The upstream groups (see nginx.conf.template): newcomers go to the replica with the fewest open
 # connections (one websocket per tab); a student whose cookie names replica rI goes to group
 # digit_lens_rI, where rI is the server and every other replica a backup for when it is down.
+# Replica $1 (or none, -1) is left out: marked down everywhere, for a rolling restart.
 upstreams() {
     local drained=$1 i j mark
     echo "upstream digit_lens {"
@@ -136,16 +140,48 @@ wait_until_healthy() {
     return 1
 }
 
+reload_nginx() {  # reload_nginx DRAINED: nginx's new workers take new requests at once
+    write_site "$1"
+    if nginx -t -q -p "$run" -c "$run/nginx.conf"; then
+        kill -HUP "$nginx_pid"
+    else
+        say "the new nginx config is refused; nginx keeps the one it has"
+    fi
+}
+
+# One replica at a time: out of nginx (requests under way finish, new ones go to the others),
+# stopped (its websockets close; those tabs reconnect through nginx to another replica, as from
+# a dead one), started again, back in once it answers. nginx's old worker keeps the websockets
+# it holds to the replicas that stay up, so their students notice nothing.
+rolling_restart() {
+    local i
+    say "rolling restart of $REPLICAS replicas"
+    for ((i = 0; i < REPLICAS; i++)); do
+        reload_nginx "$i"
+        sleep "$DRAIN_SECONDS"
+        kill "${replica_pids[$i]}" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "${replica_pids[$i]}" 2>/dev/null || break; sleep 0.2; done
+        kill -KILL "${replica_pids[$i]}" 2>/dev/null || true
+        start_replica "$i"
+        wait_until_healthy "$i" || say "replica $i did not come up; it is retried"
+        reload_nginx -1
+    done
+    say "rolling restart done"
+}
+
 for ((i = 0; i < REPLICAS; i++)); do start_replica "$i"; done
 # Wait for every replica before opening the door (a proxy without its upstreams answers 502).
 for ((i = 0; i < REPLICAS; i++)); do wait_until_healthy "$i" || true; done
 
 nginx -p "$run" -c "$run/nginx.conf" &
 nginx_pid=$!
+say "nginx (pid $nginx_pid) on port $PORT"
 echo "Digit lens on http://127.0.0.1:${PORT} (${REPLICAS} replicas on ports ${FIRST_REPLICA_PORT}-$((FIRST_REPLICA_PORT + REPLICAS - 1)))"
 
+restart_wanted=0
+trap 'restart_wanted=1' HUP
 while true; do
-    # A signal (TERM) ends this wait at once; otherwise look again every second.
+    # A signal (HUP, TERM) ends this wait at once; otherwise look again every second.
     sleep 1 &
     wait $! || true
     if ! kill -0 "$nginx_pid" 2>/dev/null; then
@@ -160,4 +196,8 @@ while true; do
             start_replica "$i"
         fi
     done
+    if [ "$restart_wanted" = 1 ]; then
+        restart_wanted=0
+        rolling_restart
+    fi
 done

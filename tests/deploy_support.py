@@ -35,8 +35,10 @@ class Hall:
 
     def replica_pid(self, index: int) -> int:
         """The pid local.sh last started replica `index` with (it says so in its log)."""
-        pids = re.findall(rf"replica {index} \(pid (\d+)\)", self.log_text())
-        return int(pids[-1])
+        return int(re.findall(rf"replica {index} \(pid (\d+)\)", self.log_text())[-1])
+
+    def nginx_pid(self) -> int:
+        return int(re.findall(r"nginx \(pid (\d+)\)", self.log_text())[-1])
 
 
 def healthy(url: str) -> bool:

@@ -3,7 +3,10 @@ students in Chromium (separate browser contexts, so separate cookies and session
 
 - a replica killed with SIGKILL: the address keeps answering, nginx passes the dead replica's
   students to the live one, their tabs reconnect by themselves and read a new drawing, without a
-  reload; local.sh starts the dead replica again; a wall send acknowledged before is kept.
+  reload; local.sh starts the dead replica again; a wall send acknowledged before is kept;
+- a rolling restart (SIGHUP to local.sh, as for a deploy): every replica is restarted, one at a
+  time and taken out of nginx first, and no request through the proxy meanwhile gets an error;
+- nginx itself killed: local.sh stops everything (nothing could be served).
 """
 
 import os
@@ -16,7 +19,7 @@ from playwright.sync_api import expect
 
 from classwall.store import WallStore
 from harness.browser import CHROMIUM, CHROMIUM_ARGS, clear_canvas, draw_digit, open_page
-from tests.deploy_support import fetch_status, healthy, local_hall
+from tests.deploy_support import fetch_status, healthy, listening, local_hall
 from tests.support import REPO
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -66,16 +69,17 @@ def replica_of(context) -> str:
 
 
 class Prober:
-    """GETs the page through nginx every 0.2 s on a thread; keeps every answer's status."""
+    """GETs the page and the health check through nginx in turn, every 0.2 s on a thread; keeps
+    every answer's status."""
 
     def __init__(self, url: str):
-        self.url, self.statuses = url, []
+        self.urls, self.statuses = [url + "/", url + "/_stcore/health"], []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
-            self.statuses.append(fetch_status(self.url + "/", timeout=5))
+            self.statuses.append(fetch_status(self.urls[len(self.statuses) % 2], timeout=5))
             self._stop.wait(0.2)
 
     def __enter__(self):
@@ -141,3 +145,48 @@ def test_a_killed_replica_is_started_again_and_its_students_carry_on(hall, brows
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_rolling_restart_restarts_every_replica_without_an_error(hall, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = open_student(context, hall.url)
+        draw_digit(page, 7)
+        expect(prediction(page)).to_contain_text("7", timeout=30_000)
+        page.evaluate("window.openedBeforeTheRestart = true")
+        before = [hall.replica_pid(i) for i in range(2)]
+        with Prober(hall.url) as prober:
+            started = time.monotonic()
+            hall.process.send_signal(signal.SIGHUP)
+            while "rolling restart done" not in hall.log_text():
+                assert time.monotonic() - started < 90 and hall.process.poll() is None, hall.log_text()[-3000:]
+                time.sleep(0.5)
+            took = time.monotonic() - started
+            time.sleep(1)
+        print(f"rolling restart of 2 replicas: {took:.1f} s, {len(prober.statuses)} requests through nginx")
+        assert prober.failures() == [], prober.statuses
+        assert len(prober.statuses) > 20
+        # Drained, not failed over: nginx never tried a replica while it was stopped.
+        rolling = hall.log_text().split("rolling restart of 2 replicas")[-1]
+        assert "connect() failed" not in rolling, rolling
+        after = [hall.replica_pid(i) for i in range(2)]
+        assert all(a != b for a, b in zip(before, after, strict=True)), (before, after)
+        # The student's tab reconnected by itself (its replica was restarted under it) and reads on.
+        clear_canvas(page)
+        draw_digit(page, 4)
+        expect(prediction(page)).to_contain_text("4", timeout=20_000)
+        assert page.evaluate("window.openedBeforeTheRestart") is True
+        assert page.errors == []
+    finally:
+        context.close()
+
+
+def test_nginx_killed_stops_everything(hall):
+    # Last in this module: it ends the servers the other tests used.
+    os.kill(hall.nginx_pid(), signal.SIGKILL)
+    assert hall.process.wait(timeout=15) == 1
+    assert "nginx stopped; stopping everything" in hall.log_text()
+    deadline = time.monotonic() + 15
+    while any(listening(port) for port in hall.replica_ports):
+        assert time.monotonic() < deadline, "a replica still listens after nginx died"
+        time.sleep(0.2)
