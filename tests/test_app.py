@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from cnn.net.browser_weights import read_browser_weights
+from harness.browser import free_port
 from harness.canvas_sim import draw_on_canvas
 from tests.apptest_support import (
     component_data,
@@ -152,6 +153,19 @@ def test_a_second_retrain_is_refused_and_cancel_keeps_the_old_model(canvas, mode
     assert any("already running" in w and "% done" in w for w in refused), refused
     first.sidebar.button(key="cancel_training").click().run()
     wait_for_sidebar(first, "cancelled")
+    assert model_copy.read_bytes() == before
+
+
+def test_retrain_with_the_lock_database_down_says_so_and_keeps_the_model(canvas, model_copy, monkeypatch):
+    # DATABASE_URL names PostgreSQL, whose advisory lock says who trains across hosts; nothing
+    # listens there: the press is refused in words, the page goes on, the model stays.
+    monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/wall")
+    before = model_copy.read_bytes()
+    app = start_app()
+    press_retrain(app, epochs=1)
+    refused = [e.value for e in app.sidebar.error]
+    assert any("Not started" in e and "database" in e for e in refused), refused
+    assert not [b for b in app.sidebar.button if b.key == "cancel_training"]  # nothing is training
     assert model_copy.read_bytes() == before
 
 

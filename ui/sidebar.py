@@ -8,6 +8,7 @@ import time
 import streamlit as st
 
 from cnn.config import ARCHITECTURES, OPTIMIZERS, SCHEDULES, TrainConfig
+from cnn.jobs.database_lock import TrainingLockUnavailable
 from cnn.jobs.training_job import CANCELLED, FAILED, SUCCEEDED, AlreadyTraining, JobStatus, TrainingJob
 from cnn.net.anatomy import layer_table
 from cnn.serving.model_store import LoadedModel
@@ -138,6 +139,8 @@ def retrain_ui(job: TrainingJob) -> None:
             job.start(config, started_by=session_name(), probe=st.session_state.get("last_input"))
         except AlreadyTraining as busy:
             st.warning(f"{busy} Only one training runs at a time; wait for it or cancel it.")
+        except TrainingLockUnavailable as down:  # DATABASE_URL's server: it says who trains, across hosts
+            st.error(f"Not started: {down}. The current model stays; try again once the database is back.")
     status = job.status()
     elsewhere = None if status.running else job.elsewhere()
     if elsewhere:
