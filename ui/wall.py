@@ -1,8 +1,10 @@
 """The class wall (?view=wall), for the lecturer's projector: how to join (QR code and URL), the
 class's accuracy against MNIST's, its confusion matrix, and the newest drawings with what the
 network read (wrong ones marked; click one to open it in the main view). Refreshes itself.
-Lecturer actions (ui/lecturer.py) sit behind the passcode; a drawing opened from the wall
-(?drawing=ID) becomes the main view's input.
+Only drawings the lecturer let through are read (the store's default status, SHOWN): a held or
+hidden one is on no wall, in no number and cannot be opened by its link. Lecturer actions
+(ui/lecturer.py) sit behind the passcode; a drawing opened from the wall (?drawing=ID) becomes the
+main view's input.
 
 Session state it owns: nothing; the query parameters `view` and `drawing` say what is shown.
 """
