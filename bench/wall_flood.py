@@ -20,12 +20,20 @@ from common import REPO, summary_ms
 
 sys.path.insert(0, str(REPO))
 
+import numpy as np  # noqa: E402
+
 from classwall.clients import Client  # noqa: E402
-from classwall.sending import MAX_PER_MINUTE, Refused, send  # noqa: E402
+from classwall.sending import MAX_PER_MINUTE, Refused, send, wall_drawing  # noqa: E402
 from classwall.store import WallStore  # noqa: E402
-from tests.test_class_wall_store import a_drawing  # noqa: E402
 
 HALL = "203.0.113.7"
+DIGIT = np.zeros((28, 28), dtype=np.float32)
+DIGIT[6:22, 12:16] = 0.9  # a 1, as the network's input; the canvas is ten times that
+CANVAS = np.kron(DIGIT, np.ones((10, 10), dtype=np.float32))
+
+
+def a_drawing(session: Client):
+    return wall_drawing(DIGIT, CANVAS, 1, 1, 0.95, "bench", session)
 
 
 def main() -> None:
