@@ -4,6 +4,8 @@
 #
 #   deploy/local.sh                      # 2 replicas on http://127.0.0.1:8501
 #   REPLICAS=3 PORT=8080 deploy/local.sh
+#   TLS_CERT=hall.crt TLS_KEY=hall.key PORT=8443 HTTP_PORT=8080 deploy/local.sh
+#                                        # https on 8443; plain http on 8080 (and 8443) redirects
 #   deploy/local.sh --check              # only write the nginx config and test it (nginx -t)
 #   kill -HUP <pid of local.sh>          # rolling restart: one replica at a time (a deploy)
 #
@@ -18,6 +20,9 @@ set -euo pipefail
 REPLICAS=${REPLICAS:-2}
 PORT=${PORT:-8501}
 FIRST_REPLICA_PORT=${FIRST_REPLICA_PORT:-$((PORT + 100))}
+TLS_CERT=${TLS_CERT:-}
+TLS_KEY=${TLS_KEY:-}
+HTTP_PORT=${HTTP_PORT:-}
 # Seconds between taking a replica out of nginx and stopping it: requests already under way end.
 DRAIN_SECONDS=${DRAIN_SECONDS:-2}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +47,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 command -v nginx >/dev/null || { echo "deploy/local.sh: nginx is missing (apt-get install nginx)" >&2; exit 1; }
+if [ -n "$TLS_CERT$TLS_KEY" ] && ! { [ -r "$TLS_CERT" ] && [ -r "$TLS_KEY" ]; }; then
+    echo "deploy/local.sh: TLS needs both TLS_CERT and TLS_KEY, readable files" >&2
+    exit 1
+fi
 
 replica_address() { echo "127.0.0.1:$((FIRST_REPLICA_PORT + $1))"; }
 
@@ -82,14 +91,27 @@ upstreams() {
     echo "}"
 }
 
-listen="127.0.0.1:${PORT}"
+listen="127.0.0.1:${PORT}" tls="" redirect=""
+if [ -n "$TLS_CERT" ]; then
+    listen+=" ssl"
+    tls="    ssl_certificate $(realpath "$TLS_CERT");"$'\n'"    ssl_certificate_key $(realpath "$TLS_KEY");"
+    # Plain HTTP spoken to the https port (nginx's code 497) goes to https too.
+    tls+=$'\n'"    error_page 497 =301 https://\$host:${PORT}\$request_uri;"
+    if [ -n "$HTTP_PORT" ]; then
+        redirect="server { listen 127.0.0.1:${HTTP_PORT}; return 301 https://\$host:${PORT}\$request_uri; }"
+    fi
+fi
 
 # Fill in the template: each ${NAME} line (or ${NAME} within one) gets its text.
 write_site() {
     upstreams "$1" >"$run/upstreams"
+    printf '%s' "$tls" >"$run/tls"
+    printf '%s' "$redirect" >"$run/redirect"
     awk -v listen="$listen" -v run="$run" '
         function file(path,   line, text) { text = ""; while ((getline line < path) > 0) text = text line "\n"; close(path); return text }
         $0 == "${UPSTREAMS}" { printf "%s", file(run "/upstreams"); next }
+        $0 == "${TLS}"       { printf "%s", file(run "/tls"); next }
+        $0 == "${REDIRECT}"  { printf "%s", file(run "/redirect"); next }
         { gsub(/\$\{LISTEN\}/, listen); print }
     ' "$here/nginx.conf.template" >"$run/site.conf.new"
     mv "$run/site.conf.new" "$run/site.conf"
@@ -116,7 +138,7 @@ http {
 CONF
 nginx -t -q -p "$run" -c "$run/nginx.conf"
 if [ "${1:-}" = "--check" ]; then
-    echo "nginx config OK: $REPLICAS replicas behind 127.0.0.1:$PORT"
+    echo "nginx config OK: $REPLICAS replicas behind 127.0.0.1:$PORT${TLS_CERT:+ (https)}"
     exit 0
 fi
 
@@ -176,7 +198,8 @@ for ((i = 0; i < REPLICAS; i++)); do wait_until_healthy "$i" || true; done
 nginx -p "$run" -c "$run/nginx.conf" &
 nginx_pid=$!
 say "nginx (pid $nginx_pid) on port $PORT"
-echo "Digit lens on http://127.0.0.1:${PORT} (${REPLICAS} replicas on ports ${FIRST_REPLICA_PORT}-$((FIRST_REPLICA_PORT + REPLICAS - 1)))"
+scheme=http; [ -n "$TLS_CERT" ] && scheme=https
+echo "Digit lens on ${scheme}://127.0.0.1:${PORT} (${REPLICAS} replicas on ports ${FIRST_REPLICA_PORT}-$((FIRST_REPLICA_PORT + REPLICAS - 1)))"
 
 restart_wanted=0
 trap 'restart_wanted=1' HUP

@@ -14,7 +14,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.browser import free_port
+from playwright.sync_api import expect
+
+from harness.browser import free_port, open_page
 from tests.support import REPO, copy_shipped_model
 
 LOCAL = REPO / "deploy" / "local.sh"
@@ -99,3 +101,17 @@ def local_hall(folder: Path, replicas: int = 2, timeout: float = 120, **env_extr
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+
+
+# A student draws once the page has loaded: the page's own reader has the network's weights and
+# the first run is over (a stroke drawn while the first page load was still running went unread).
+_READY = """() => [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+  .map(h => h.shadowRoot && h.shadowRoot.querySelector(".lr-root"))
+  .some(r => r && ["ready", "live"].includes(r.dataset.state))"""
+
+
+def open_student(context, url):
+    page = open_page(context, url)
+    page.wait_for_function(_READY, timeout=60_000)
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=30_000)
+    return page

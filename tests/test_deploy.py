@@ -32,7 +32,7 @@ def test_compose_fills_in_exactly_what_the_template_asks_for():
     template = (REPO / "deploy" / "nginx.conf.template").read_text()
     compose = (REPO / "deploy" / "compose.yaml").read_text()
     asked = set(re.findall(r"\$\{(\w+)\}", template))
-    assert asked == {"LISTEN", "UPSTREAMS"}
+    assert asked == {"LISTEN", "TLS", "REDIRECT", "UPSTREAMS"}
     assert all(f"{name}:" in compose for name in asked)
     assert "nginx.conf.template:/etc/nginx/templates/default.conf.template" in compose
 

@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import expect
 
 from classwall.store import WallStore
-from harness.browser import CHROMIUM, CHROMIUM_ARGS, clear_canvas, draw_digit, open_page
-from tests.deploy_support import fetch_status, healthy, listening, local_hall
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, clear_canvas, draw_digit
+from tests.deploy_support import fetch_status, healthy, listening, local_hall, open_student
 from tests.support import REPO
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -43,20 +43,6 @@ def browser(playwright):
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
-
-
-# A student draws once the page has loaded: the page's own reader has the network's weights and
-# the first run is over (a stroke drawn while the first page load was still running went unread).
-_READY = """() => [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
-  .map(h => h.shadowRoot && h.shadowRoot.querySelector(".lr-root"))
-  .some(r => r && ["ready", "live"].includes(r.dataset.state))"""
-
-
-def open_student(context, url):
-    page = open_page(context, url)
-    page.wait_for_function(_READY, timeout=60_000)
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=30_000)
-    return page
 
 
 def prediction(page):
