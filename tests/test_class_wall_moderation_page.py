@@ -155,3 +155,26 @@ def test_a_script_reloading_as_fast_as_it_can_does_not_stop_another_students_sen
     assert honest.main.success[0].value.startswith("Sent: your 7 is on the class wall (#7")
     connection_from(monkeypatch, "198.51.100.4", {})  # a student elsewhere, page just opened
     assert send_one().main.success[0].value.startswith("Sent: your 7 is on the class wall (#8")
+
+
+def test_the_browser_is_asked_who_it_is_at_the_first_showing_and_at_a_send_not_every_stroke(
+    canvas, mnist, model_copy, wall_db, monkeypatch
+):
+    # Every stroke reruns the drawing: working out the client there (its cookie's signature, the
+    # proxy's address, the database's key) cost about a millisecond of the server a stroke.
+    import ui.client_identity
+
+    asked = []
+    monkeypatch.setattr(
+        ui.client_identity, "connection_details", lambda: asked.append(1) or ({"X-Real-IP": HALL}, {}, None)
+    )
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    student = start_app()
+    assert written_cookie(student) and len(asked) == 1  # the id made when the send row first shows
+    for index in (1, 2, 3):  # three more drawings, three reruns
+        canvas.drawing = draw_on_canvas(mnist.x_test[index, ..., 0], 0.5, left=60, top=40)
+        student.run()
+        assert not student.exception, student.exception
+    assert len(asked) == 1 and written_cookie(student) is None  # the cookie is written once
+    student.button(key="wall_send").click().run()
+    assert len(asked) == 2 and student.main.success, [w.value for w in student.main.warning]

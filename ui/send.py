@@ -43,7 +43,9 @@ def send_to_wall_ui(loaded: LoadedModel, reading: Reading) -> None:
             "The digit I meant", list(range(10)), default=reading.digit, key=f"wall_label_{drawing_key}"
         )
         pressed = st.button("Send to the class wall", key="wall_send", icon=":material/send:")
-        client = _client_ui()
+        # Who is sending: worked out when the row first shows (the browser's id is made then, so
+        # a page open a while is no newcomer) and at a send, not on every stroke in between.
+        client = _client_ui() if pressed or not st.session_state.get("wall_cookie_written") else None
     if pressed:
         _send(loaded, reading, meant, drawing_key, client)
         outcome = st.session_state.wall_sent
