@@ -105,13 +105,13 @@ def local_hall(folder: Path, replicas: int = 2, timeout: float = 120, **env_extr
 
 # A student draws once the page has loaded: the page's own reader has the network's weights and
 # the first run is over (a stroke drawn while the first page load was still running went unread).
-_READY = """() => [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+PAGE_READY = """() => [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
   .map(h => h.shadowRoot && h.shadowRoot.querySelector(".lr-root"))
   .some(r => r && ["ready", "live"].includes(r.dataset.state))"""
 
 
 def open_student(context, url):
     page = open_page(context, url)
-    page.wait_for_function(_READY, timeout=60_000)
+    page.wait_for_function(PAGE_READY, timeout=60_000)
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=30_000)
     return page

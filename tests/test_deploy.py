@@ -1,11 +1,13 @@
 """Replicas behind nginx, as deploy/local.sh runs them: the config is valid, a browser draws
-through the proxy, Ctrl-C stops everything, and only one replica trains at a time."""
+through the proxy, Ctrl-C stops everything, only one replica trains at a time, and the page arrives compressed."""
 
 import os
 import re
 import signal
 import subprocess
 import time
+import urllib.parse
+import urllib.request
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from harness.browser import chromium, draw_digit, open_page
-from tests.deploy_support import LOCAL, listening, local_hall
+from tests.deploy_support import LOCAL, PAGE_READY, listening, local_hall
 from tests.support import REPO, make_mnist_arrays
 
 
@@ -130,6 +132,50 @@ def test_retrain_on_one_replica_while_the_other_trains_is_refused(replicas, play
         except PlaywrightTimeoutError:
             pass
         expect(sidebar).to_contain_text(re.compile("cancelled|New model saved"), timeout=120_000)
+
+
+def _first_load(context, url: str) -> dict:
+    """Open `url` in a new tab of `context` and count what crossed the wire until the page is ready:
+    bytes (Chromium's encodedDataLength: headers and body as received, 0 from the cache) and each
+    script's Content-Encoding and Cache-Control."""
+    received, scripts = [], {}
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.on("Network.loadingFinished", lambda event: received.append(event["encodedDataLength"]))
+
+    def note(response):
+        if response.request.resource_type == "script" and "/static/" in response.url:
+            headers = response.all_headers()
+            scripts[response.url] = (headers.get("content-encoding", ""), headers.get("cache-control", ""))
+
+    page.on("response", note)
+    page.goto(url)
+    page.wait_for_function(PAGE_READY, timeout=60_000)
+    page.wait_for_timeout(1500)  # the components' late modules and the fonts
+    page.close()
+    return {"bytes": sum(received), "scripts": scripts}
+
+
+@pytest.mark.browser
+def test_the_first_load_arrives_compressed_and_a_repeat_visit_comes_from_the_cache(replicas, playwright):
+    _, port, _ = replicas
+    with chromium(playwright) as context:
+        first = _first_load(context, f"http://127.0.0.1:{port}")
+        again = _first_load(context, f"http://127.0.0.1:{port}")
+    print(f"first load {first['bytes'] / 1e6:.2f} MB over the wire, a repeat visit {again['bytes'] / 1e6:.2f} MB")
+    assert first["scripts"], "no script of Streamlit's was fetched"
+    for script, (encoding, caching) in first["scripts"].items():
+        # Only a script too small to gain from it (gzip_min_length) comes uncompressed.
+        if encoding != "gzip":
+            with urllib.request.urlopen(script, timeout=10) as response:
+                assert len(response.read()) < 1024, (script, encoding)
+        if urllib.parse.urlsplit(script).path.startswith("/static/"):  # Streamlit's own, hashed names
+            assert "immutable" in caching, (script, caching)
+    # About 2.25 MB here (5.9 MB before nginx compressed): most of the rest is fonts (woff2, packed
+    # already) and the network's weights.
+    assert first["bytes"] < 3_000_000
+    assert again["bytes"] < first["bytes"] / 4  # Streamlit's hashed assets come from the cache
 
 
 @pytest.mark.slow
