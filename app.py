@@ -47,17 +47,25 @@ from ui.training_report import training_report_ui
 from ui.wall import wall_drawing_input_ui, wall_page_ui
 
 
+def input_source_ui() -> str:
+    """Draw, a test digit or an upload; outside the drawing's fragment, so a stroke does not send
+    the choice again (a widget re-sent on every stroke costs the server about a millisecond);
+    choosing another reruns the page."""
+    if st.query_params.get("drawing"):  # opened from the class wall
+        return "Class wall"
+    return st.radio("Input", INPUT_SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
+
+
 @st.fragment
-def drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
+def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
     """Reruns on its own after every stroke: the sidebar and the rest stay as they are."""
     loaded, dense = store.current(), dense_store.current()
     draw_column, input_column, prediction_column = st.columns([1.3, 1, 1], gap="medium")
-    from_wall = st.query_params.get("drawing")
     with draw_column:
-        if from_wall:  # opened from the class wall
-            source, prepared = "Class wall", wall_drawing_input_ui(from_wall)
-        else:
-            source = st.radio("Input", INPUT_SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
+        if source == "Class wall":
+            if not st.query_params.get("drawing"):  # "Back to drawing my own", pressed in this fragment
+                st.rerun()  # the whole page: the input choice above is shown again
+            prepared = wall_drawing_input_ui(st.query_params.get("drawing"))
         reading = None
         if source == INPUT_SOURCES[0]:
             drawing = canvas_ui()
@@ -177,7 +185,7 @@ def main() -> None:
         lecturer_ui(job)
         st.button("Back to drawing", on_click=show_view, args=("detailed",), key="wall_to_detailed")
         return
-    drawing_ui(store, dense_store)
+    drawing_ui(store, dense_store, input_source_ui())
     learning_ui(
         {
             "convnet": snapshot_history(path, loaded.version),

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from classwall.clients import COOKIE_NAME
 from classwall.store import WallStore
-from harness.browser import chromium, draw_digit, in_viewport, open_page, running_app
+from harness.browser import CANVAS, chromium, draw_digit, in_viewport, open_page, running_app
 from tests.support import REPO
 
 pytestmark = pytest.mark.browser
@@ -66,6 +66,12 @@ def test_two_students_send_and_the_wall_shows_both(tmp_path, playwright):
         tiles.nth(1).click()  # the 7: opens in the main view with everything the page shows
         expect(prediction(wall)).to_contain_text(re.compile(r"Prediction\s*7\s*\("), timeout=20_000)
         expect(wall.get_by_text("Meant 7")).to_be_visible()
+        # Back to one's own canvas: the button is in the drawing's fragment, the input choice above it.
+        wall.get_by_role("button", name="Back to drawing my own").click()
+        expect(wall.get_by_role("radiogroup", name="Input")).to_contain_text("Draw", timeout=20_000)
+        expect(wall.locator(CANVAS)).to_be_visible()
+        assert "drawing=" not in wall.url
+        expect(wall.get_by_test_id("stException")).to_have_count(0)
         assert errors == []
 
 

@@ -79,6 +79,11 @@ def test_a_corrected_label_counts_as_wrong_and_opens_in_the_main_view(canvas, mo
     viewer.run()
     assert main_metrics(viewer)[0].value.split()[0] == "7"  # the wall's drawing, read again
     assert any("Meant **1**" in m.value for m in viewer.main.markdown)
+    assert "input_source" not in [r.key for r in viewer.radio]  # the wall's drawing is the input
+    viewer.button(key="close_wall_drawing").click().run()  # pressed inside the drawing's fragment
+    assert not viewer.exception, viewer.exception
+    assert "drawing" not in viewer.query_params and viewer.radio(key="input_source").value == "Draw"
+    assert main_metrics(viewer)[0].value.split()[0] == "7"  # the student's own canvas, read
 
 
 def test_sending_is_limited(canvas, model_copy, wall_db, mnist):
