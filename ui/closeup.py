@@ -11,6 +11,7 @@ import streamlit as st
 from cnn.net.reading import Reading
 from cnn.serving.model_store import LoadedModel
 from display.closeup import reading_closeup, strongest_point
+from ui.unit_examples import examples_ui, start_finding_examples
 
 
 def forget_closeup() -> None:
@@ -20,14 +21,23 @@ def forget_closeup() -> None:
 
 
 def closeup_ui(loaded: LoadedModel, reading: Reading) -> None:
-    """One output value of a Conv2D layer, computed in front of the class."""
+    """One output value of a Conv2D layer, computed in front of the class, and the test digits
+    that excite it most; for a Dense unit or one of the ten digits, those digits alone."""
     st.header("Convolution close-up")
+    start_finding_examples(loaded)  # in the background, once per model: ready when someone looks
     if not st.toggle("Show how one value of a feature map is computed", key="show_closeup"):
         forget_closeup()
         return
     conv_layers = [layer.name for layer in loaded.layers if layer.kind == "Conv2D"]
+    dense_layers = [layer.name for layer in loaded.layers if layer.kind == "Dense"]
     layer_column, channel_column, row_column, column_column = st.columns(4)
-    layer = layer_column.selectbox("Layer", conv_layers, key="closeup_layer")
+    layer = layer_column.selectbox("Layer", conv_layers + dense_layers, key="closeup_layer")
+    if layer in dense_layers:
+        units = loaded.layer(layer).shape[0]
+        last = layer == dense_layers[-1]
+        unit = channel_column.number_input("Digit" if last else "Unit", 0, units - 1, 0, key="closeup_unit")
+        examples_ui(loaded, layer, int(unit))
+        return
     size, _, channels = reading.maps[layer].shape
     channel = channel_column.number_input("Channel", 0, channels - 1, 0, key="closeup_channel")
     # Open on the map's strongest unit, never on a blank patch; a point chosen by hand stays until
@@ -72,6 +82,7 @@ def closeup_ui(loaded: LoadedModel, reading: Reading) -> None:
         f"= **{closeup['preActivation']:+.4f}**; ReLU keeps max(0, that) = **{closeup['output']:.4f}**, the value "
         f"of {layer} channel {channel} at row {row}, column {column}."
     )
+    examples_ui(loaded, layer, int(channel), int(row), int(column))
 
 
 def coloured_grid(values, cmap: str, low: float, high: float):

@@ -4,7 +4,8 @@ Drawn in the browser (static/js/lecture_view.js), which runs the network itself 
 move: the server sends what belongs to the model (display/lecture.py lecture_meta), the
 weights' address and its own input and digit, never the maps. Clicking a map or a position sends
 the unit back here; the close-up numbers for it are computed in display/closeup.py and sent with
-the next run, for the drawing the server read.
+the next run, for the drawing the server read, with the test digits that excite the unit most
+(ui/unit_examples.py: found once per model version in the background, the same for every drawing).
 
 Session state it owns: `lecture_unit` (the chosen unit, or None).
 """
@@ -17,6 +18,7 @@ from display.closeup import reading_closeup, strongest_point
 from display.lecture import lecture_meta
 from ui.components import RED_BLUE, VIRIDIS, own_component
 from ui.live_reading import page_network
+from ui.unit_examples import start_finding_examples, unit_examples
 
 _LECTURE_KEY = "lecture"
 _lecture = own_component("lecture_view", html='<div class="lv-root"></div>')
@@ -45,6 +47,7 @@ def lecture_view_ui(loaded: LoadedModel, reading: Reading | None) -> None:
     """`reading`: the server's reading of the drawing (None: nothing drawn, as far as it knows)."""
     payload = lecture_meta(loaded.layers, loaded.extractor.layer_names) | page_network(loaded, reading, True)
     payload |= {"palette": VIRIDIS, "diverging": RED_BLUE}
+    start_finding_examples(loaded)  # in the background, once per model: ready when a unit is opened
     if reading is not None:
         payload["digit"] = reading.digit  # the server's answer, for whoever reads the message
         unit = chosen_unit(reading)
@@ -53,4 +56,6 @@ def lecture_view_ui(loaded: LoadedModel, reading: Reading | None) -> None:
             payload["closeup"] = reading_closeup(
                 loaded, reading, unit["layer"], unit["channel"], unit["row"], unit["column"]
             )
+            # The test digits that excite it: the same for every drawing, made once per unit.
+            payload["examples"] = unit_examples(loaded, unit["layer"], unit["channel"], unit["row"], unit["column"])
     _lecture(data=payload, key=_LECTURE_KEY, default={"unit": None}, on_unit_change=_remember_unit)

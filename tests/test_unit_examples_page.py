@@ -1,0 +1,116 @@
+"""The test digits that excite a unit, on the page (AppTest): the detailed view's close-up shows
+them for a map unit, a Dense unit and a digit; the lecture view's panel gets them with its data;
+no MNIST on the server is said in words; and a new drawing never searches again."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import ui.unit_examples
+from harness.canvas_sim import draw_on_canvas
+from tests.apptest_support import APP, component_data, start_app
+from ui.unit_examples import unit_example_shelf
+
+LECTURE = "digit_lens.lecture_view"
+
+
+@pytest.fixture
+def ready_examples(mnist_env, model_copy):
+    """The server's shelf with the examples of the model under test found (as a running server
+    has them seconds after its first page)."""
+    from cnn.net.network import load_network
+
+    shelf = unit_example_shelf()
+    state = shelf.wait(load_network(model_copy), model_copy, timeout=120)
+    assert state.examples is not None, state.message
+    return shelf, state.examples
+
+
+def _pictures(app):
+    """The caption under every picture of digits the close-up shows (their digits, in words)."""
+    return [c.value for c in app.main.caption if "strongest first" in c.value]
+
+
+def _open_closeup(app, layer: str) -> None:
+    app.toggle(key="show_closeup").set_value(True).run()
+    app.selectbox(key="closeup_layer").set_value(layer).run()
+
+
+def test_the_detailed_close_up_shows_what_excites_the_unit(canvas, mnist, ready_examples):
+    shelf, examples = ready_examples
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
+    app = start_app()
+    _open_closeup(app, "conv2")
+    app.number_input(key="closeup_channel").set_value(5).run()
+    row, column = app.number_input(key="closeup_row").value, app.number_input(key="closeup_column").value
+    assert not app.exception
+    titles = [m.value for m in app.main.markdown if "excite" in m.value]
+    unit = f"conv2 channel 5 at row {row}, column {column}"
+    assert titles == [f"**The 9 test digits (of 10,000) that excite {unit} most**"]
+    digits = [int(shelf.test_set.labels[i]) for i in examples.indices["conv2"][row, column, 5]]
+    [caption] = _pictures(app)
+    assert caption.startswith("Each cropped around what the unit sees, the receptive field outlined in red")
+    assert caption.count("a ") >= 9 and [int(d) for d in _digits_in(caption)] == digits
+    alts = [image.alt for element in app.main.get("image") for image in element.proto.imgs]
+    assert f"that excite {unit} most: a {digits[0]} (" in " ".join(alts)  # a screen reader hears them too
+
+    _open_closeup(app, "dense")
+    app.number_input(key="closeup_unit").set_value(3).run()
+    assert any("excite dense unit 3 most" in m.value for m in app.main.markdown)
+    _open_closeup(app, "probabilities")
+    app.number_input(key="closeup_unit").set_value(4).run()
+    titles = [m.value for m in app.main.markdown if "The test 4s" in m.value]
+    assert len(titles) == 2 and "surest" in titles[0] and "least sure" in titles[1]
+    assert len(_pictures(app)) == 2 and set(_digits_in(" ".join(_pictures(app)))) == {"4"}
+
+
+def _digits_in(caption: str) -> list[str]:
+    """'..., strongest first: a 7 (0.61), a 1 (0.58).' -> ['7', '1']"""
+    listed = caption.split("strongest first: ", 1)[1]
+    return [part.strip().split()[1] for part in listed.rstrip(".").split("), ") if part.strip()]
+
+
+def test_the_lecture_views_panel_gets_the_units_examples(canvas, mnist, ready_examples):
+    shelf, examples = ready_examples
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["view"] = "lecture"
+    app.session_state["lecture_unit"] = {"layer": "conv1", "channel": 3, "row": 12, "column": 14}
+    app.run()
+    assert not app.exception
+    block = component_data(app, LECTURE)["examples"]
+    assert (block["layer"], block["channel"], block["row"], block["column"]) == ("conv1", 3, 12, 14)
+    assert [e["index"] for e in block["examples"]] == examples.indices["conv1"][12, 14, 3].tolist()
+    assert block["field"][2] == 3 and len(block["filter"]) == 3  # conv1: the 3x3 field, and the filter
+    assert all(e["png"] for e in block["examples"])
+
+
+def test_a_new_drawing_does_not_search_again(canvas, mnist, ready_examples, monkeypatch):
+    shelf, _ = ready_examples
+    made = []
+    real = ui.unit_examples.unit_examples_block
+    monkeypatch.setattr(ui.unit_examples, "unit_examples_block", lambda *a, **k: made.append(a[3:]) or real(*a, **k))
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["view"] = "lecture"
+    app.session_state["lecture_unit"] = {"layer": "pool2", "channel": 9, "row": 2, "column": 1}
+    app.run()
+    builds, blocks = shelf.builds, len(made)
+    first = component_data(app, LECTURE)["examples"]
+    for digit in (1, 2):  # strokes: new drawings with the same unit open
+        canvas.drawing = draw_on_canvas(mnist.x_test[digit, ..., 0], 0.5, left=60, top=40)
+        app.run()
+        assert not app.exception
+        assert component_data(app, LECTURE)["examples"] == first
+    assert shelf.builds == builds and len(made) == blocks <= 1  # neither searched nor made again
+
+
+def test_without_mnist_the_close_up_says_so(canvas, mnist, model_copy, monkeypatch, tmp_path):
+    monkeypatch.delenv("MNIST_NPZ", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "no-keras"))
+    ui.unit_examples._shelf.clear()  # a server started this way: its shelf has no digits
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
+    app = start_app()
+    _open_closeup(app, "conv1")
+    assert any("MNIST is not on this server" in info.value for info in app.main.info)
+    assert not _pictures(app)
+    ui.unit_examples._shelf.clear()
