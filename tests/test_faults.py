@@ -140,6 +140,9 @@ def test_a_rolling_restart_restarts_every_replica_without_an_error(hall, browser
         draw_digit(page, 7)
         expect(prediction(page)).to_contain_text("7", timeout=30_000)
         page.evaluate("window.openedBeforeTheRestart = true")
+        # A second student who opened the page and has drawn nothing yet when the restart comes.
+        idle = open_student(context, hall.url)
+        idle.evaluate("window.openedBeforeTheRestart = true")
         before = [hall.replica_pid(i) for i in range(2)]
         with Prober(hall.url) as prober:
             started = time.monotonic()
@@ -163,6 +166,10 @@ def test_a_rolling_restart_restarts_every_replica_without_an_error(hall, browser
         expect(prediction(page)).to_contain_text("4", timeout=20_000)
         assert page.evaluate("window.openedBeforeTheRestart") is True
         assert page.errors == []
+        # Their first stroke ever reaches a server session that never ran the page: read all the same.
+        draw_digit(idle, 2)
+        expect(prediction(idle)).to_contain_text("2", timeout=20_000)
+        assert idle.evaluate("window.openedBeforeTheRestart") is True
     finally:
         context.close()
 

@@ -14,15 +14,16 @@
 // last run was a fragment's; after a full run (the page just loaded, a catch-up like this one)
 // it reruns nothing, and a drawing made offline never reaches the server: its widget value sits
 // in the browser, and the rerun that would carry it was refused while offline ("Cannot send rerun
-// backMessage when disconnected"). So when anything was touched during the outage (or shortly
-// before it: a message written into a dying socket is lost too) this piece fires a trigger,
-// and that rerun carries every widget's current state: the server catches up with the drawing.
+// backMessage when disconnected"). And when the page comes back to another server process (its
+// replica died or was restarted for a deploy), the session there is new and has never run the
+// page: the rerun Streamlit makes is the fragment's, which that process refuses ("the fragment
+// ... does not exist anymore"), and every stroke after it too. So after every reconnect this
+// piece fires a trigger, outside any fragment: the whole page runs, carrying every widget's
+// current state, and the server catches up with the drawing, whichever process it is.
 
 const APP = "[data-testid='stApp']";
 const DIALOG = "[data-testid='stDialog']";
 const RECONNECTING = new Set(["PINGING_SERVER", "CONNECTING"]);
-// Streamlit's ping times out after 15 s: a send made that long before a silent drop may be lost.
-const LOST_IN_FLIGHT_MS = 15_000;
 
 let watcher = null; // one per page: Streamlit re-calls the piece on every run without its cleanup
 
@@ -37,25 +38,17 @@ function closeConnectionDialog() {
 // root: our element, where tests read the connection state we saw and how many catch-ups we made.
 function startWatching(app, root) {
   const self = { trigger: null, catchUps: 0 };
-  let offlineSince = null;
-  let lastInput = -Infinity;
-  const touched = () => {
-    lastInput = performance.now();
-  };
-  // Capture phase, so that no handler of the canvas's can hide a stroke from us.
-  const inputs = ["pointerup", "keyup", "change"];
-  for (const type of inputs) document.addEventListener(type, touched, true);
+  let wasOffline = false;
 
   const onState = () => {
     const state = app.dataset.testConnectionState;
     root.dataset.connection = state || "";
     if (RECONNECTING.has(state)) {
-      if (offlineSince === null) offlineSince = performance.now();
+      wasOffline = true;
       closeConnectionDialog();
-    } else if (state === "CONNECTED" && offlineSince !== null) {
-      const caughtUp = lastInput < offlineSince - LOST_IN_FLIGHT_MS;
-      offlineSince = null;
-      if (!caughtUp && self.trigger) {
+    } else if (state === "CONNECTED" && wasOffline) {
+      wasOffline = false;
+      if (self.trigger) {
         self.catchUps += 1;
         root.dataset.catchUps = String(self.catchUps);
         // After Streamlit's own reaction to the new state, so the websocket is surely there.
@@ -74,7 +67,6 @@ function startWatching(app, root) {
   self.stop = () => {
     appObserver.disconnect();
     dialogObserver.disconnect();
-    for (const type of inputs) document.removeEventListener(type, touched, true);
   };
   return self;
 }
