@@ -133,6 +133,12 @@ def test_a_killed_replica_is_started_again_and_its_students_carry_on(hall, brows
             context.close()
 
 
+_COLLECT_TOASTS = """() => { window.toastsSeen = [];
+  new MutationObserver(() => document.querySelectorAll("[data-testid='stToast']").forEach(t => {
+    if (!t.dataset.seen) { t.dataset.seen = "1"; window.toastsSeen.push(t.textContent); } }))
+    .observe(document.body, { childList: true, subtree: true }); }"""
+
+
 def test_a_rolling_restart_restarts_every_replica_without_an_error(hall, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
@@ -143,6 +149,8 @@ def test_a_rolling_restart_restarts_every_replica_without_an_error(hall, browser
         # A second student who opened the page and has drawn nothing yet when the restart comes.
         idle = open_student(context, hall.url)
         idle.evaluate("window.openedBeforeTheRestart = true")
+        for tab in (page, idle):  # every toast the page shows from now on, however briefly
+            tab.evaluate(_COLLECT_TOASTS)
         before = [hall.replica_pid(i) for i in range(2)]
         with Prober(hall.url) as prober:
             started = time.monotonic()
@@ -170,6 +178,10 @@ def test_a_rolling_restart_restarts_every_replica_without_an_error(hall, browser
         draw_digit(idle, 2)
         expect(prediction(idle)).to_contain_text("2", timeout=20_000)
         assert idle.evaluate("window.openedBeforeTheRestart") is True
+        # Both were moved to another process (each replica was restarted): told once, in words.
+        for tab in (page, idle):
+            moved = [t for t in tab.evaluate("window.toastsSeen") if "another server process" in t]
+            assert moved, tab.evaluate("window.toastsSeen")
     finally:
         context.close()
 

@@ -207,4 +207,6 @@ def test_a_digit_drawn_offline_right_after_the_page_loads_reaches_the_server(pro
         proxy.restore()
         expect(readout(page)).to_contain_text(re.compile(r"reads\s*7"), timeout=20_000)
         assert page.evaluate(_CATCH_UPS) == 1
+        # Back to the same server process, its session kept: nothing is said to be lost.
+        expect(page.get_by_test_id("stToast").filter(has_text="another server process")).to_have_count(0)
         assert not page.errors
