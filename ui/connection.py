@@ -14,7 +14,7 @@ _watch = own_component("connection_watch", html='<div class="connection-watch"><
 
 MOVED = (
     "The connection came back to another server process (the one this page was on stopped). Your "
-    "drawing is read again; what the old one kept for this tab is gone: the last \"Sent\" note, the "
+    'drawing is read again; what the old one kept for this tab is gone: the last "Sent" note, the '
     "unit you chose in the lecture view, a retrain started from here (it stopped with that process)."
 )
 
