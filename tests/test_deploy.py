@@ -138,11 +138,15 @@ def _first_load(context, url: str) -> dict:
     """Open `url` in a new tab of `context` and count what crossed the wire until the page is ready:
     bytes (Chromium's encodedDataLength: headers and body as received, 0 from the cache) and each
     script's Content-Encoding and Cache-Control."""
-    received, scripts = [], {}
+    received, scripts, addresses = [], {}, {}
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.on("Network.loadingFinished", lambda event: received.append(event["encodedDataLength"]))
+    cdp.on("Network.responseReceived", lambda event: addresses.update({event["requestId"]: event["response"]["url"]}))
+    cdp.on(
+        "Network.loadingFinished",
+        lambda event: received.append((event["encodedDataLength"], addresses.get(event["requestId"], "?"))),
+    )
 
     def note(response):
         if response.request.resource_type == "script" and "/static/" in response.url:
@@ -154,11 +158,12 @@ def _first_load(context, url: str) -> dict:
     page.wait_for_function(PAGE_READY, timeout=60_000)
     page.wait_for_timeout(1500)  # the components' late modules and the fonts
     page.close()
-    return {"bytes": sum(received), "scripts": scripts}
+    largest = [f"{size / 1000:.0f} KB {urllib.parse.urlsplit(url).path}" for size, url in sorted(received)[::-1][:8]]
+    return {"bytes": sum(size for size, _ in received), "scripts": scripts, "largest": largest}
 
 
 @pytest.mark.browser
-def test_the_first_load_arrives_compressed_and_a_repeat_visit_comes_from_the_cache(replicas, playwright):
+def test_the_first_load_is_compressed_and_within_2_mb_and_a_repeat_visit_comes_from_the_cache(replicas, playwright):
     _, port, _ = replicas
     with chromium(playwright) as context:
         first = _first_load(context, f"http://127.0.0.1:{port}")
@@ -172,9 +177,11 @@ def test_the_first_load_arrives_compressed_and_a_repeat_visit_comes_from_the_cac
                 assert len(response.read()) < 1024, (script, encoding)
         if urllib.parse.urlsplit(script).path.startswith("/static/"):  # Streamlit's own, hashed names
             assert "immutable" in caching, (script, caching)
-    # About 2.25 MB here (5.9 MB before nginx compressed): most of the rest is fonts (woff2, packed
-    # already) and the network's weights.
-    assert first["bytes"] < 3_000_000
+    # The hall's Wi-Fi (issue 22): at most 2 MB. About 1.7 MB here (5.9 MB before nginx compressed,
+    # 2.24 MB while the first page still held a data grid and a Vega chart, whose scripts are
+    # 161 KB and 272 KB gzipped); most of the rest is fonts (woff2, packed already: Streamlit's
+    # icon font alone is 375 KB, for its own sidebar and expander arrows) and the network's weights.
+    assert first["bytes"] <= 2_000_000, first["largest"]
     assert again["bytes"] < first["bytes"] / 4  # Streamlit's hashed assets come from the cache
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from cnn.files.snapshots import Snapshot, SnapshotHistory
 from display.bars import probability_bars_html
-from display.charts import accuracy_curve_spec
+from display.line_chart import line_chart_html
 from display.render import enlarge, kernel_grid, png_bytes
 
 NETWORK_NAMES = {"convnet": "Convnet", "mlp": "Dense net"}
@@ -101,4 +101,22 @@ def learning_ui(histories: dict[str, SnapshotHistory | None]) -> None:
         key=f"learning_step_{arch}",
     )
     snapshot_ui(snapshots[index], history.probe)
-    st.vega_lite_chart(accuracy_curve_spec(snapshots, snapshots[index].step), width="stretch")
+    st.markdown(accuracy_curve_html(snapshots, snapshots[index]), unsafe_allow_html=True)
+
+
+def accuracy_curve_html(snapshots: list[Snapshot], shown: Snapshot) -> str:
+    """Accuracy so far against the training step, the snapshot on show marked. Plain markup, not
+    st.vega_lite_chart: that one chart made every first page load fetch vega-embed (272 KB)."""
+    return line_chart_html(
+        [s.step for s in snapshots],
+        {"accuracy so far": [s.accuracy for s in snapshots]},
+        x_title="training step",
+        y_title=f"Accuracy so far on {shown.checked:,} test digits",
+        description=f"Accuracy so far against the training step; marked: {_when(shown)}, {shown.accuracy:.1%}",
+        y_domain=(0.0, 1.0),
+        percent=True,
+        marked_x=shown.step,
+        marked_label="on show",
+        points=True,
+        height=190,
+    )
