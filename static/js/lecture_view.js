@@ -37,6 +37,7 @@ export default function (component) {
   view.meta = data && data.layers ? decodedMeta(data) : null;
   if (!view.meta) return view.unmount;
   if (data.selected && !view.selected) view.selected = data.selected;
+  askAgainWhileFinding(view);
   view.refit = true;
   retryWeights(view.meta.weights);
   network(view.meta.weights).then(scheduleReading, view.fail); // the canvas as it is now
@@ -52,6 +53,7 @@ function mount(root, forget) {
     view.data = Object.assign(data, { paletteBytes: view.meta.paletteBytes, divergingBytes: view.meta.divergingBytes });
     // The close-up is the server's, for the drawing it read: shown only while the page shows that drawing.
     data.closeup = data.image && sameInput(data.image, view.meta.serverImage) ? view.meta.closeup : null;
+    data.examples = view.meta.examples || null; // the unit's test digits: the same for every drawing
     if (view.refit) fit(root, view); // once per run: what the server sent may change the height
     else render(root, view);
     view.refit = false;
@@ -86,6 +88,7 @@ function mount(root, forget) {
   };
   window.addEventListener("resize", onResize);
   view.unmount = () => {
+    clearTimeout(view.askAgain);
     stop();
     window.removeEventListener("resize", onResize);
     view.animator.stop();
@@ -93,6 +96,17 @@ function mount(root, forget) {
     forget();
   };
   return view;
+}
+
+// The server finds a model's unit examples in the background; while it does, ask again (a new
+// state value is a rerun) so they appear without another click, once every couple of seconds.
+function askAgainWhileFinding(view) {
+  clearTimeout(view.askAgain);
+  if (!(view.meta.examples && view.meta.examples.building && view.selected)) return;
+  const asked = view.selected;
+  view.askAgain = setTimeout(() => {
+    if (view.selected === asked) view.setStateValue("unit", Object.assign({}, asked, { asked: Date.now() }));
+  }, 2000);
 }
 
 function decodedMeta(data) {

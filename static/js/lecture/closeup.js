@@ -76,3 +76,68 @@ export function closeupBlock(c, redBlue) {
   );
   return block;
 }
+
+// What excites the chosen unit (display/unit_examples.py sends it), beside its enlarged map: the
+// test digits it responds to most, each cropped around what the unit sees with its receptive field
+// outlined and its activation written on it; for one of the ten digits, the test digits of that
+// class the network is surest and least sure of. e.message: why there are none (yet).
+export function examplesBlock(e) {
+  const block = element("div", "lv-examples");
+  if (e.message) {
+    block.append(element("p", "lv-meta", e.message));
+  } else if (e.kind === "class") {
+    block.append(thumbs(e, e.most, `The ${e.channel}s it is surest of`, "probability"));
+    block.append(thumbs(e, e.least, "…least sure of", "probability"));
+  } else if (!e.examples.length) {
+    block.append(element("p", "lv-meta", `It stays at 0 on all ${e.searched.toLocaleString("en")} test digits.`));
+  } else {
+    // One short line: the panel has no height to spare on a 720-pixel projector.
+    const few = e.examples.length < 9 ? " (all it fires on)" : "";
+    block.append(thumbs(e, e.examples, `Top ${e.examples.length} of ${e.searched.toLocaleString("en")} test digits${few}`, "activation"));
+  }
+  return block;
+}
+
+function thumbs(e, list, title, quantity) {
+  const box = element("figure", "lv-thumbs-box");
+  box.append(element("figcaption", "lv-thumbs-title", title));
+  const grid = element("div", "lv-thumbs");
+  const [, , size] = e.crop;
+  for (const x of list) {
+    const tile = element("div", "lv-thumb");
+    const img = element("img");
+    img.src = `data:image/png;base64,${x.png}`;
+    img.alt = `a ${x.digit} (test digit ${x.index}), ${quantity} ${x.activation.toFixed(3)}`;
+    img.title = img.alt;
+    tile.append(img);
+    if (e.field) {
+      // The receptive field inside the crop, in percent of it (the crop is drawn at any size).
+      const [top, left, extent] = e.field.map((v) => `${(v / size) * 100}%`);
+      const outline = element("span", "lv-field");
+      Object.assign(outline.style, { top, left, width: extent, height: extent });
+      tile.append(outline);
+    }
+    const words = element("span", "lv-thumb-caption", x.activation.toFixed(2));
+    words.setAttribute("aria-hidden", "true"); // the picture's alt says it
+    tile.append(words);
+    grid.append(tile);
+  }
+  box.append(grid);
+  return box;
+}
+
+// conv1's kernel as a small picture under its map: red adds where the input has ink, blue takes away.
+export function filterPicture(kernel, redBlue) {
+  const box = element("figure", "lv-filter-box");
+  const grid = element("div", "lv-filter");
+  grid.setAttribute("role", "img");
+  grid.setAttribute("aria-label", `The unit's 3x3 filter, row by row: ${kernel.map((row) => row.map((v) => v.toFixed(2)).join(", ")).join("; ")}`);
+  const limit = limitOf(kernel);
+  for (const v of kernel.flat()) {
+    const cell = element("span");
+    cell.style.background = diverging(redBlue, v, limit);
+    grid.append(cell);
+  }
+  box.append(grid, element("figcaption", "lv-thumbs-title", "its filter (red +, blue −)"));
+  return box;
+}

@@ -1,11 +1,12 @@
 // The panel beside the network for the chosen unit: its map enlarged (click a position, or use
-// the arrow keys), the receptive field in words, Play / Step / Whole map, and the close-up.
+// the arrow keys), the receptive field in words, Play / Step / Whole map, the close-up, and the
+// test digits that excite the unit most (the same for every drawing: shown during Play too).
 
 import { channelOffset, mapPixels } from "../lib/bytes.js";
 import { canvasPoint, element, paintTile } from "../lib/dom.js";
 import { receptiveBox } from "../lib/geometry.js";
 import { shownPositions } from "./animator.js";
-import { closeupBlock } from "./closeup.js";
+import { closeupBlock, examplesBlock, filterPicture } from "./closeup.js";
 
 const BIG = 150;
 
@@ -66,7 +67,17 @@ export function inspector(data, selected, animator, actions) {
   panel.append(element("div", "lv-meta", `${layer.kind}, strongest response ${layer.peaks[selected.channel].toFixed(3)}; click a position`));
 
   const pictures = element("div", "lv-pictures");
-  pictures.append(bigMap(layer, selected, at, animator.step, data.paletteBytes, actions.choose));
+  const mapColumn = element("div", "lv-map-column");
+  mapColumn.append(bigMap(layer, selected, at, animator.step, data.paletteBytes, actions.choose));
+  pictures.append(mapColumn);
+  // The unit's test digits, beside its map (the panel has no height to spare below on a projector).
+  const e = data.examples;
+  if (e && e.layer === selected.layer && e.channel === selected.channel && (e.message || (e.row === selected.row && e.column === selected.column))) {
+    if (e.filter) mapColumn.append(filterPicture(e.filter, data.divergingBytes));
+    pictures.append(examplesBlock(e));
+  } else if (e) {
+    pictures.append(element("p", "lv-meta lv-examples", "Finding the test digits that excite it…"));
+  }
   panel.append(pictures);
 
   const box = receptiveBox(layer, at.row, at.column);
