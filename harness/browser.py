@@ -213,6 +213,12 @@ def ink_at(page, x: float, y: float) -> int:
     return page.evaluate(_INK_AT, [x, y])
 
 
+def wait_for_ink_at(page, x: float, y: float, timeout: float = 2_000) -> None:
+    """Until the finished strokes' canvas has ink at (x, y): Fabric paints a lifted stroke there a
+    frame or so after the pen lifts."""
+    page.wait_for_function(f"(xy) => ({_INK_AT})(xy) > 200", arg=[x, y], timeout=timeout)
+
+
 def in_viewport(page, locator) -> bool:
     """Whether the element lies wholly inside the window, as scrolled now."""
     box = locator.bounding_box()

@@ -21,6 +21,7 @@ from harness.browser import (
     open_page,
     phone,
     running_app,
+    wait_for_ink_at,
 )
 from harness.tcp_proxy import TcpProxy
 from tests.support import REPO
@@ -141,7 +142,7 @@ def test_offline_the_page_draws_and_reads_and_the_server_catches_up(proxy, wall_
         # Read by the page itself, within a second of the pen lifting.
         page.wait_for_function(f"() => /3/.test(({_LIVE})()?.answer || '')", timeout=1_000)
         assert int(np.argmax(live(page)["probabilities"])) == 3
-        assert ink_at(page, (LEFT + 0.8 * SIZE) * 280, (TOP + 0.65 * SIZE) * 280) > 200  # the 3 is on the canvas
+        wait_for_ink_at(page, (LEFT + 0.8 * SIZE) * 280, (TOP + 0.65 * SIZE) * 280)  # the 3 is on the canvas
 
         wait_for_the_connection_error(page)
         page.wait_for_timeout(300)
