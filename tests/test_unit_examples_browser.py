@@ -5,7 +5,7 @@ for another position."""
 import pytest
 from playwright.sync_api import expect
 
-from harness.browser import chromium, draw_digit, in_viewport, open_page
+from harness.browser import axe_violations, chromium, draw_digit, in_viewport, open_page, violations_report
 from tests.support import REPO
 
 pytestmark = pytest.mark.browser
@@ -42,6 +42,8 @@ def test_a_clicked_unit_shows_its_test_digits(playwright, app_url, mnist_path):
         assert inspector.locator(".lv-filter").count() == 0  # conv2 reads maps, not the image
         page.screenshot(path=ARTIFACTS / "lecture-unit-examples.png")
         assert in_viewport(page, inspector)  # beside the map: the panel still fits the projector
+        blocking = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
+        assert not blocking, "axe-core:\n" + violations_report(blocking)  # as tests/test_accessibility.py
 
         first = thumbs.first.get_attribute("alt")
         page.locator(f"{VIEW} .lv-big").click(position={"x": 2, "y": 2})  # row 0, column 0: a blank corner
