@@ -3,6 +3,7 @@ and the small probes the deployment tests share (is a port healthy, who answers 
 
 import contextlib
 import os
+import random
 import re
 import signal
 import socket
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from harness.browser import free_port, open_page
+from harness.browser import open_page
 from tests.support import REPO, copy_shipped_model
 
 LOCAL = REPO / "deploy" / "local.sh"
@@ -68,13 +69,26 @@ def fetch_status(url: str, timeout: float = 10) -> int:
         return 0
 
 
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _free_ports(count: int) -> tuple[int, int]:
-    """A proxy port and the first of `count` consecutive free replica ports."""
-    port = free_port()
+    """A proxy port and the first of `count` consecutive free replica ports, all below the
+    kernel's range for outgoing connections' ports: a replica restarted on a port in that range
+    can find it taken by a connection that happened to pick it meanwhile (nginx's to the other
+    replica, a browser's), as it did under CI's load. local.sh's own default ports (8501, 8601...)
+    are below it too."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     while True:
-        first = free_port()
+        port, first = random.randrange(10_000, low - count), random.randrange(10_000, low - count)
         span = range(first, first + count)
-        if port not in span and not any(listening(p) for p in span[1:]):
+        if port not in span and all(_bindable(p) for p in (port, *span)):
             return port, first
 
 
@@ -93,7 +107,8 @@ def local_hall(folder: Path, replicas: int = 2, timeout: float = 120, **env_extr
     hall = Hall(process, f"{scheme}://127.0.0.1:{port}", port, [first + i for i in range(replicas)], log_path)
     try:
         deadline = time.monotonic() + timeout
-        while not healthy(hall.url):
+        # Every replica, not just the address: a test that spreads students needs both.
+        while not healthy(hall.url) or not all(listening(p) for p in hall.replica_ports):
             assert process.poll() is None and time.monotonic() < deadline, hall.log_text()[-3000:]
             time.sleep(0.5)
         yield hall
