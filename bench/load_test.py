@@ -11,7 +11,7 @@ server's CPU time per stroke and its memory per session.
 
     python bench/load_test.py [--users 20] [--seconds 60] [--retrain-at 15] [--think 0.2 0.6]
                               [--view detailed|lecture] [--replicas N] [--ramp SECONDS]
-                              [--recorded FILE | --synthetic]
+                              [--rolling-restart-at SECONDS] [--recorded FILE | --synthetic]
 
 The recording is made against the server under test at the start (not counted): widget ids are
 hashes of keys and the mounted widgets change with the code, so a payload recorded against other
@@ -27,6 +27,14 @@ test (`--think 1000 1000`) gives idle sessions: one stroke each, then nothing.
 --replicas N serves the page as deploy/local.sh does (N processes behind nginx) and reports
 their CPU and memory added up.
 
+--rolling-restart-at S (with --replicas): S seconds into the counted time, SIGHUP to local.sh,
+which restarts the replicas one at a time. Each client then does what Streamlit's page does when
+its websocket closes: opens a new one (offering its session id; a restarted replica has a new
+session for it) and reruns the whole page with the widget states it holds, its drawing among
+them. Reports the reconnects, the time from a close to the page's answer drawn again (per
+reconnect and per client), the strokes' p50/p95 during the restart and outside it, and the
+errors. The server's CPU is summed over the replica processes alive at each moment.
+
 Why not 20 browser pages: on this 2-core machine 20 Chromium renderers take the CPU from the
 server, and the test then measures Chromium (tried: 18 predictions in 60 s, all of them waiting
 on the browsers). The per-stroke browser figure is in bench/browser_latency.py.
@@ -38,6 +46,7 @@ the shipped model, never to assets/. Needs MNIST (MNIST_NPZ), for the digits and
 import argparse
 import asyncio
 import base64
+import collections
 import contextlib
 import io
 import json
@@ -49,6 +58,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -75,10 +85,65 @@ def cpu_seconds(pid: int) -> float:
 
 
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except FileNotFoundError:  # ended (a replica restarted)
+        return 0.0
+    for line in lines:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def streamlit_children(parent: int) -> list[int]:
+    """The Streamlit processes `parent` (deploy/local.sh) runs now: its replicas."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == parent and b"streamlit" in (stat.parent / "cmdline").read_bytes():
+                found.append(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+            continue
+    return sorted(found)
+
+
+class ServerCpu:
+    """CPU seconds the server's processes use from `start()` on, while they come and go (a
+    rolling restart replaces every replica): sampled every half second over the processes alive
+    then; one born later counts from zero (its start-up is part of the cost). What a process
+    uses between its last sample and its end (under half a second) is missed."""
+
+    def __init__(self, pids_now):
+        self.pids_now = pids_now
+        self.base: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+
+    def sample(self, born_now: bool = False) -> None:
+        for pid in self.pids_now():
+            try:
+                used = cpu_seconds(pid)
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            self.base.setdefault(pid, used if born_now else 0.0)
+            self.last[pid] = used
+
+    def start(self) -> None:
+        self.base, self.last = {}, {}
+        self.sample(born_now=True)
+
+    async def follow(self, until: float) -> None:
+        while time.monotonic() < until:
+            await asyncio.sleep(0.5)
+            self.sample()
+
+    def used(self) -> float:
+        self.sample()
+        return sum(self.last[pid] - self.base[pid] for pid in self.last)
+
+    def used_by_newcomers(self) -> float:
+        """The part of used() in processes started after start() (replicas a restart started)."""
+        return sum(self.last[pid] for pid in self.last if self.base[pid] == 0.0)
 
 
 def as_canvas_state(drawing: np.ndarray) -> str:
@@ -98,7 +163,10 @@ class Session:
     def __init__(self, websocket, base_url: str, query: str = "", cookie: str = ""):
         self.websocket, self.base_url, self.query, self.cookie = websocket, base_url, query, cookie
         self.canvas_id = self.fragment_id = self.retrain_id = None
+        self.session_id = ""  # the server's name for this session (its new_session message)
+        self.last_rerun: bytes | None = None  # the widget states the page holds: what a reconnect re-sends
         self.media_errors = 0
+        self.media_failures: list[tuple[float, str]] = []  # (when, HTTP status or error): what went wrong
         self.declared: dict[str, str] = {}  # user key -> widget id, as the server's page gives them
         self.cache: dict[str, tuple[ForwardMsg, int]] = {}  # hash -> (message, run it was last used in)
         self.runs, self.max_cache_age = 0, 2
@@ -120,6 +188,7 @@ class Session:
         """Send one rerun (a serialized BackMsg); returns the messages and the seconds until the
         answer and every picture and download it references had arrived (None: no answer shown)."""
         started = time.perf_counter()
+        self.last_rerun = payload
         await self.websocket.send(payload)
         received, answered, media = [], False, []
         while True:
@@ -129,6 +198,7 @@ class Session:
             kind = forward.WhichOneof("type")
             if kind == "new_session":
                 self.max_cache_age = forward.new_session.config.max_cached_message_age or self.max_cache_age
+                self.session_id = forward.new_session.initialize.session_id or self.session_id
             if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                 element = forward.delta.new_element
                 which = element.WhichOneof("type")
@@ -158,6 +228,53 @@ class Session:
 
     def cached_hashes(self) -> list[str]:
         return sorted(self.cache)
+
+    @classmethod
+    async def open(cls, url: str, query: str = "") -> "Session":
+        """A browser's first visit: the page request (which also gives it the proxy's sticky
+        cookie), the websocket, and the whole first page drawn."""
+        cookie = await asyncio.to_thread(_first_visit, url)
+        websocket, cookie = await _connect(url, cookie)
+        session = cls(websocket, url, query, cookie)
+        await session.run()
+        return session
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.websocket.close()
+
+    async def closed_within(self, seconds: float) -> bool:
+        """Wait `seconds` (a student thinking); True, at once, if the server closed the websocket meanwhile."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self.websocket.wait_closed()), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def reconnect(self, give_up_at: float) -> tuple[float, float | None]:
+        """What Streamlit's page does when its websocket closes: a new one (retried, as the page
+        retries, until `give_up_at`), offering the old session's id (the same process resumes
+        it; another one, or a restarted one, starts a new session), then a rerun of the whole
+        page with the widget states it holds: the drawing is in them, so the answer comes back.
+        Returns the seconds until the new websocket was open, and the rerun's seconds to the
+        answer (None: no drawing yet, nothing to answer)."""
+        await self.close()
+        delay, began = 0.2, time.perf_counter()
+        while True:
+            try:
+                self.websocket, self.cookie = await _connect(self.base_url, self.cookie, self.session_id)
+                connected = time.perf_counter() - began
+                if self.last_rerun is None:
+                    await self.run()
+                    return connected, None
+                _, latency = await self.send(_whole_page(self.last_rerun, self.cached_hashes()))
+                return connected, latency
+            except (OSError, TimeoutError, websockets.exceptions.WebSocketException):
+                await self.close()
+                if time.monotonic() + delay > give_up_at:
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(2.0, delay * 2)  # the page backs off too, up to a few seconds
 
     def _through_cache(self, forward: ForwardMsg) -> ForwardMsg:
         """A reference becomes the cached message it names; a cacheable message is kept."""
@@ -189,8 +306,12 @@ class Session:
                 request.add_header("Cookie", self.cookie)
             with urllib.request.urlopen(request, timeout=30) as reply:
                 reply.read()
-        except OSError:
+        except urllib.error.HTTPError as error:
             self.media_errors += 1
+            self.media_failures.append((time.monotonic(), f"HTTP {error.code}"))
+        except OSError as error:
+            self.media_errors += 1
+            self.media_failures.append((time.monotonic(), type(error).__name__))
 
 
 def prediction_of(messages: list[ForwardMsg]) -> str | None:
@@ -216,20 +337,46 @@ def texts(messages: list[ForwardMsg]) -> str:
     return " ".join(str(m.delta.new_element) for m in messages if m.WhichOneof("type") == "delta")
 
 
-@contextlib.asynccontextmanager
-async def opened_page(url: str, query: str = ""):
-    """A browser's first visit: the page request (which also gives it the proxy's sticky cookie),
-    the websocket, and the whole first page drawn; yields the Session."""
-    cookie = await asyncio.to_thread(_first_visit, url)
-    async with websockets.connect(
+async def _connect(url: str, cookie: str, session_id: str = ""):
+    """A websocket to the page's server, as the page opens it: the session id to resume goes
+    third in the subprotocol list (Streamlit's server reads it there; the second entry is the
+    XSRF token, which only matters to signed-in users). Returns it with the cookie as the
+    handshake's answer leaves it (the proxy names the replica that took the websocket)."""
+    protocols = ["streamlit"] + (["PLACEHOLDER_AUTH_TOKEN", session_id] if session_id else [])
+    websocket = await websockets.connect(
         url.replace("http", "ws") + "/_stcore/stream",
-        subprotocols=["streamlit"],
+        subprotocols=protocols,
         max_size=None,
         additional_headers={"Cookie": cookie} if cookie else None,
-    ) as websocket:
-        session = Session(websocket, url, query, cookie)
-        await session.run()
+    )
+    return websocket, _cookies_after(cookie, websocket.response.headers.get_all("Set-Cookie"))
+
+
+def _cookies_after(cookie: str, set_cookies: list[str]) -> str:
+    """The Cookie header a browser sends after these Set-Cookie answers."""
+    jar = dict(pair.split("=", 1) for pair in cookie.split("; ") if "=" in pair)
+    jar.update(header.split(";")[0].split("=", 1) for header in set_cookies if "=" in header.split(";")[0])
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
+
+
+def _whole_page(rerun: bytes, cached_hashes) -> bytes:
+    """A stroke's rerun as the page sends it after a reconnect: the same widget states, for the
+    whole page (a new session knows no fragment until the page has run once)."""
+    message = BackMsg.FromString(rerun)
+    message.rerun_script.fragment_id = ""
+    del message.rerun_script.cached_message_hashes[:]
+    message.rerun_script.cached_message_hashes.extend(cached_hashes)
+    return message.SerializeToString()
+
+
+@contextlib.asynccontextmanager
+async def opened_page(url: str, query: str = ""):
+    """A browser's first visit, the whole first page drawn; yields the Session."""
+    session = await Session.open(url, query)
+    try:
         yield session
+    finally:
+        await session.close()
 
 
 async def visitor(
@@ -243,44 +390,68 @@ async def visitor(
     query="",
     start_at=0.0,
     count_from=0.0,
+    reconnect=False,
 ):
     """One student: opens the page at `start_at`, then draws until `deadline`; strokes sent
     before `count_from` (the ramp) are not counted. `strokes(rng, session)` gives the next
-    stroke's BackMsg (bytes) and the digit it is."""
+    stroke's BackMsg (bytes) and the digit it is. With `reconnect`, a websocket the server closes
+    (a replica stopped) is opened again as the page does it (Session.reconnect), and the seconds
+    from the close to the page's answer drawn again are counted as lost."""
     rng = np.random.default_rng(index + 1)
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    session = None
+
+    async def recover():
+        lost_from = time.perf_counter()
+        connected, _ = await session.reconnect(give_up_at=time.monotonic() + 30)
+        lost = time.perf_counter() - lost_from
+        tally["reconnects"].append((connected, lost))
+        tally["lost_by_client"][index] = tally["lost_by_client"].get(index, 0.0) + lost
+
     try:
         began = time.perf_counter()
-        async with opened_page(url, query) as session:
-            tally["first_loads"].append(time.perf_counter() - began)
-            while time.monotonic() < deadline:
-                if index == 0 and retrain.get("at") and time.monotonic() > retrain["at"] and "pressed" not in retrain:
-                    retrain["pressed"] = time.monotonic()
-                    page, _ = await session.run([(session.retrain_id, "trigger_value", True)])
-                    refused = "already running" in texts(page)
-                    retrain["refused"] = refused
-                payload, label = strokes(rng, session)
-                counted = time.monotonic() >= count_from
+        session = await Session.open(url, query)
+        tally["first_loads"].append(time.perf_counter() - began)
+        while time.monotonic() < deadline:
+            if index == 0 and retrain.get("at") and time.monotonic() > retrain["at"] and "pressed" not in retrain:
+                retrain["pressed"] = time.monotonic()
+                page, _ = await session.run([(session.retrain_id, "trigger_value", True)])
+                refused = "already running" in texts(page)
+                retrain["refused"] = refused
+            payload, label = strokes(rng, session)
+            counted = time.monotonic() >= count_from
+            try:
                 page, latency = await session.send(payload)
-                # A person takes a moment between strokes (never past the end: a think time
-                # longer than the test leaves each student idle after one stroke).
-                pause = min(rng.uniform(*think), max(0.0, deadline - time.monotonic()))
-                if not counted:
-                    await asyncio.sleep(pause)
-                    continue
+            except websockets.exceptions.ConnectionClosed:
+                if not reconnect:
+                    raise
+                await recover()  # the stroke's answer comes with the reconnect's rerun
+                continue
+            # A person takes a moment between strokes (never past the end: a think time
+            # longer than the test leaves each student idle after one stroke).
+            pause = min(rng.uniform(*think), max(0.0, deadline - time.monotonic()))
+            if counted:
                 if latency is None:
                     tally["errors"].append(f"visitor {index}: no prediction shown")
-                    continue
-                tally["latencies"].append(latency)
-                shown = prediction_of(page)
-                tally["right" if shown == str(label) else "wrong"] += 1
-                tally["strokes"] += 1
-                await asyncio.sleep(pause)
-            tally["references"] += session.references
-            if session.media_errors:
-                tally["errors"].append(f"visitor {index}: {session.media_errors} pictures or downloads failed")
+                else:
+                    tally["latencies"].append(latency)
+                    tally["answered_at"].append(time.monotonic())
+                    shown = prediction_of(page)
+                    tally["right" if shown == str(label) else "wrong"] += 1
+                    tally["strokes"] += 1
+            if await session.closed_within(pause):
+                if not reconnect:
+                    raise RuntimeError("the server closed the websocket")
+                await recover()
+        tally["references"] += session.references
+        if session.media_errors:
+            tally["errors"].append(f"visitor {index}: {session.media_errors} pictures or downloads failed")
+            tally["media_failures"] += session.media_failures
     except Exception as error:  # noqa: BLE001 - every failure is counted and shown
         tally["errors"].append(f"visitor {index}: {type(error).__name__}: {str(error)[:200]}")
+    finally:
+        if session is not None:
+            await session.close()
 
 
 def replaying(recording: Recording, url: str):
@@ -358,9 +529,15 @@ def replicated_app(env_extra: dict, replicas: int):
     """deploy/local.sh on free ports; yields the proxy's URL with `.pids`, the replicas' processes."""
     port, first = free_port(), free_port()
     env = dict(os.environ, **env_extra, REPLICAS=str(replicas), PORT=str(port), FIRST_REPLICA_PORT=str(first))
-    process = subprocess.Popen(["bash", str(REPO / "deploy" / "local.sh")], env=env, stdout=subprocess.DEVNULL)
+    log = tempfile.NamedTemporaryFile("w+", prefix="local-sh-", suffix=".log")
+    # Its log (and nginx's: a rolling restart makes it note every websocket a stopped replica cut) goes to a file.
+    process = subprocess.Popen(
+        ["bash", str(REPO / "deploy" / "local.sh")], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         url = AppUrl(f"http://127.0.0.1:{port}")
+        url.local_sh, url.log = process, Path(log.name)
+        url.pids_now = lambda: streamlit_children(process.pid)
         deadline = time.monotonic() + 180
         while True:
             try:
@@ -381,6 +558,7 @@ def replicated_app(env_extra: dict, replicas: int):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+        log.close()
 
 
 async def run(
@@ -393,6 +571,7 @@ async def run(
     ramp: float = 0.0,
     recorded: Path | None = None,
     synthetic_strokes: bool = False,
+    rolling_restart_at: float | None = None,
 ) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="load-test-"))
     model = workdir / "model.keras"
@@ -402,12 +581,14 @@ async def run(
     digits, labels = data["x_test"][:2000], data["y_test"][:2000]
     env = {"CNN_MODEL_PATH": str(model), "MNIST_NPZ": str(mnist_path())}
     tally = {"latencies": [], "errors": [], "right": 0, "wrong": 0, "strokes": 0, "references": 0}
-    tally |= {"page_loads": [], "first_loads": []}
+    tally |= {"page_loads": [], "first_loads": [], "answered_at": [], "reconnects": [], "lost_by_client": {}}
+    tally["media_failures"] = []
     query = VIEWS[view]
     retrain = {}
     serving = replicated_app(env, replicas) if replicas else running_app(env)
     with serving as url:
-        pids = getattr(url, "pids", [url.pid])
+        pids_now = getattr(url, "pids_now", lambda: [url.pid])
+        server_cpu = ServerCpu(pids_now)
         if synthetic_strokes:
             strokes, recording = synthetic(digits, labels), None
         else:
@@ -418,9 +599,9 @@ async def run(
                 raise SystemExit(f"{recorded} is a recording of the {recording.view} view, not the {view} view")
             await checked_against_server(url, query, recording)
             strokes = replaying(recording, url)
-        warm = {**tally, "latencies": [], "errors": [], "first_loads": []}
+        warm = {**tally, "latencies": [], "errors": [], "first_loads": [], "answered_at": []}
         await visitor(url, -1, time.monotonic() + 1, strokes, warm, {}, think, query)
-        one_session = sum(rss_mib(pid) for pid in pids)
+        one_session = sum(rss_mib(pid) for pid in pids_now())
         model_before = model.stat().st_mtime_ns
         # Students arrive over `ramp` seconds; what is counted is the `seconds` after that.
         arrived = time.monotonic()
@@ -429,8 +610,18 @@ async def run(
 
         async def sample_cpu_when_counting_starts():
             await asyncio.sleep(max(0.0, started - time.monotonic()))
-            measured["cpu_before"] = sum(cpu_seconds(pid) for pid in pids)
+            server_cpu.start()
             measured["client_before"] = time.process_time()
+            await server_cpu.follow(started + seconds)
+
+        async def rolling_restart():
+            """SIGHUP to deploy/local.sh at `rolling_restart_at`; notes when its log says it is done."""
+            await asyncio.sleep(max(0.0, started + rolling_restart_at - time.monotonic()))
+            measured["restart_sent"] = time.monotonic()
+            url.local_sh.send_signal(signal.SIGHUP)
+            while "rolling restart done" not in url.log.read_text() and time.monotonic() < started + seconds + 120:
+                await asyncio.sleep(0.2)
+            measured["restart_done"] = time.monotonic()
 
         if retrain_after is not None:
             retrain["at"] = started + retrain_after
@@ -447,16 +638,21 @@ async def run(
                     query,
                     start_at=arrived + ramp * i / users,
                     count_from=started,
+                    reconnect=rolling_restart_at is not None,
                 )
                 for i in range(users)
             ),
             newcomers(url, started, started + seconds, tally, query),
             sample_cpu_when_counting_starts(),
+            *([rolling_restart()] if rolling_restart_at is not None else []),
         )
         elapsed = time.monotonic() - started
-        cpu_used = sum(cpu_seconds(pid) for pid in pids) - measured["cpu_before"]
+        if "restart_sent" in measured:  # what local.sh said it did (replicas stopped, started, retried)
+            said = [line for line in url.log.read_text().splitlines() if line.startswith("deploy/local.sh:")]
+            measured["local_sh_said"] = said[said.index(next(x for x in said if "rolling restart of" in x)) :]
+        cpu_used = server_cpu.used()
         client_used = time.process_time() - measured["client_before"]
-        all_sessions = sum(rss_mib(pid) for pid in pids)
+        all_sessions = sum(rss_mib(pid) for pid in pids_now())
         if "pressed" in retrain and not retrain["refused"]:
             # The drawing is over; give the retrain (bounded) time to finish, then check it landed.
             limit = time.monotonic() + 300
@@ -494,19 +690,31 @@ async def run(
             f"  stroke to prediction    p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
             "(server side: add the canvas' ~200 ms wait and the browser's drawing)"
         )
+    if "restart_sent" in measured:
+        rolling_restart_report(tally, measured, started, users)
     if tally["strokes"]:
+        restarted = (
+            f"; {server_cpu.used_by_newcomers():.1f} CPU s of it in the replicas the restart started"
+            if "restart_sent" in measured
+            else ""
+        )
         print(
             f"  server CPU per stroke   {cpu_used / tally['strokes'] * 1000:.1f} ms "
-            f"({cpu_used:.1f} CPU s for {tally['strokes']} strokes; a retrain's, in its own process, once it has ended)"
+            f"({cpu_used:.1f} CPU s for {tally['strokes']} strokes; a retrain's, in its own process, once it has "
+            f"ended{restarted})"
         )
     print(
         f"  load client's own CPU   {client_used:.1f} CPU s in {elapsed:.0f} s (on the same 2 cores as the server: "
         "what it takes, the server cannot have)"
     )
-    print(
-        f"  server memory           {one_session:.0f} MiB with one session, {all_sessions:.0f} MiB with "
-        f"{users + 1}: {(all_sessions - one_session) / users:.1f} MiB per extra session"
-    )
+    if "restart_sent" in measured:  # the replicas were replaced: per-session memory means nothing here
+        seen = len(server_cpu.last)
+        print(f"  server memory           {all_sessions:.0f} MiB at the end ({seen} replica processes seen)")
+    else:
+        print(
+            f"  server memory           {one_session:.0f} MiB with one session, {all_sessions:.0f} MiB with "
+            f"{users + 1}: {(all_sessions - one_session) / users:.1f} MiB per extra session"
+        )
     if "pressed" in retrain:
         print(
             f"  retrain in the middle   pressed at {retrain['pressed'] - started:.0f} s, "
@@ -528,8 +736,57 @@ async def run(
             f"{statistics.median(loads) * 1000:.0f} ms, slowest {loads[-1] * 1000:.0f} ms (request to whole page drawn)"
         )
     print(f"  errors                  {len(tally['errors'])}")
+    if tally["media_failures"]:
+        kinds = collections.Counter(kind for _, kind in tally["media_failures"])
+        when = sorted(at - started for at, _ in tally["media_failures"])
+        print(
+            f"    pictures or downloads failed: {len(when)} ({', '.join(f'{n} {k}' for k, n in kinds.items())}), "
+            f"between {when[0]:.1f} s and {when[-1]:.1f} s"
+            + (
+                f" (the restart: {measured['restart_sent'] - started:.1f}-{measured['restart_done'] - started:.1f} s)"
+                if "restart_sent" in measured
+                else ""
+            )
+        )
     for error in tally["errors"][:20]:
         print(f"    {error}")
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def rolling_restart_report(tally: dict, measured: dict, started: float, users: int) -> None:
+    """What the students went through while deploy/local.sh restarted the replicas one by one."""
+    sent, done = measured["restart_sent"], measured["restart_done"]
+    during = [
+        latency for at, latency in zip(tally["answered_at"], tally["latencies"], strict=True) if sent <= at <= done
+    ]
+    outside = [
+        latency for at, latency in zip(tally["answered_at"], tally["latencies"], strict=True) if not sent <= at <= done
+    ]
+    print(
+        f"  rolling restart         SIGHUP at {sent - started:.0f} s, done {done - sent:.0f} s later (local.sh's log); "
+        f"strokes answered meanwhile {len(during)}"
+        + (f", p50 {statistics.median(during) * 1000:.0f} ms, p95 {_p95(during) * 1000:.0f} ms" if during else "")
+        + (f"; outside it p95 {_p95(outside) * 1000:.0f} ms" if outside else "")
+    )
+    for line in measured.get("local_sh_said", []):
+        print(f"    {line}")
+    lost = [seconds for _, seconds in tally["reconnects"]]
+    connecting = [seconds for seconds, _ in tally["reconnects"]]
+    per_client = sorted(tally["lost_by_client"].values())
+    if lost:
+        print(
+            f"  reconnects              {len(lost)} by {len(per_client)} of {users} clients (websocket closed by a "
+            f"stopped replica); close to page answered again: p50 {statistics.median(lost) * 1000:.0f} ms, "
+            f"p95 {_p95(lost) * 1000:.0f} ms, slowest {max(lost) * 1000:.0f} ms (the new websocket open after p50 "
+            f"{statistics.median(connecting) * 1000:.0f} ms, the rest the whole page's rerun); lost per client p50 "
+            f"{statistics.median(per_client) * 1000:.0f} ms, most {per_client[-1] * 1000:.0f} ms"
+        )
+    else:
+        print("  reconnects              none (no websocket was closed)")
 
 
 def main() -> None:
@@ -541,6 +798,11 @@ def main() -> None:
     parser.add_argument("--view", choices=("detailed", "lecture"), default="detailed")
     parser.add_argument("--replicas", type=int, default=0, help="serve through deploy/local.sh with N processes")
     parser.add_argument("--ramp", type=float, default=0, help="students arrive over this many seconds first")
+    parser.add_argument(
+        "--rolling-restart-at",
+        type=float,
+        help="with --replicas: SIGHUP deploy/local.sh this many seconds in (its rolling restart); clients reconnect",
+    )
     strokes = parser.add_mutually_exclusive_group()
     strokes.add_argument("--recorded", type=Path, help="replay this saved recording (bench/record_session.py)")
     strokes.add_argument("--synthetic", action="store_true", help="the canvas alone, one-object Fabric JSON (old)")
@@ -548,6 +810,8 @@ def main() -> None:
     recorded = args.recorded.resolve() if args.recorded else None
     os.chdir(REPO)
     retrain_at = args.retrain_at if args.retrain_at >= 0 else None
+    if args.rolling_restart_at is not None and not args.replicas:
+        parser.error("--rolling-restart-at needs --replicas (deploy/local.sh does the restart)")
     asyncio.run(
         run(
             args.users,
@@ -559,6 +823,7 @@ def main() -> None:
             args.ramp,
             recorded,
             args.synthetic,
+            args.rolling_restart_at,
         )
     )
 
