@@ -33,6 +33,20 @@ def wait_until_ready(page):
     page.wait_for_function(f"() => ['ready', 'live'].includes(({_LIVE})()?.state)", timeout=60_000)
 
 
+def touch_down_and_move(cdp, stroke, moves_per_segment: int, after_each_segment=lambda: None) -> None:
+    """A finger down at the stroke's start and along it (real touch events through the DevTools
+    protocol), `moves_per_segment` moves between its points; it stays down."""
+    point = lambda x, y: [{"x": x, "y": y, "radiusX": 4, "radiusY": 4, "force": 1, "id": 0}]  # noqa: E731
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": point(*stroke[0])})
+    for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
+        for t in np.linspace(1 / moves_per_segment, 1.0, moves_per_segment):
+            cdp.send(
+                "Input.dispatchTouchEvent",
+                {"type": "touchMove", "touchPoints": point(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)},
+            )
+        after_each_segment()
+
+
 def test_a_seven_is_read_before_the_mouse_is_released(app_url, playwright):
     with chromium(playwright, 1280, 720) as context:
         page = open_page(context, app_url)
@@ -57,14 +71,7 @@ def test_a_seven_is_read_before_the_finger_lifts_on_a_phone(app_url, playwright)
         box = page.locator(CANVAS).bounding_box()
         (stroke,) = stroke_points(box, 7, 0.2, 0.15, 0.65)
         cdp = context.new_cdp_session(page)
-        point = lambda x, y: [{"x": x, "y": y, "radiusX": 4, "radiusY": 4, "force": 1, "id": 0}]  # noqa: E731
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": point(*stroke[0])})
-        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
-            for t in np.linspace(0.1, 1.0, 10):
-                cdp.send(
-                    "Input.dispatchTouchEvent",
-                    {"type": "touchMove", "touchPoints": point(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)},
-                )
+        touch_down_and_move(cdp, stroke, 10)
         page.wait_for_function(f"() => /7/.test(({_LIVE})()?.answer || '')", timeout=5_000)
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         assert not page.errors
@@ -132,16 +139,8 @@ def test_mid_stroke_the_pens_box_read_again_is_the_whole_canvas_on_a_phone(app_u
         box = page.locator(CANVAS).bounding_box()
         (stroke,) = stroke_points(box, 7, 0.2, 0.15, 0.65)
         cdp = context.new_cdp_session(page)
-        point = lambda x, y: [{"x": x, "y": y, "radiusX": 4, "radiusY": 4, "force": 1, "id": 0}]  # noqa: E731
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": point(*stroke[0])})
         checks = []
-        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
-            for t in np.linspace(0.25, 1.0, 4):
-                cdp.send(
-                    "Input.dispatchTouchEvent",
-                    {"type": "touchMove", "touchPoints": point(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)},
-                )
-            kept_against_whole(page, checks)
+        touch_down_and_move(cdp, stroke, 4, after_each_segment=lambda: kept_against_whole(page, checks))
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         assert_box_reads_are_the_whole_canvas(checks)
         assert not page.errors

@@ -117,7 +117,7 @@ function normalised(values, peak) {
   return values;
 }
 
-export const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1; // every browser in use
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1; // every browser in use
 export const ringOf = (width, height) => Math.max(1, roundHalfEven(Math.min(height, width) * BORDER));
 
 // -> ink strength in [0, 1], light on dark, (H, W) row-major: cnn/net/preprocess.py ink_strength.
@@ -140,17 +140,10 @@ function anyInkStrength(rgba, width, height) {
 // Node: 0.3 ms a 280 x 280 canvas, against 0.8 ms step by step). Returns null on the first pixel
 // that is not opaque (anyInkStrength then takes it).
 function opaqueInkStrength(rgba, width, height) {
-  if (!LITTLE_ENDIAN || rgba.byteOffset % 4 !== 0) return null;
-  const count = width * height, words = new Uint32Array(rgba.buffer, rgba.byteOffset, count);
+  const paper = opaquePaper(rgba, width, height);
+  if (!paper) return null;
+  const { words, background, invert } = paper, count = width * height;
   const [red, green, blue] = LUMA;
-  const greyAt = (i) => {
-    const j = 4 * i;
-    return rgba[j + 3] === 255 ? Math.fround(red[rgba[j]] + green[rgba[j + 1]] + blue[rgba[j + 2]]) : NaN;
-  };
-  let background = borderMedian(words, width, height, greyAt);
-  if (Number.isNaN(background)) return null;
-  const invert = background > 0.5;
-  if (invert) background = 1 - background;
   const values = new Float32Array(count);
   let peak = 0, lastWord = ~words[0] >>> 0, lastInk = 0;
   for (let i = 0; i < count; i++) {
@@ -168,9 +161,26 @@ function opaqueInkStrength(rgba, width, height) {
   return normalised(values, peak);
 }
 
+// An opaque picture's RGBA words and its paper: the border's median grey, turned so ink is light
+// (invert: dark ink on light paper); null where the platform or a border pixel rules the one-pass
+// path out. Shared with preprocess_live.js, which keeps it between frames.
+export function opaquePaper(rgba, width, height) {
+  if (!LITTLE_ENDIAN || rgba.byteOffset % 4 !== 0) return null;
+  const words = new Uint32Array(rgba.buffer, rgba.byteOffset, width * height);
+  const [red, green, blue] = LUMA;
+  const greyAt = (i) => {
+    const j = 4 * i;
+    return rgba[j + 3] === 255 ? Math.fround(red[rgba[j]] + green[rgba[j + 1]] + blue[rgba[j + 2]]) : NaN;
+  };
+  const background = borderMedian(words, width, height, greyAt);
+  if (Number.isNaN(background)) return null;
+  const invert = background > 0.5;
+  return { words, background: invert ? 1 - background : background, invert };
+}
+
 // The border's median grey (NaN if a border pixel is not opaque). A border of one colour, the
 // usual case, is that colour's grey without gathering 12,000 values.
-export function borderMedian(words, width, height, greyAt) {
+function borderMedian(words, width, height, greyAt) {
   const ring = ringOf(width, height), first = words[0];
   let uniform = true;
   for (let y = 0; y < height && uniform; y++) {

@@ -10,7 +10,7 @@
 //     live.run(rgba, width, height, changed)   // changed: [left, top, right, bottom] of the only
 //                                              // pixels that may differ from the last call's, or null
 
-import { LITTLE_ENDIAN, LUMA, borderMedian, digitFromInk, inkedBox, preprocess, ringOf } from "./preprocess.js";
+import { LUMA, digitFromInk, inkedBox, opaquePaper, preprocess, ringOf } from "./preprocess.js";
 
 export class LivePreprocess {
   constructor() {
@@ -32,19 +32,10 @@ export class LivePreprocess {
 
   // Everything from the whole picture, as preprocess.js's opaqueInkStrength; false if not opaque.
   _start(rgba, width, height) {
-    if (!LITTLE_ENDIAN || rgba.byteOffset % 4 !== 0) return false;
-    const words = new Uint32Array(rgba.buffer, rgba.byteOffset, width * height);
-    const [red, green, blue] = LUMA;
-    const greyAt = (i) => {
-      const j = 4 * i;
-      return rgba[j + 3] === 255 ? Math.fround(red[rgba[j]] + green[rgba[j + 1]] + blue[rgba[j + 2]]) : NaN;
-    };
-    let background = borderMedian(words, width, height, greyAt);
-    if (Number.isNaN(background)) return false;
-    const invert = background > 0.5;
-    if (invert) background = 1 - background;
+    const paper = opaquePaper(rgba, width, height);
+    if (!paper) return false;
     this.kept = {
-      rgba, words, width, height, background, invert,
+      rgba, width, height, ...paper, // words, background, invert
       ink: new Float32Array(width * height), // before scaling by the strongest ink
       rowPeak: new Float32Array(height),
       rowFirst: new Int32Array(height), // the first and last pixel of each row with any ink
