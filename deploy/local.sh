@@ -59,7 +59,9 @@ replica_address() { echo "127.0.0.1:$((FIRST_REPLICA_PORT + $1))"; }
 # digit_lens_rI, where rI is the server and every other replica a backup for when it is down.
 # Replica $1 (or none, -1) is left out: marked down everywhere, for a rolling restart.
 upstreams() {
-    local drained=$1 i j mark
+    # upstreams DRAINED [own]: DRAINED gets no newcomers and is no one's backup; with "own" it
+    # still serves its own students (the pictures its answers point to live in it alone).
+    local drained=$1 keep=${2:-} i j mark
     echo "upstream digit_lens {"
     echo "    least_conn;"
     for ((i = 0; i < REPLICAS; i++)); do
@@ -71,7 +73,7 @@ upstreams() {
     for ((i = 0; i < REPLICAS; i++)); do
         echo "upstream digit_lens_r$i {"
         for ((j = 0; j < REPLICAS; j++)); do
-            mark=""; [ "$j" = "$drained" ] && mark=" down"
+            mark=""; [ "$j" = "$drained" ] && { [ "$j" != "$i" ] || [ "$keep" != own ]; } && mark=" down"
             [ "$j" != "$i" ] && mark=" backup$mark"
             echo "    server $(replica_address $j) max_fails=1 fail_timeout=5s$mark;"
         done
@@ -104,7 +106,7 @@ fi
 
 # Fill in the template: each ${NAME} line (or ${NAME} within one) gets its text.
 write_site() {
-    upstreams "$1" >"$run/upstreams"
+    upstreams "$1" "${2:-}" >"$run/upstreams"
     printf '%s' "$tls" >"$run/tls"
     printf '%s' "$redirect" >"$run/redirect"
     awk -v listen="$listen" -v run="$run" '
@@ -162,8 +164,8 @@ wait_until_healthy() {
     return 1
 }
 
-reload_nginx() {  # reload_nginx DRAINED: nginx's new workers take new requests at once
-    write_site "$1"
+reload_nginx() {  # reload_nginx DRAINED [own]: nginx's new workers take new requests at once
+    write_site "$1" "${2:-}"
     if nginx -t -q -p "$run" -c "$run/nginx.conf"; then
         kill -HUP "$nginx_pid"
     else
@@ -179,8 +181,12 @@ rolling_restart() {
     local i
     say "rolling restart of $REPLICAS replicas"
     for ((i = 0; i < REPLICAS; i++)); do
-        reload_nginx "$i"
+        # Newcomers elsewhere first, its own students' requests still to it while they finish
+        # (a picture its last answer points to is nowhere else); then out of nginx and stopped.
+        reload_nginx "$i" own
         sleep "$DRAIN_SECONDS"
+        reload_nginx "$i"
+        sleep 0.5  # nginx's new workers up: no new request for it reaches the old ones
         kill "${replica_pids[$i]}" 2>/dev/null || true
         for _ in $(seq 1 100); do kill -0 "${replica_pids[$i]}" 2>/dev/null || break; sleep 0.2; done
         kill -KILL "${replica_pids[$i]}" 2>/dev/null || true
