@@ -43,33 +43,3 @@ def shift_heatmap_spec(moved, shifts, title: str) -> dict:
             },
         ],
     }
-
-
-def accuracy_curve_spec(snapshots, current_step: int) -> dict:
-    """Accuracy so far against the training step, with the step on show marked. A plain
-    Vega-Lite spec: st.line_chart builds it through Altair, which costs far more per run."""
-    values = [{"step": s.step, "accuracy": float(s.accuracy)} for s in snapshots]
-    return {
-        "data": {"values": values},
-        "description": "Accuracy so far on 1,000 test digits against the training step",
-        "height": 150,
-        "layer": [
-            {
-                "mark": {"type": "line", "point": True, "tooltip": True},
-                "encoding": {
-                    "x": {"field": "step", "type": "quantitative", "title": "training step"},
-                    "y": {
-                        "field": "accuracy",
-                        "type": "quantitative",
-                        "title": "accuracy so far",
-                        "scale": {"domain": [0, 1]},
-                        "axis": {"format": "%"},
-                    },
-                },
-            },
-            {
-                "mark": {"type": "rule", "color": "#d62728", "description": f"The step on show: {current_step}"},
-                "encoding": {"x": {"datum": current_step}},
-            },
-        ],
-    }
