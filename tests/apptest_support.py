@@ -7,8 +7,10 @@ from tests.support import REPO
 APP = str(REPO / "app.py")
 
 
-def start_app() -> AppTest:
+def start_app(query_params: dict | None = None) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=120)
+    for name, value in (query_params or {}).items():
+        app.query_params[name] = value
     app.run()
     assert not app.exception, app.exception
     return app

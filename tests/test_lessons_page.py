@@ -11,7 +11,7 @@ from cnn.files.snapshots import snapshot_path_for
 from cnn.net.shifts import shift_map
 from harness.canvas_sim import draw_on_canvas
 from tests.apptest_support import main_metrics, open_chapter, press_retrain, sidebar_text, start_app
-from ui.chapters import COMPARE
+from ui.chapters import COMPARE, FEATURE_MAPS
 
 
 def metric(app, label):
@@ -151,3 +151,16 @@ def test_the_chosen_chapter_stays_through_clear_and_the_next_drawing(canvas, mod
     app.run()
     assert app.radio(key="chapter").value == COMPARE
     assert metric(app, "Dense net reads")
+
+
+def test_the_chosen_chapter_is_in_the_address_and_a_new_session_opens_it(canvas, model_copy, mnist):
+    # A reload, a shared link, or a tab moved to another server process (a new session there).
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    app = start_app()
+    assert app.query_params["chapter"] == "maps"
+    open_chapter(app, COMPARE)
+    assert app.query_params["chapter"] == "compare"
+    fresh = start_app(query_params={"chapter": "compare"})
+    assert fresh.radio(key="chapter").value == COMPARE and metric(fresh, "Dense net reads")
+    unknown = start_app(query_params={"chapter": "no such chapter"})
+    assert unknown.radio(key="chapter").value == FEATURE_MAPS

@@ -6,6 +6,9 @@ stroke cost the server about twice the CPU (`bench/load_test.py`: 24.8 ms agains
 without either), and a hall of students drawing at once is bounded by exactly that. The picker
 also puts both chapters one tap away on the first screen instead of a long scroll apart.
 
+The chosen chapter is also in the address (`?chapter=compare`), so a reload, a link or a tab that
+comes back to another server process (a new session there) opens the same chapter.
+
 Session state it owns: `chapter`, `chosen_chapter`.
 """
 
@@ -14,6 +17,7 @@ import streamlit as st
 FEATURE_MAPS = "Feature maps"
 COMPARE = "Dense net vs convnet"
 CHAPTERS = (FEATURE_MAPS, COMPARE)
+_IN_THE_ADDRESS = {FEATURE_MAPS: "maps", COMPARE: "compare"}
 
 
 def chapter_ui() -> str:
@@ -22,7 +26,8 @@ def chapter_ui() -> str:
     The choice is kept outside the widget too: the radio is not drawn while the canvas is empty,
     and Streamlit forgets an undrawn widget's value, which would reopen the first chapter after
     every Clear."""
-    chosen = st.session_state.get("chosen_chapter", FEATURE_MAPS)
+    from_address = {v: k for k, v in _IN_THE_ADDRESS.items()}.get(st.query_params.get("chapter"), FEATURE_MAPS)
+    chosen = st.session_state.get("chosen_chapter", from_address)
     if "chapter" not in st.session_state:
         st.session_state.chapter = chosen
     chapter = st.radio(
@@ -33,4 +38,6 @@ def chapter_ui() -> str:
         "Dense net vs convnet: the notebook's comparison on your digit, and what moving it does.",
     )
     st.session_state.chosen_chapter = chapter
+    if st.query_params.get("chapter") != _IN_THE_ADDRESS[chapter]:  # written only when it changes
+        st.query_params["chapter"] = _IN_THE_ADDRESS[chapter]
     return chapter
