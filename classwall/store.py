@@ -62,6 +62,9 @@ _drawings = sa.Table(
     sa.Column("newcomer", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 # What schema 2 adds to a version-1 table, in order: ALTER TABLE ... ADD COLUMN for each.
+# Any fixed 64-bit number, the same in every replica: the advisory lock schema creation holds.
+_SCHEMA_LOCK_KEY = 0x5741_4C4C_5343_4845  # "WALLSCHE"
+_SCHEMA_ATTEMPTS = 3
 _ADDED_IN_2 = ("status", "browser", "address", "newcomer")
 _settings = sa.Table(
     "wall_settings",
@@ -142,7 +145,18 @@ class WallStore:
         return f"{url.get_backend_name()} ({url.database})"
 
     def _create_schema(self) -> None:
+        for attempt in range(_SCHEMA_ATTEMPTS):
+            try:
+                self._create_schema_once()
+                return
+            except sa.exc.OperationalError:
+                if attempt == _SCHEMA_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    def _create_schema_once(self) -> None:
         with self.engine.begin() as connection:
+            self._hold_schema_lock(connection)
             _metadata.create_all(connection)  # new tables only; an existing table is left as it is
             versions = [row.version for row in connection.execute(sa.select(_schema.c.version))]
             if not versions:
@@ -154,6 +168,15 @@ class WallStore:
                 )
         if versions and max(versions) < SCHEMA_VERSION:
             self._migrate_to_2()
+
+    def _hold_schema_lock(self, connection) -> None:
+        """Replicas start together on one database: without this, two of them both find a table
+        missing and both CREATE it, and PostgreSQL fails the second with a duplicate-key error
+        (seen in CI). A transaction-level advisory lock makes the second wait for the first's
+        commit and then find the table there. (SQLite: a racing writer fails with "locked"
+        instead, and _create_schema's retry finds the tables made.)"""
+        if self.engine.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
 
     def _migrate_to_2(self) -> None:
         """Add schema 2's columns to a version-1 table. Replicas may start together on one old

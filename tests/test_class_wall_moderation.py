@@ -130,15 +130,28 @@ def _open(url):
     WallStore(url)
 
 
-def test_a_database_from_before_moderation_is_brought_up_to_date(wall_url):
-    a_version_1_database(wall_url)
+def replicas_open_together(url, count=4) -> None:
+    """Several processes open one database at once, as replicas starting together do."""
     context = multiprocessing.get_context("spawn")
-    replicas = [context.Process(target=_open, args=(wall_url,)) for _ in range(2)]  # starting together
+    replicas = [context.Process(target=_open, args=(url,)) for _ in range(count)]
     for replica in replicas:
         replica.start()
     for replica in replicas:
         replica.join(60)
-        assert replica.exitcode == 0
+    assert [replica.exitcode for replica in replicas] == [0] * count
+
+
+def test_replicas_starting_together_on_an_empty_database_make_one_schema(wall_url):
+    replicas_open_together(wall_url)
+    store = WallStore(wall_url)
+    with store.engine.begin() as connection:
+        assert connection.execute(sa.text("SELECT version FROM wall_schema")).scalars().all() == [SCHEMA_VERSION]
+    assert store.count() == 0
+
+
+def test_a_database_from_before_moderation_is_brought_up_to_date(wall_url):
+    a_version_1_database(wall_url)
+    replicas_open_together(wall_url)
     store = WallStore(wall_url)
     with store.engine.begin() as connection:
         assert connection.execute(sa.text("SELECT version FROM wall_schema")).scalars().all() == [SCHEMA_VERSION]
