@@ -17,8 +17,9 @@ import streamlit as st
 from cnn.net.preprocess import preprocess
 from cnn.net.reading import read
 from cnn.serving.model_store import ModelStore
+from ui.among_class import among_class_ui
 from ui.canvas import canvas_ui, pen_width_ui
-from ui.chapters import COMPARE, FEATURE_MAPS, chapter_ui
+from ui.chapters import AMONG, COMPARE, FEATURE_MAPS, chapter_ui
 from ui.closeup import closeup_ui, forget_closeup
 from ui.compare import compare_ui, dense_line_ui
 from ui.feature_maps import feature_maps_ui
@@ -112,6 +113,9 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
         filters_png = first_filters_png(loaded, store.path.as_posix(), loaded.version)
         compare_ui(loaded, reading, dense, dense_reading, filters_png, dense_store.problem)
         shift_map_ui(reading, loaded, dense)
+    elif chapter == AMONG:
+        forget_closeup()
+        among_class_ui(loaded, reading, dense)
 
 
 def show_view(name: str) -> None:

@@ -1,5 +1,6 @@
-"""The two deep-dive chapters under the answer, one at a time: the feature maps (with the
-convolution close-up) or the notebook's lesson, dense net vs convnet (with the shift map).
+"""The deep-dive chapters under the answer, one at a time: the feature maps (with the
+convolution close-up), the notebook's lesson, dense net vs convnet (with the shift map), or the
+digit among the test set's (its neighbours, and what would flip the answer).
 
 One at a time because every element on the page is re-sent on every stroke: with both chapters a
 stroke cost the server about twice the CPU (`bench/load_test.py`: 24.8 ms against 12.3 ms
@@ -16,8 +17,9 @@ import streamlit as st
 
 FEATURE_MAPS = "Feature maps"
 COMPARE = "Dense net vs convnet"
-CHAPTERS = (FEATURE_MAPS, COMPARE)
-_IN_THE_ADDRESS = {FEATURE_MAPS: "maps", COMPARE: "compare"}
+AMONG = "Among 10,000 digits"
+CHAPTERS = (FEATURE_MAPS, COMPARE, AMONG)
+_IN_THE_ADDRESS = {FEATURE_MAPS: "maps", COMPARE: "compare", AMONG: "among"}
 
 
 def chapter_ui() -> str:
@@ -35,7 +37,8 @@ def chapter_ui() -> str:
         CHAPTERS,
         key="chapter",
         help="Feature maps: what each layer of the convnet sees, and one value computed by hand. "
-        "Dense net vs convnet: the notebook's comparison on your digit, and what moving it does.",
+        "Dense net vs convnet: the notebook's comparison on your digit, and what moving it does. "
+        "Among 10,000 digits: where your digit lands among the test digits, and what would change the answer.",
     )
     st.session_state.chosen_chapter = chapter
     if st.query_params.get("chapter") != _IN_THE_ADDRESS[chapter]:  # written only when it changes
