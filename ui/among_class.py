@@ -1,12 +1,201 @@
 """The chapter "Among 10,000 digits": where the drawing lands among the test digits the network
-has seen, and what would change its answer."""
+has seen (the map and its nearest test digits), which parts of it the answer rests on (the
+occlusion map), and the smallest change that would make each network read another digit.
 
+Per stroke it costs a lookup of the map (found once per model version in the background,
+cnn/serving/digit_maps.py), one (64,) x (64, 2) product to place the dot, a search of the 10,000
+test digits' activations for the nearest, and the occlusion batch (bench/among_class.py measures
+the whole chapter per rerun). The map's picture is a file served once per model version; the dot
+is markup over it. The flip search runs only when asked, and is kept for that drawing and target.
+
+Session state it owns: `among_target`, `among_flip`.
+"""
+
+import hashlib
+import os
+
+import numpy as np
 import streamlit as st
 
+from cnn.files.mnist import ENV_VAR
+from cnn.net.digit_map import DigitMap
+from cnn.net.flip import Flip, smallest_flip
+from cnn.net.occlusion import PATCH, occlusion_map
 from cnn.net.reading import Reading
+from cnn.serving.digit_maps import DigitMapShelf, published_picture
 from cnn.serving.model_store import LoadedModel
+from display.digit_map import (
+    MapFrame,
+    flip_picture,
+    legend_markup,
+    map_markup,
+    map_picture,
+    neighbours_markup,
+    occlusion_picture,
+)
+from display.render import png_bytes
+from ui.components import STATIC
+from ui.resources import model_path
+from ui.unit_examples import unit_example_shelf
+
+NEIGHBOURS = 8
+MAPS_FOLDER = STATIC / "maps"  # served at app/static/maps/ (server.enableStaticServing)
+_NAMES = {"lda": "linear discriminant analysis (LDA)", "pca": "principal component analysis (PCA)"}
+
+
+def digit_map_shelf() -> DigitMapShelf:
+    """One per server process, sharing the unit examples' test digits (one copy in memory)."""
+    return _map_shelf(os.environ.get(ENV_VAR), unit_example_shelf())
+
+
+@st.cache_resource
+def _map_shelf(mnist_npz: str | None, _examples_shelf) -> DigitMapShelf:
+    # Keyed by MNIST_NPZ like the examples' shelf: a process whose MNIST_NPZ changes (the tests) reads the new set.
+    return DigitMapShelf(_examples_shelf.test_set)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _published(key: str, _digit_map: DigitMap) -> tuple[str, MapFrame]:
+    """The map's picture file (drawn once per model version, shared by every session) and its frame."""
+    frame = MapFrame.around(_digit_map.points)
+    draw = lambda: png_bytes(map_picture(_digit_map.points, _digit_map.labels, frame))  # noqa: E731
+    return published_picture(MAPS_FOLDER, "digit-map", key, draw), frame
 
 
 def among_class_ui(loaded: LoadedModel, reading: Reading, dense: LoadedModel | None) -> None:
     st.subheader("Your digit among 10,000")
-    st.caption("Where the drawing lands among the test digits, and what would change its answer.")
+    map_column, occlusion_column = st.columns([1.4, 1], gap="medium")
+    with map_column:
+        map_ui(loaded, reading)
+    with occlusion_column:
+        occlusion_ui(loaded, reading)
+    flip_ui(loaded, reading, dense)
+
+
+def map_ui(loaded: LoadedModel, reading: Reading) -> None:
+    shelf = digit_map_shelf()
+    state = shelf.examples(loaded.network, model_path())
+    if state.examples is None:
+        st.info(state.message)
+        if state.building:
+            st.button("Show the map", key="among_refresh", help="It is being made; this looks again")
+        return
+    digit_map, key = state.examples, shelf.key(loaded.network)
+    if reading.dense is None:
+        st.info("This network has no hidden Dense layer to place the drawing by.")
+        return
+    name, frame = _published(key, digit_map)
+    pixel = frame.pixel(digit_map.place(reading.dense))
+    nearest = digit_map.nearest(reading.dense, NEIGHBOURS)
+    labels = digit_map.labels[nearest]
+    most = int(np.bincount(labels, minlength=10).argmax())
+    alt = (
+        f"The {len(digit_map.labels):,} test digits as coloured points, each digit's points mostly "
+        f"together; your drawing is the large dot, among the {most}s"
+    )
+    st.markdown(
+        f"Each point is one of the {len(digit_map.labels):,} MNIST test digits, placed by the 64 "
+        f"numbers the network's last hidden layer makes of it, squeezed to two by "
+        f"{_NAMES[digit_map.projection]}. The big dot is your drawing."
+    )
+    st.markdown(map_markup(f"app/static/maps/{name}", pixel, reading.digit, alt), unsafe_allow_html=True)
+    st.markdown(legend_markup(), unsafe_allow_html=True)
+    st.caption(
+        f"On this map a test digit's nearest neighbour has its own label {digit_map.accuracy:.1%} of the time "
+        f"(in all 64 numbers much more often): two numbers keep most, not all, of what separates the digits."
+    )
+    same = int((labels == reading.digit).sum())
+    st.markdown(
+        f"**Its {NEIGHBOURS} nearest test digits** (in all 64 numbers): {same} of them are {reading.digit}s, "
+        f"what the network reads."
+    )
+    images = shelf.test_set.images
+    st.markdown(neighbours_markup(images, digit_map.labels, nearest), unsafe_allow_html=True)
+
+
+def occlusion_ui(loaded: LoadedModel, reading: Reading) -> None:
+    drops = occlusion_map(loaded.network, reading.image, reading.digit)
+    st.markdown(f"**What the {reading.digit} rests on**")
+    largest = float(drops.max())
+    row, column = np.unravel_index(int(drops.argmax()), drops.shape)
+    st.image(
+        png_bytes(occlusion_picture(reading.image, drops)),
+        output_format="PNG",
+        width="content",
+        alt=f"Your input with a {drops.shape[0]}x{drops.shape[1]} heat map over it: bright where greying "
+        f"out a patch lowers p({reading.digit}) most",
+    )
+    if largest < 1e-3:
+        words = f"greying out any one {PATCH}x{PATCH} patch leaves p({reading.digit}) as it is"
+    else:
+        words = (
+            f"the largest fall, {largest:.3f}, comes from the patch at row {row * PATCH}-{row * PATCH + PATCH - 1}, "
+            f"column {column * PATCH}-{column * PATCH + PATCH - 1}"
+        )
+    st.caption(
+        f"Each {PATCH}x{PATCH} patch greyed out (set to background) in turn: the brighter, the more the "
+        f"probability of {reading.digit} ({reading.confidence:.3f}) falls; {words}. A blank patch changes nothing."
+    )
+
+
+def _drawing_key(reading: Reading, *models: LoadedModel | None) -> str:
+    digest = hashlib.sha256(np.ascontiguousarray(reading.image, np.float32).tobytes())
+    digest.update(repr([(m.network.name, m.version) if m else None for m in models]).encode())
+    return digest.hexdigest()[:16]
+
+
+def flip_ui(loaded: LoadedModel, reading: Reading, dense: LoadedModel | None) -> None:
+    st.markdown("**The smallest change that flips it**")
+    if st.session_state.get("among_target", reading.digit) == reading.digit:  # the runner-up digit first
+        st.session_state.among_target = int(np.argsort(reading.probabilities)[-2])
+    target = st.selectbox(
+        "Make the networks read",
+        range(10),  # the same options every stroke: a changed list would reset the choice
+        key="among_target",
+        format_func=lambda d: f"{d} (what the convnet reads now)" if d == reading.digit else str(d),
+        help="A few steps up the gradient of this digit's probability, pixel by pixel, until each network "
+        "reads it; then the change is shrunk to the least that still does.",
+    )
+    if target == reading.digit:
+        st.caption(f"The convnet reads a {target} already: choose another digit.")
+        return
+    drawing = _drawing_key(reading, loaded, dense)
+    asked = st.button(f"Find the smallest change to a {target}", key="among_flip_button")
+    kept = st.session_state.get("among_flip")
+    if asked:
+        kept = {
+            "drawing": drawing,
+            "target": target,
+            "flips": [smallest_flip(m.network, reading.image, target) if m else None for m in (loaded, dense)],
+        }
+        st.session_state.among_flip = kept
+    if not kept or kept["drawing"] != drawing or kept["target"] != target:
+        st.caption("Runs only when asked (a few tens of milliseconds per network), for this drawing.")
+        return
+    columns = st.columns(2, gap="medium")
+    for column, name, flip in zip(columns, ("The convnet", "The dense net"), kept["flips"], strict=True):
+        with column:
+            _flip_result_ui(name, flip)
+
+
+def _flip_result_ui(name: str, flip: Flip | None) -> None:
+    if flip is None:
+        st.caption(f"{name} is not loaded here.")
+        return
+    verdict = (
+        f"reads a **{flip.target}** (p = {flip.probabilities[flip.target]:.2f})"
+        if flip.flipped
+        else f"still reads a {flip.read_as} after {flip.steps} steps: it would not give way"
+    )
+    st.markdown(f"{name} {verdict}")
+    st.image(
+        png_bytes(flip_picture(flip.original, flip.image)),
+        output_format="PNG",
+        width="content",
+        alt=f"{name}: your input, the change (red: ink added, blue: ink taken away), and the changed input",
+    )
+    st.caption(
+        f"Before · change · after. Size of the change: L2 {flip.l2:.2f} (your input's own: "
+        f"{float(np.linalg.norm(flip.original)):.2f}), largest on one pixel {flip.largest:.2f} of 1; "
+        f"{flip.steps} gradient steps."
+    )

@@ -90,7 +90,14 @@ class ShelfState:
 
 
 class UnitExampleShelf:
-    """One per server process; safe to call from every session's thread."""
+    """One per server process; safe to call from every session's thread. Another precompute over
+    the test digits kept the same way is a subclass naming its file, format, reader and message
+    (cnn/serving/digit_maps.py)."""
+
+    KIND = "unit-examples"  # the file's infix: <model>.<KIND>-<key>.npz
+    FORMAT = FORMAT
+    BUILDING = "Finding the test digits that excite each unit (a few seconds, once per model)…"
+    reader = staticmethod(TopActivations.from_arrays)
 
     def __init__(self, test_set: ExampleDigits | str, build: Callable[..., TopActivations] = top_activations):
         self.test_set = test_set
@@ -107,7 +114,7 @@ class UnitExampleShelf:
         """The file's key for `network`: its weights hashed once per loaded network."""
         with self._lock:
             if network not in self._keys:
-                self._keys[network] = f"{model_digest(network)}-{self.test_set.digest}-{FORMAT}"
+                self._keys[network] = f"{model_digest(network)}-{self.test_set.digest}-{self.FORMAT}"
             return self._keys[network]
 
     def examples(self, network: Network, model_path: str | os.PathLike) -> ShelfState:
@@ -127,7 +134,7 @@ class UnitExampleShelf:
                 )
                 self._building[key] = thread
                 thread.start()
-        return ShelfState(None, "Finding the test digits that excite each unit (a few seconds, once per model)…", True)
+        return ShelfState(None, self.BUILDING, True)
 
     def wait(self, network: Network, model_path, timeout: float = 60) -> ShelfState:
         """Blocks until the examples for `network` are there (for benchmarks and tests)."""
@@ -139,16 +146,16 @@ class UnitExampleShelf:
 
     def _fill(self, key: str, network: Network, model_path: Path) -> None:
         started = time.perf_counter()
-        file = examples_path(model_path, key)
+        file = examples_path(model_path, key, self.KIND)
         try:
-            examples = _read(file, key)
+            examples = _read(file, key, self.reader)
             if examples is None:
                 examples = self._build(network, self.test_set.images, self.test_set.labels)
                 with self._lock:
                     self.builds += 1
-                _write(file, key, examples)
+                _write(file, key, examples, self.KIND)
         except Exception as error:  # a bug or a full disk must not take the page down: say so
-            log.exception("finding the unit examples for %s failed", model_path)
+            log.exception("finding the %s for %s failed", self.KIND, model_path)
             with self._lock:
                 self._failed[key] = f"The test digits for this model could not be worked out ({error})."
                 self._building.pop(key, None)
@@ -161,34 +168,34 @@ class UnitExampleShelf:
             self.seconds[key] = time.perf_counter() - started
 
 
-def examples_path(model_path: Path, key: str) -> Path:
-    return model_path.parent / f"{model_path.stem}.unit-examples-{key}.npz"
+def examples_path(model_path: Path, key: str, kind: str = UnitExampleShelf.KIND) -> Path:
+    return model_path.parent / f"{model_path.stem}.{kind}-{key}.npz"
 
 
-def _read(file: Path, key: str) -> TopActivations | None:
+def _read(file: Path, key: str, reader=TopActivations.from_arrays):
     """The examples in `file`, or None when there is none or it is not for `key` (or damaged)."""
     try:
         with np.load(file, allow_pickle=False) as named:
             if str(named["key"]) != key:
                 return None
-            return TopActivations.from_arrays({name: named[name] for name in named.files})
+            return reader({name: named[name] for name in named.files})
     except (OSError, ValueError, KeyError, EOFError):
         return None
 
 
-def _write(file: Path, key: str, examples: TopActivations) -> None:
+def _write(file: Path, key: str, examples, kind: str) -> None:
     """Beside the model, atomically; a folder we cannot write to only means building it again."""
     try:
         with replacing(file, ".npz") as temporary:
             with open(temporary, "wb") as handle:
                 np.savez(handle, key=np.asarray(key), **examples.arrays())
-        _forget_old_versions(file)
+        _forget_old_versions(file, kind)
     except OSError as error:
-        log.warning("could not keep the unit examples at %s: %s", file, error)
+        log.warning("could not keep the %s at %s: %s", kind, file, error)
 
 
-def _forget_old_versions(keep: Path) -> None:
-    stem = keep.name.split(".unit-examples-")[0]
-    versions = sorted(keep.parent.glob(f"{stem}.unit-examples-*.npz"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+def _forget_old_versions(keep: Path, kind: str) -> None:
+    stem = keep.name.split(f".{kind}-")[0]
+    versions = sorted(keep.parent.glob(f"{stem}.{kind}-*.npz"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in [p for p in versions if p != keep][KEPT_VERSIONS - 1 :]:
         old.unlink(missing_ok=True)  # another replica may have removed it already

@@ -1,0 +1,48 @@
+"""The map of the test digits (cnn/net/digit_map.py), for every session: worked out once per model
+version in a background thread, kept beside the model file, and never on a stroke's path, the
+same way as the unit examples (cnn/serving/unit_examples.py, whose shelf this is).
+
+    shelf = DigitMapShelf(local_test_set())
+    state = shelf.examples(loaded.network, model_path)   # never waits
+    state.examples      # DigitMap, or None while building / without MNIST
+    state.message       # why there is none, in words for the page
+
+The file is `mnist_convnet.digit-map-<key>.npz` (about 2.7 MB: the 64 activations of each test
+digit, for the nearest neighbours), keyed by the model's weights and the test set.
+
+The page also needs the map as a picture, sent once per model version: `published_picture` writes
+it into the folder Streamlit serves under a name made from the shelf's key.
+"""
+
+from pathlib import Path
+
+from cnn.files.atomic import replacing
+from cnn.net.digit_map import DigitMap, build_digit_map
+from cnn.serving.unit_examples import UnitExampleShelf
+
+KEPT_PICTURES = 3  # per model file: the current one and two before (a page mid-switch still finds its picture)
+
+
+class DigitMapShelf(UnitExampleShelf):
+    KIND = "digit-map"
+    FORMAT = 1
+    BUILDING = "Placing the 10,000 test digits on the map (a few seconds, once per model)…"
+    reader = staticmethod(DigitMap.from_arrays)
+
+    def __init__(self, test_set, build=build_digit_map):
+        super().__init__(test_set, build)
+
+
+def published_picture(folder: Path, stem: str, key: str, draw) -> str:
+    """The file name (in `folder`) of the picture for `key`, drawn by `draw()` -> PNG bytes the
+    first time it is asked for (or found, written by another replica)."""
+    name = f"{stem}-{key}.png"
+    path = folder / name
+    if not path.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        with replacing(path, ".png") as temporary:
+            temporary.write_bytes(draw())
+        versions = sorted(folder.glob(f"{stem}-*.png"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in [p for p in versions if p != path][KEPT_PICTURES - 1 :]:
+            old.unlink(missing_ok=True)  # another replica may have removed it already
+    return name

@@ -1,0 +1,146 @@
+"""Pictures and markup for "Your digit among 10,000": the map of the test digits (drawn once per
+model version, sent as one picture), the drawing's dot over it (markup: a few hundred bytes per
+stroke), its nearest test digits, the occlusion map and the change that flips the answer.
+
+    frame = MapFrame.around(digit_map.points)
+    picture = map_picture(digit_map.points, digit_map.labels, frame)   # RGB (SIZE, SIZE, 3), once per model
+    html = map_markup(url, frame.pixel(point), digit)       # the picture with the dot on it
+    html = neighbours_markup(images, labels, indices)       # small pictures with their labels
+    picture = flip_picture(flip)                            # before | difference | after
+
+No Streamlit, no Keras.
+"""
+
+import base64
+import html
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from display.render import colour_table, colourise, diverging_indices, heat_overlay, png_bytes
+
+SIZE = 420  # the map picture's side, in pixels: fits the page's middle and on a projector
+_MARGIN = 8  # pixels between the outermost points and the picture's edge
+_DOT = 1  # a test digit's point: a square 2 * _DOT + 1 = 3 pixels a side
+# Tableau's ten categorical colours (matplotlib's tab10), one per digit 0-9.
+DIGIT_COLOURS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
+_PANEL = 112  # flip pictures: each panel's side (28 x 4)
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """Where map coordinates land on the picture: the points' bounding box, scaled alike on both
+    axes (the map's distances mean something) and centred."""
+
+    left: float
+    top: float  # the largest y: the map's y axis points up, the picture's rows down
+    scale: float  # pixels per map unit
+
+    @staticmethod
+    def around(points: np.ndarray, size: int = SIZE) -> "MapFrame":
+        low, high = points.min(axis=0), points.max(axis=0)
+        scale = (size - 2 * _MARGIN) / float(max(high - low))
+        middle = (low + high) / 2
+        half = (size / 2) / scale
+        return MapFrame(float(middle[0] - half), float(middle[1] + half), scale)
+
+    def pixel(self, point: np.ndarray) -> np.ndarray:
+        """(..., 2) map coordinates -> (..., 2) (x, y) pixels, unrounded (may lie off the picture)."""
+        point = np.asarray(point, np.float64)
+        return np.stack([(point[..., 0] - self.left) * self.scale, (self.top - point[..., 1]) * self.scale], axis=-1)
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def map_picture(points: np.ndarray, labels: np.ndarray, frame: MapFrame, size: int = SIZE) -> np.ndarray:
+    """RGB (size, size, 3): every point a small square in its digit's colour, on white. Drawn in a
+    shuffled (but fixed) order, so no digit's points are all on top of the others."""
+    picture = np.full((size, size, 3), 255, np.uint8)
+    pixels = np.floor(frame.pixel(points)).astype(np.int64)
+    colours = np.array([_rgb(c) for c in DIGIT_COLOURS], np.uint8)[labels]
+    order = np.random.default_rng(0).permutation(len(points))
+    for dy in range(-_DOT, _DOT + 1):
+        for dx in range(-_DOT, _DOT + 1):
+            x, y = pixels[order, 0] + dx, pixels[order, 1] + dy
+            inside = (x >= 0) & (x < size) & (y >= 0) & (y < size)
+            # Later writes win: numpy's fancy assignment keeps the last of repeated indices.
+            picture[y[inside], x[inside]] = colours[order][inside]
+    return picture
+
+
+def legend_markup() -> str:
+    swatches = "".join(
+        f'<span style="color:{colour};font-weight:700;margin-right:0.6em">&#9632; {digit}</span>'
+        for digit, colour in enumerate(DIGIT_COLOURS)
+    )
+    return f'<div aria-hidden="true" style="font-size:0.9rem">{swatches}</div>'
+
+
+def map_markup(url: str, pixel: np.ndarray, digit: int, alt: str, size: int = SIZE) -> str:
+    """The map picture (served once per model version at `url`) with the drawing's dot over it,
+    placed in percent so the picture may shrink with the column."""
+    x, y = (np.clip(np.asarray(pixel, np.float64), 0, size) / size * 100).round(2)
+    ring = (
+        f'<span class="among-dot" style="position:absolute;left:{x}%;top:{y}%;width:18px;height:18px;'
+        f"margin:-9px 0 0 -9px;border-radius:50%;border:3px solid #000;background:{DIGIT_COLOURS[digit]};"
+        'box-shadow:0 0 0 2px #fff"></span>'
+    )
+    return (
+        f'<div class="among-map" style="position:relative;max-width:{size}px;line-height:0">'
+        f'<img src="{html.escape(url)}" alt="{html.escape(alt)}" style="width:100%;height:auto"/>{ring}</div>'
+    )
+
+
+def _png_uri(picture: np.ndarray) -> str:
+    return "data:image/png;base64," + base64.b64encode(png_bytes(picture)).decode("ascii")
+
+
+def neighbours_markup(images: np.ndarray, labels: np.ndarray, indices: np.ndarray, scale: int = 2) -> str:
+    """The test digits at `indices` as small pictures, each with its label and number under it."""
+    figures = []
+    for index in indices:
+        digit = int(labels[index])
+        picture = np.asarray(images[index], np.uint8).repeat(scale, axis=0).repeat(scale, axis=1)
+        figures.append(
+            '<figure style="margin:0 6px 6px 0;display:inline-block;text-align:center">'
+            f'<img src="{_png_uri(picture)}" alt="a {digit}, test digit {int(index)}" '
+            f'style="width:{28 * scale}px;height:{28 * scale}px;image-rendering:pixelated"/>'
+            f'<figcaption style="font-size:0.8rem;color:{DIGIT_COLOURS[digit]};font-weight:700">'
+            f'{digit}<span style="color:#666;font-weight:400"> #{int(index)}</span></figcaption></figure>'
+        )
+    return f'<div class="among-neighbours">{"".join(figures)}</div>'
+
+
+def occlusion_picture(image: np.ndarray, drops: np.ndarray, size: int = 196) -> np.ndarray:
+    """The input in grey with each patch's fall in probability over it: the largest fall brightest
+    (rises, and falls under 0.001, left dark)."""
+    patch = image.shape[0] // drops.shape[0]
+    largest = float(drops.max())
+    heat = np.clip(drops / largest, 0, 1) if largest > 1e-3 else np.zeros_like(drops)
+    return heat_overlay(image, np.kron(heat, np.ones((patch, patch))), size)
+
+
+def flip_picture(original: np.ndarray, changed: np.ndarray) -> np.ndarray:
+    """Before | difference | after, each 112 px: the difference in red (ink added) and blue (ink
+    taken away), white where nothing changed, on one scale whose ends are a whole pixel (1.0)."""
+    scale = _PANEL // original.shape[0]
+    panels = [
+        colourise(original, "gray"),
+        colour_table("RdBu_r")[diverging_indices(changed - original, 1.0)],
+        colourise(changed, "gray"),
+    ]
+    gap = np.full((_PANEL, 6, 3), 255, np.uint8)
+    enlarged = [p.repeat(scale, axis=0).repeat(scale, axis=1) for p in panels]
+    return np.concatenate([enlarged[0], gap, enlarged[1], gap, enlarged[2]], axis=1)
+
+
+def outlined(picture: np.ndarray) -> np.ndarray:
+    """A one-pixel grey frame, so a black input reads as a square on a dark or light page."""
+    image = Image.fromarray(picture)
+    ImageDraw.Draw(image).rectangle((0, 0, image.width - 1, image.height - 1), outline=(160, 160, 160))
+    return np.asarray(image)
