@@ -27,6 +27,8 @@ from ui.inputs import INPUT_SOURCES, empty_message, test_digit_ui, upload_ui
 from ui.learning import learning_ui
 from ui.lecture_view import lecture_view_ui
 from ui.lecturer import lecturer_ui
+from ui.lesson.frame import Lesson
+from ui.lesson.steps import lesson_ui
 from ui.live_reading import live_reading_ui
 from ui.network_input import network_input_ui
 from ui.prediction import prediction_ui, readout_ui, why_ui
@@ -119,12 +121,14 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
 
 
 def show_view(name: str) -> None:
-    """Switch views through the URL, so each can be bookmarked (?view=lecture, ?view=wall)."""
+    """Switch views through the URL, so each can be bookmarked (?view=lecture, ?view=wall). From a
+    page of its own (/lecture, /lesson, ...) the switch goes through the drawing page (main)."""
     st.query_params.pop("drawing", None)
-    if name in ("lecture", "wall"):
+    if name in VIEWS:
         st.query_params["view"] = name
     else:
         st.query_params.pop("view", None)
+    st.session_state.switch_to_view = name
 
 
 @st.fragment
@@ -152,14 +156,17 @@ def lecture_drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
         lecture_view_ui(loaded, reading)
 
 
-def main() -> None:
-    view = st.query_params.get("view")
-    lecture, wall = view == "lecture", view == "wall"
+VIEWS = ("lecture", "wall", "lesson")  # besides the detailed view, the page's default
+
+
+def serve(view: str, lesson_page: st.Page | None = None) -> None:
+    """One run of the page in `view`: "detailed", "lecture", "wall" or "lesson"."""
+    lecture, wall, lesson = view == "lecture", view == "wall", view == "lesson"
     st.set_page_config(
-        page_title="Digit lens",
+        page_title="Digit lens" + (" · lesson" if lesson else ""),
         page_icon="✏️",  # the character itself: a ":name:" made Streamlit try to open it as a file each run
         layout="wide",
-        initial_sidebar_state="collapsed" if lecture or wall else "auto",
+        initial_sidebar_state="collapsed" if lecture or wall or lesson else "auto",
     )
     tune_server_process()
     page_style(lecture or wall)
@@ -169,9 +176,13 @@ def main() -> None:
     with st.sidebar:
         model_card_ui(loaded, dense)
         retrain_ui(job)
-    if not lecture and not wall:
-        title_column, wall_column, switch_column = st.columns([4.4, 0.8, 1], vertical_alignment="bottom")
+    if view == "detailed":
+        title_column, lesson_column, wall_column, switch_column = st.columns(
+            [3.6, 0.8, 0.8, 1], vertical_alignment="bottom"
+        )
         title_column.title("How a convnet reads your digit")
+        if lesson_page is not None:
+            lesson_column.page_link(lesson_page, label="Lesson", width="stretch")
         wall_column.button("Class wall", on_click=show_view, args=("wall",), key="to_wall")
         switch_column.button(
             "Lecture view", on_click=show_view, args=("lecture",), key="to_lecture_view", type="primary"
@@ -189,6 +200,9 @@ def main() -> None:
         lecturer_ui(job)
         st.button("Back to drawing", on_click=show_view, args=("detailed",), key="wall_to_detailed")
         return
+    if lesson:
+        lesson_ui(Lesson(loaded, dense, job, path), leave=lambda: show_view("detailed"))
+        return
     drawing_ui(store, dense_store, input_source_ui())
     learning_ui(
         {
@@ -197,6 +211,29 @@ def main() -> None:
         }
     )
     training_report_ui(loaded)
+
+
+def main() -> None:
+    """The app's pages (Streamlit's own navigation, each with its address: /lecture, /wall,
+    /lesson); the drawing page also opens the others from `?view=`, as links made before the
+    pages existed do."""
+    pages = {
+        "detailed": st.Page(lambda: serve(_view_asked(), pages["lesson"]), title="Draw", default=True),
+        **{
+            view: st.Page(lambda view=view: serve(view), title=title, url_path=view)
+            for view, title in (("lecture", "Lecture view"), ("wall", "Class wall"), ("lesson", "Lesson"))
+        },
+    }
+    page = st.navigation(list(pages.values()), position="hidden")
+    switch = st.session_state.pop("switch_to_view", None)
+    if switch is not None and page is not pages["detailed"] and switch != page.url_path:
+        st.switch_page(pages["detailed"], query_params={"view": switch} if switch in VIEWS else None)
+    page.run()
+
+
+def _view_asked() -> str:
+    view = st.query_params.get("view")
+    return view if view in VIEWS else "detailed"
 
 
 if __name__ == "__main__":  # `streamlit run app.py` runs it as __main__; tests may import it

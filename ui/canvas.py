@@ -35,9 +35,21 @@ _controls = own_component(
 
 def canvas_ui() -> np.ndarray | None:
     """The canvas and its Undo / Redo / Clear; returns the RGBA drawing, None before any stroke."""
+    return _canvas(None).image_data
+
+
+def kept_canvas_ui(initial_drawing: dict | None) -> tuple[np.ndarray | None, dict | None]:
+    """The canvas drawn again with earlier strokes (its own `json_data`, e.g. when a student
+    comes back to a page); returns the RGBA drawing (None until the next stroke) and the strokes."""
+    result = _canvas(initial_drawing)
+    return result.image_data, result.json_data
+
+
+def _canvas(initial_drawing: dict | None):
     from streamlit_drawable_canvas import st_canvas  # registers only inside a running app
 
     result = st_canvas(
+        initial_drawing=initial_drawing,
         stroke_width=st.session_state.get("stroke_width", DEFAULT_STROKE),
         stroke_color="#FFFFFF",
         background_color="#000000",
@@ -48,7 +60,7 @@ def canvas_ui() -> np.ndarray | None:
         key=CANVAS_KEY,
     )
     _controls(key="canvas_controls", data={"pixels": CANVAS_PIXELS}, width="content", height="content")
-    return result.image_data
+    return result
 
 
 def pen_width_ui() -> None:

@@ -143,6 +143,19 @@ def _convolve(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return (unrolled @ kernel.reshape(-1, filters)).reshape(n, height, width, filters)
 
 
+def valid_convolution(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """One (H, W) picture through one (k, k) filter, by the same code the network's Conv2D layers
+    run (no bias, no activation): the lesson's worked example uses it."""
+    x = np.asarray(image, dtype=np.float64)[np.newaxis, :, :, np.newaxis]
+    k = np.asarray(kernel, dtype=np.float64)[:, :, np.newaxis, np.newaxis]
+    return _convolve(x, k)[0, :, :, 0]
+
+
+def max_pool(image: np.ndarray, size: int = 2) -> np.ndarray:
+    """One (H, W) map through the network's own max pooling ('valid', stride = size)."""
+    return _max_pool(np.asarray(image)[np.newaxis, :, :, np.newaxis], size)[0, :, :, 0]
+
+
 def _max_pool(x: np.ndarray, size: int) -> np.ndarray:
     n, height, width, channels = x.shape
     rows, columns = height // size, width // size  # 'valid': a last partial window is dropped

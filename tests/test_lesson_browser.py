@@ -1,0 +1,66 @@
+"""The lesson in a real browser, as a student walks it: open /lesson (its own page), draw a digit
+on step 1, then Next through every step at the projector's 1280x720 and on a 390x844 phone. Each
+step is screenshotted (artifacts/lesson-*.png), fits the projector's screen without scrolling, and
+is never wider than the phone."""
+
+import pytest
+from playwright.sync_api import expect
+
+from harness.browser import chromium, draw_digit, draw_digit_by_touch, open_page, phone
+from tests.support import REPO
+from ui.lesson.steps import STEPS
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = REPO / "artifacts"
+MATRIX = "svg.lesson-matrix"
+
+# How far the page's content reaches, and how wide it is, in CSS pixels.
+_EXTENT = """() => {
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+  const blocks = [...main.querySelectorAll('[data-testid="stElementContainer"]')]
+    .filter((e) => e.offsetParent !== null && e.getBoundingClientRect().height > 0);
+  const bottom = Math.max(...blocks.map((e) => e.getBoundingClientRect().bottom)) + window.scrollY;
+  return {bottom, scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth};
+}"""
+
+
+def walk_the_lesson(page, name: str, draw) -> list[dict]:
+    page.wait_for_selector("text=step 1 of 9")
+    draw(page, 7)
+    expect(page.locator(MATRIX)).to_have_count(1, timeout=20_000)  # the digit as 28 x 28 numbers
+    extents = []
+    for number in range(1, len(STEPS) + 1):
+        if number > 1:
+            page.get_by_role("button", name="Next", exact=True).click()
+            expect(page.get_by_text(f"step {number} of {len(STEPS)}")).to_be_visible(timeout=20_000)
+            assert f"step={number}" in page.url
+        expect(page.get_by_text(STEPS[number - 1].title, exact=True)).to_be_visible()
+        assert page.get_by_text("draw one on step 1").count() == 0, number  # the digit was kept
+        page.wait_for_timeout(400)  # pictures decoded, layout settled
+        page.screenshot(path=ARTIFACTS / f"lesson-{name}-step{number}.png")
+        extents.append(page.evaluate(_EXTENT) | {"step": number})
+    assert page.errors == []
+    return extents
+
+
+def test_a_student_walks_the_lesson_on_the_projector(playwright, app_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with chromium(playwright, width=1280, height=720) as context:
+        page = open_page(context, f"{app_url}/lesson")
+        extents = walk_the_lesson(page, "projector", draw_digit)
+        too_tall = [e for e in extents if e["bottom"] > 720]
+        assert not too_tall, too_tall
+        # The step is in the address: another tab opened on it shows the same step.
+        other = context.new_page()
+        other.goto(f"{app_url}/lesson?step=2")
+        expect(other.get_by_text("step 2 of 9")).to_be_visible(timeout=60_000)
+        expect(other.get_by_text(STEPS[1].title, exact=True)).to_be_visible()
+
+
+def test_a_student_walks_the_lesson_on_a_phone(playwright, app_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with phone(playwright) as context:
+        page = open_page(context, f"{app_url}/lesson")
+        extents = walk_the_lesson(page, "phone", draw_digit_by_touch)
+        too_wide = [e for e in extents if e["scrollWidth"] > e["width"]]
+        assert not too_wide, too_wide
