@@ -1,0 +1,105 @@
+"""The chapter "Among 10,000 digits" on the page (AppTest): after a digit is drawn it shows the map
+picture (a file served once per model version) with the drawing's dot, the nearest test digits,
+the occlusion map, and on request the change that flips each network; without MNIST it says so."""
+
+import re
+
+import numpy as np
+import pytest
+
+import ui.among_class
+import ui.unit_examples
+from harness.canvas_sim import draw_on_canvas
+from tests.apptest_support import open_chapter, start_app
+from ui.among_class import MAPS_FOLDER, digit_map_shelf
+from ui.chapters import AMONG
+
+
+@pytest.fixture
+def ready_map(mnist_env, model_copy):
+    """The server's map of the model under test made (as a running server has it seconds after
+    the chapter is first opened)."""
+    from cnn.net.network import load_network
+
+    shelf = digit_map_shelf()
+    state = shelf.wait(load_network(model_copy), model_copy, timeout=120)
+    assert state.examples is not None, state.message
+    return shelf, state.examples
+
+
+def _html(app) -> str:
+    return "\n".join(m.value for m in app.main.markdown)
+
+
+def test_the_chapter_shows_the_map_the_neighbours_the_occlusion_and_a_flip(canvas, mnist, ready_map):
+    shelf, digit_map = ready_map
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)  # a 7
+    app = start_app()
+    open_chapter(app, AMONG)
+    html = _html(app)
+    [name] = re.findall(r'src="app/static/maps/(digit-map-[0-9a-f-]+\.png)"', html)
+    assert (MAPS_FOLDER / name).is_file() and shelf.key(digit_map_network(app)) in name
+    left, top = (float(v) for v in re.search(r"left:([\d.]+)%;top:([\d.]+)%", html).groups())
+    assert 0 <= left <= 100 and 0 <= top <= 100
+    neighbours = re.findall(r'alt="a (\d), test digit (\d+)"', html)
+    assert len(neighbours) == 8 and sum(d == "7" for d, _ in neighbours) >= 6  # a 7 among 7s
+    assert any("nearest test digits" in m.value and "are 7s" in m.value for m in app.main.markdown)
+    assert any("neighbour has its own label" in c.value and "84.7%" in c.value for c in app.main.caption)
+    occlusion = [c.value for c in app.main.caption if "greyed out (set to background)" in c.value]
+    assert occlusion and "A blank patch changes nothing" in occlusion[0]
+    alts = [image.alt for element in app.main.get("image") for image in element.proto.imgs]
+    assert any("heat map over it" in alt for alt in alts)
+
+    app.selectbox(key="among_target").set_value(3).run()
+    assert not any("reads a **3**" in m.value for m in app.main.markdown)  # only when asked
+    app.button(key="among_flip_button").click().run()
+    assert not app.exception
+    results = [m.value for m in app.main.markdown if "reads a **3**" in m.value]
+    assert len(results) == 2 and results[0].startswith("The convnet reads a **3**")
+    assert results[1].startswith("The dense net reads a **3**")
+    sizes = [c.value for c in app.main.caption if c.value.startswith("Before · change · after")]
+    assert len(sizes) == 2 and all("L2" in s and "largest on one pixel" in s for s in sizes)
+    kept = app.session_state["among_flip"]["flips"]
+    network = digit_map_network(app)
+    assert network.predict(kept[0].image).argmax() == 3  # read as 3 by the same network
+
+    canvas.drawing = draw_on_canvas(mnist.x_test[1, ..., 0], 0.7, left=30, top=30)  # a stroke: another drawing
+    app.run()
+    assert not any("reads a **3**" in m.value for m in app.main.markdown)  # that result was for the 7
+    moved = re.search(r"left:([\d.]+)%;top:([\d.]+)%", _html(app)).groups()
+    assert tuple(float(v) for v in moved) != (left, top)  # the dot moved
+
+
+def digit_map_network(app):
+    from ui.resources import model_path, model_store
+
+    return model_store(model_path()).current().network
+
+
+def test_a_test_digit_lands_on_its_own_point_on_the_page(canvas, mnist, ready_map):
+    shelf, digit_map = ready_map
+    from display.digit_map import SIZE, MapFrame
+
+    app = start_app()
+    app.radio(key="input_source").set_value("MNIST test digit").run()
+    index = app.session_state["gallery_index"]
+    open_chapter(app, AMONG)
+    left, top = (float(v) for v in re.search(r"left:([\d.]+)%;top:([\d.]+)%", _html(app)).groups())
+    expected = np.clip(MapFrame.around(digit_map.points).pixel(digit_map.points[index]), 0, SIZE) / SIZE * 100
+    assert (left, top) == pytest.approx(tuple(expected), abs=0.006)  # the markup's 2 decimals
+    assert re.findall(r'alt="a \d, test digit (\d+)"', _html(app))[0] == str(index)  # its nearest: itself
+
+
+def test_without_mnist_the_chapter_says_so(canvas, mnist, model_copy, monkeypatch, tmp_path):
+    monkeypatch.delenv("MNIST_NPZ", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "no-keras"))
+    ui.unit_examples._shelf.clear()
+    ui.among_class._map_shelf.clear()
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
+    app = start_app()
+    open_chapter(app, AMONG)
+    assert any("MNIST is not on this server" in info.value for info in app.main.info)
+    assert "app/static/maps/" not in _html(app)
+    assert any("What the 7 rests on" in m.value for m in app.main.markdown)  # the rest needs no MNIST
+    ui.unit_examples._shelf.clear()
+    ui.among_class._map_shelf.clear()
