@@ -68,7 +68,8 @@ def matrix_svg(
         f'style="width:100%;height:auto;{style}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(label)}</title>",
     ]
-    font = _CELL * (0.42 if top < 100 else 0.34)
+    whole = bool(np.all(np.isnan(values) | (values == np.round(values))))
+    font = _CELL * (0.42 if whole and top < 100 else 0.34 if whole else 0.3)
     for r in range(rows):
         for c in range(columns):
             value = values[r, c]

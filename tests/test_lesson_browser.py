@@ -35,6 +35,9 @@ def walk_the_lesson(page, name: str, draw) -> list[dict]:
             expect(page.get_by_text(f"step {number} of {len(STEPS)}")).to_be_visible(timeout=20_000)
             assert f"step={number}" in page.url
         expect(page.get_by_text(STEPS[number - 1].title, exact=True)).to_be_visible()
+        header = page.locator("[data-testid='stHeader']").bounding_box()
+        where = page.get_by_text(f"step {number} of {len(STEPS)}").bounding_box()
+        assert where["y"] >= header["y"] + header["height"], (number, where, header)  # not under the header
         assert page.get_by_text("draw one on step 1").count() == 0, number  # the digit was kept
         page.wait_for_timeout(400)  # pictures decoded, layout settled
         page.screenshot(path=ARTIFACTS / f"lesson-{name}-step{number}.png")

@@ -42,7 +42,7 @@ def matrix_step(lesson: Lesson) -> None:
             )
             return
         values = np.round(prepared.image * 255)
-        _svg(matrix_svg(values, "Your digit as 28 by 28 numbers from 0 to 255", max_width=470))
+        _svg(matrix_svg(values, "Your digit as 28 by 28 numbers from 0 to 255", max_width=430))
         st.caption(
             f"Your digit as the network receives it: 28 x 28 = 784 numbers from 0 (black) to 255 (white); "
             f"{int((values > 0).sum())} of them are ink. Hover a pixel for its value. (The network divides "

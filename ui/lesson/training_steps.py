@@ -45,27 +45,29 @@ def _test_set() -> ExampleDigits | str:
 
 
 def training_step(lesson: Lesson) -> None:
-    st.code(FIT_CELL, language="python")
     status = lesson.job.status()
-    if status.running:
-        _live_log_ui(lesson)
-        return
     here = _test_set()
-    elsewhere = lesson.job.elsewhere()
+    elsewhere = None if status.running else lesson.job.elsewhere()
     why_not = here if isinstance(here, str) else (f"a training is running {elsewhere}" if elsewhere else None)
-    if why_not is None:
-        st.button(
-            "Run this cell: train the notebook's convnet (about a minute or two; the page then uses it)",
-            on_click=_start_training,
-            args=(lesson,),
-            key="lesson_train",
-            type="primary",
-        )
-    if status.state == SUCCEEDED and status.config is not None and status.config.epochs == 5:
-        st.success(status.message)
-        st.code(_log_of(status), language=None)
-        return
-    _replay_ui(lesson, why_not)
+    cell_column, replay_column = st.columns([1.5, 1], gap="medium")
+    with cell_column:
+        st.code(FIT_CELL, language="python")
+        if status.running:
+            _live_log_ui(lesson)
+            return
+        if why_not is None:
+            st.button(
+                "Run this cell: train the notebook's convnet for real (a minute or two; the page then uses it)",
+                on_click=_start_training,
+                args=(lesson,),
+                key="lesson_train",
+                type="primary",
+            )
+        if status.state == SUCCEEDED and status.config is not None and status.config.epochs == 5:
+            st.success(status.message)
+            st.code(_log_of(status), language=None)
+            return
+    _replay_ui(lesson, why_not, cell_column, replay_column)
 
 
 def _start_training(lesson: Lesson) -> None:
@@ -113,23 +115,22 @@ def _live_log_ui(lesson: Lesson) -> None:
     st.code(_log_of(status), language=None)
 
 
-def _replay_ui(lesson: Lesson, why_not: str | None) -> None:
+def _replay_ui(lesson: Lesson, why_not: str | None, log_column, snapshot_column) -> None:
     refused = st.session_state.pop("lesson_training_refused", None)
     if refused:
-        st.warning(refused)
+        log_column.warning(refused)
     card = lesson.loaded.card
     if card is None or not card.history.get("loss"):
-        st.info("The model in use has no recorded training to replay.")
+        log_column.info("The model in use has no recorded training to replay.")
         return
     recipe = card.config
-    label = (f"Replayed, not run: {why_not}. " if why_not else "Or replay how the model in use was trained: ") + (
-        f"its own log ({recipe.epochs} epochs, {recipe.optimizer}, batch {recipe.batch_size}, learning rate "
-        f"{recipe.learning_rate:g} {recipe.schedule}, {card.train_samples:,} digits)."
+    what = (
+        f"the log of the model in use ({recipe.epochs} epochs, {recipe.optimizer}, batch {recipe.batch_size}, "
+        f"learning rate {recipe.learning_rate:g} {recipe.schedule}, {card.train_samples:,} digits)"
     )
-    st.caption(label)
+    log_column.caption(f"Replayed, not run: {why_not.rstrip('.')}. Below, {what}." if why_not else f"Or replay {what}.")
     steps = -(-card.train_samples // recipe.batch_size)
     per_epoch = card.training_seconds / recipe.epochs
-    log_column, snapshot_column = st.columns([1.4, 1], gap="medium")
     log_column.code(
         "\n".join(
             epoch_log(i + 1, recipe.epochs, steps, per_epoch, accuracy, loss)
@@ -140,9 +141,8 @@ def _replay_ui(lesson: Lesson, why_not: str | None) -> None:
     history = snapshot_history(lesson.model_path, lesson.loaded.version)
     if history is not None and history.snapshots:
         with snapshot_column:
-            moment = st.slider(
-                "Replay the training", 1, len(history.snapshots), len(history.snapshots), key="lesson_snapshot"
-            )
+            count = len(history.snapshots)
+            moment = st.slider("Replay the training", 1, count, count, key="lesson_snapshot")
             snapshot_ui(history.snapshots[moment - 1], compact=True)
 
 
