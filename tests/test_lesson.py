@@ -208,3 +208,24 @@ def test_old_view_links_still_open_their_views(canvas, model_copy):
     wall = start_app({"view": "wall"})
     shown = [str(t.value) for kind in ("title", "header", "subheader", "markdown") for t in getattr(wall.main, kind)]
     assert any("Class wall" in text for text in shown), shown
+
+
+@pytest.mark.slow
+def test_the_training_cell_trains_the_notebooks_recipe_for_real_with_a_keras_log(canvas, model_copy, tiny_mnist):
+    import json
+    import time
+
+    app = open_step(7)
+    app.button(key="lesson_train").click().run()
+    assert not app.exception, app.exception
+    deadline = time.monotonic() + 180
+    while not app.main.success:
+        assert time.monotonic() < deadline, [c.value for c in app.main.code]
+        time.sleep(0.5)
+        app.run()
+    log = [c.value for c in app.main.code if "Epoch 1/5" in c.value][0]
+    assert re.findall(r"^Epoch (\d)/5$", log, re.M) == ["1", "2", "3", "4", "5"]
+    assert len(re.findall(r"^7/7 ━+ \d+s - accuracy: [\d.]+ - loss: [\d.]+$", log, re.M)) == 5  # 400 digits, batch 64
+    saved = json.loads(model_copy.with_suffix(".json").read_text())  # the page now uses it, as after Retrain
+    assert saved["config"] | {"seed": 0} == {**saved["config"], "epochs": 5, "batch_size": 64, "seed": 0}
+    assert saved["config"]["schedule"] == "constant" and saved["train_samples"] == 400
