@@ -16,7 +16,6 @@ import html
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw
 
 from display.render import colour_table, colourise, diverging_indices, heat_overlay, png_bytes
 
@@ -75,7 +74,7 @@ def map_picture(points: np.ndarray, labels: np.ndarray, frame: MapFrame, size: i
 
 def legend_markup() -> str:
     swatches = "".join(
-        f'<span style="color:{colour};font-weight:700;margin-right:0.6em">&#9632; {digit}</span>'
+        f'<span style="margin-right:0.6em"><span style="color:{colour}">&#9632;</span> {digit}</span>'
         for digit, colour in enumerate(DIGIT_COLOURS)
     )
     return f'<div aria-hidden="true" style="font-size:0.9rem">{swatches}</div>'
@@ -110,8 +109,10 @@ def neighbours_markup(images: np.ndarray, labels: np.ndarray, indices: np.ndarra
             '<figure style="margin:0 6px 6px 0;display:inline-block;text-align:center">'
             f'<img src="{_png_uri(picture)}" alt="a {digit}, test digit {int(index)}" '
             f'style="width:{28 * scale}px;height:{28 * scale}px;image-rendering:pixelated"/>'
-            f'<figcaption style="font-size:0.8rem;color:{DIGIT_COLOURS[digit]};font-weight:700">'
-            f'{digit}<span style="color:#666;font-weight:400"> #{int(index)}</span></figcaption></figure>'
+            # The digit in the page's text colour beside a swatch of its map colour: several of the
+            # ten colours are too light for text on white.
+            f'<figcaption style="font-size:0.8rem"><span aria-hidden="true" style="color:{DIGIT_COLOURS[digit]}">'
+            f"&#9632;</span> <b>{digit}</b> #{int(index)}</figcaption></figure>"
         )
     return f'<div class="among-neighbours">{"".join(figures)}</div>'
 
@@ -127,20 +128,14 @@ def occlusion_picture(image: np.ndarray, drops: np.ndarray, size: int = 196) -> 
 
 def flip_picture(original: np.ndarray, changed: np.ndarray) -> np.ndarray:
     """Before | difference | after, each 112 px: the difference in red (ink added) and blue (ink
-    taken away), white where nothing changed, on one scale whose ends are a whole pixel (1.0)."""
+    taken away), white where nothing changed, on a scale whose ends are its largest change (a
+    scale of a whole pixel left most changes too faint to see)."""
     scale = _PANEL // original.shape[0]
     panels = [
         colourise(original, "gray"),
-        colour_table("RdBu_r")[diverging_indices(changed - original, 1.0)],
+        colour_table("RdBu_r")[diverging_indices(changed - original, float(np.abs(changed - original).max()))],
         colourise(changed, "gray"),
     ]
     gap = np.full((_PANEL, 6, 3), 255, np.uint8)
     enlarged = [p.repeat(scale, axis=0).repeat(scale, axis=1) for p in panels]
     return np.concatenate([enlarged[0], gap, enlarged[1], gap, enlarged[2]], axis=1)
-
-
-def outlined(picture: np.ndarray) -> np.ndarray:
-    """A one-pixel grey frame, so a black input reads as a square on a dark or light page."""
-    image = Image.fromarray(picture)
-    ImageDraw.Draw(image).rectangle((0, 0, image.width - 1, image.height - 1), outline=(160, 160, 160))
-    return np.asarray(image)

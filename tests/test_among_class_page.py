@@ -57,7 +57,7 @@ def test_the_chapter_shows_the_map_the_neighbours_the_occlusion_and_a_flip(canva
     results = [m.value for m in app.main.markdown if "reads a **3**" in m.value]
     assert len(results) == 2 and results[0].startswith("The convnet reads a **3**")
     assert results[1].startswith("The dense net reads a **3**")
-    sizes = [c.value for c in app.main.caption if c.value.startswith("Before · change · after")]
+    sizes = [c.value for c in app.main.caption if c.value.startswith("Before · change (red: ink added")]
     assert len(sizes) == 2 and all("L2" in s and "largest on one pixel" in s for s in sizes)
     kept = app.session_state["among_flip"]["flips"]
     network = digit_map_network(app)

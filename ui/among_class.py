@@ -195,7 +195,8 @@ def _flip_result_ui(name: str, flip: Flip | None) -> None:
         alt=f"{name}: your input, the change (red: ink added, blue: ink taken away), and the changed input",
     )
     st.caption(
-        f"Before · change · after. Size of the change: L2 {flip.l2:.2f} (your input's own: "
+        f"Before · change (red: ink added, blue: taken away, strongest at {flip.largest:.2f}) · after. "
+        f"Size of the change: L2 {flip.l2:.2f} (your input's own: "
         f"{float(np.linalg.norm(flip.original)):.2f}), largest on one pixel {flip.largest:.2f} of 1; "
         f"{flip.steps} gradient steps."
     )
