@@ -142,8 +142,15 @@ def lecture_drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
         drawing = canvas_ui()
         prepared = preprocess(drawing) if drawing is not None else None
         readout = st.container(key="readout")
-        st.button("Detailed view", on_click=show_view, args=("detailed",), key="to_detailed_view")
-        st.button("Class wall", on_click=show_view, args=("wall",), key="lecture_to_wall")
+        # In this fragment a button reruns only the fragment: the switch needs the whole app's run
+        # (from /lecture it goes through the drawing page, see main()).
+        for label, view, key in (
+            ("Detailed view", "detailed", "to_detailed_view"),
+            ("Class wall", "wall", "lecture_to_wall"),
+        ):
+            if st.button(label, key=key):
+                show_view(view)
+                st.rerun(scope="app")
     with network_column:
         if prepared is None or prepared.is_empty:
             readout.info(empty_message(INPUT_SOURCES[0], prepared))

@@ -67,3 +67,22 @@ def test_a_student_walks_the_lesson_on_a_phone(playwright, app_url):
         extents = walk_the_lesson(page, "phone", draw_digit_by_touch)
         too_wide = [e for e in extents if e["scrollWidth"] > e["width"]]
         assert not too_wide, too_wide
+
+
+def test_the_pages_have_their_own_addresses_and_lead_to_each_other(playwright, app_url):
+    with chromium(playwright, width=1280, height=720) as context:
+        page = open_page(context, f"{app_url}/lecture")
+        expect(page.get_by_text("the whole network")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Detailed view").click()
+        expect(page.get_by_role("heading", name="How a convnet reads your digit")).to_be_visible(timeout=30_000)
+        assert "/lecture" not in page.url
+        page.get_by_role("link", name="Lesson").click()
+        expect(page.get_by_text("step 1 of 9")).to_be_visible(timeout=30_000)
+        assert page.url.endswith("/lesson?step=1")
+        page.get_by_role("button", name="Leave").click()
+        expect(page.get_by_role("heading", name="How a convnet reads your digit")).to_be_visible(timeout=30_000)
+        page.goto(f"{app_url}/wall")
+        expect(page.get_by_role("button", name="Back to drawing")).to_be_visible(timeout=60_000)
+        page.get_by_role("button", name="Back to drawing").click()
+        expect(page.get_by_role("heading", name="How a convnet reads your digit")).to_be_visible(timeout=30_000)
+        assert page.errors == []
