@@ -76,9 +76,10 @@ def map_ui(loaded: LoadedModel, reading: Reading) -> None:
     shelf = digit_map_shelf()
     state = shelf.examples(loaded.network, model_path())
     if state.examples is None:
-        st.info(state.message)
         if state.building:
-            st.button("Show the map", key="among_refresh", help="It is being made; this looks again")
+            _map_coming_ui(loaded)
+        else:
+            st.info(state.message)
         return
     digit_map, key = state.examples, shelf.key(loaded.network)
     if reading.dense is None:
@@ -111,6 +112,16 @@ def map_ui(loaded: LoadedModel, reading: Reading) -> None:
     )
     images = shelf.test_set.images
     st.markdown(neighbours_markup(images, digit_map.labels, nearest), unsafe_allow_html=True)
+
+
+@st.fragment(run_every=1.0)
+def _map_coming_ui(loaded: LoadedModel) -> None:
+    """While the map is made in the background (once per model version): looks again every second
+    and, once it is there, reruns the page to show it, so nobody has to draw again to see it."""
+    state = digit_map_shelf().examples(loaded.network, model_path())
+    if state.examples is not None:
+        st.rerun()
+    st.info(state.message)
 
 
 def occlusion_ui(loaded: LoadedModel, reading: Reading) -> None:
