@@ -172,7 +172,7 @@ def main() -> None:
         config = make()
         print(
             f"{name:8s} {config.optimizer} lr {config.learning_rate:g} {config.schedule}, batch "
-            f"{config.batch_size}, {config.epochs} epochs: {describe(name, runs)}"
+            f"{config.batch_size}, {config.epochs} epochs, {config.precision}: {describe(name, runs)}"
         )
     reached = sum(r["accuracy"] >= TARGET for r in runs["default"])
     print(f"ratio default/seed, fit only (medians): {ratio(runs):.2f}   target <= 0.50")

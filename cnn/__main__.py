@@ -1,7 +1,7 @@
 """Command line for the cnn package.
 
     python -m cnn train [--arch convnet|mlp] [--epochs N] [--batch-size B] [--optimizer NAME] [--learning-rate X]
-                        [--schedule cosine|constant] [--seed-recipe]
+                        [--schedule cosine|constant] [--precision float32|mixed_bfloat16] [--seed-recipe]
                         [--data PATH] [--out PATH] [--seed S]
     python -m cnn evaluate [--model PATH] [--data PATH]
     python -m cnn predict [--model PATH] [--json] IMAGE...
@@ -17,7 +17,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH  # noqa: E402
-from cnn.config import ARCHITECTURES, OPTIMIZERS, SCHEDULES  # noqa: E402  (no TensorFlow behind it)
+from cnn.config import ARCHITECTURES, OPTIMIZERS, PRECISIONS, SCHEDULES  # noqa: E402  (no TensorFlow behind it)
 
 DEFAULT_OUT = {"convnet": DEFAULT_MODEL_PATH, "mlp": DEFAULT_MLP_PATH}
 
@@ -49,9 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=float, help="the peak rate with --schedule cosine")
     train.add_argument("--schedule", choices=SCHEDULES)
     train.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        help="what the layers compute in while training (default mixed_bfloat16; the saved model is float32)",
+    )
+    train.add_argument(
         "--seed-recipe",
         action="store_true",
-        help="the seed notebook's recipe (RMSprop 1e-3, batch 64, 5 epochs, constant)",
+        help="the seed notebook's recipe (RMSprop 1e-3, batch 64, 5 epochs, constant, float32)",
     )
     train.add_argument("--seed", type=int)
     train.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ, else Keras' download)")

@@ -2,7 +2,7 @@
 
 import json
 import os
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import pytest
 
@@ -43,6 +43,17 @@ def test_a_card_from_before_the_config_field_is_still_read(tmp_path):
     (tmp_path / "old.json").write_text(json.dumps(old))
     card = read_card(tmp_path / "old.json")
     assert card.config == TrainConfig.seed_recipe() and card.test_accuracy == 0.9918
+
+
+def test_a_card_from_before_the_precision_field_says_float32(tmp_path):
+    # The shipped cards until 2026-12-03: a config without "precision", trained in float32.
+    card = _card(epochs=2, batch_size=128, learning_rate=3e-3)
+    raw = json.loads(json.dumps(asdict(card)))
+    del raw["config"]["precision"]
+    (tmp_path / "model.json").write_text(json.dumps(raw))
+    assert read_card(tmp_path / "model.json").config == replace(card.config, precision="float32")
+    write_card(card, tmp_path / "new.json")  # a card that has the field keeps it
+    assert read_card(tmp_path / "new.json").config.precision == "mixed_bfloat16"
 
 
 @pytest.mark.parametrize("text", ["", "not json", "[1, 2]", '{"config": {"epochs": 0}}'])

@@ -95,6 +95,22 @@ def test_train_command_trains_and_saves(tmp_path, synthetic_npz):
     assert out.with_suffix(".snapshots.npz").is_file()
 
 
+def test_train_flags_reach_the_card(tmp_path, synthetic_npz):
+    import json
+
+    out = tmp_path / "model.keras"
+    result = run_cli(
+        "train", "--epochs", "1", "--precision", "float32", "--data", str(synthetic_npz), "--out", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    config = json.loads(out.with_suffix(".json").read_text())["config"]
+    assert (config["epochs"], config["precision"], config["batch_size"]) == (1, "float32", 256)
+    seed = run_cli("train", "--seed-recipe", "--epochs", "1", "--data", str(synthetic_npz), "--out", str(out))
+    assert seed.returncode == 0, seed.stderr
+    config = json.loads(out.with_suffix(".json").read_text())["config"]
+    assert (config["epochs"], config["precision"], config["batch_size"]) == (1, "float32", 64)
+
+
 def test_train_the_dense_net(tmp_path, synthetic_npz):
     import json
 

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow  # every test here trains with Keras
         {"optimizer": "adagrad"},
         {"learning_rate": 0},
         {"validation_split": 1.0},
+        {"precision": "float16"},
     ],
 )
 def test_config_rejects_impossible_values(bad):
@@ -100,12 +101,13 @@ def test_learns_real_mnist_from_a_small_slice(mnist):
 
 def test_seed_recipe_is_the_notebooks():
     seed = TrainConfig.seed_recipe()
-    assert (seed.epochs, seed.batch_size, seed.optimizer, seed.learning_rate, seed.schedule) == (
+    assert (seed.epochs, seed.batch_size, seed.optimizer, seed.learning_rate, seed.schedule, seed.precision) == (
         5,
         64,
         "rmsprop",
         1e-3,
         "constant",
+        "float32",
     )
     assert TrainConfig.seed_recipe(seed=3).seed == 3
 
@@ -165,3 +167,46 @@ def test_a_model_replaced_while_its_shift_is_measured_keeps_the_new_card(synthet
         TrainConfig(epochs=1, batch_size=16), load_mnist(synthetic_npz), out, on_saved=replaced_by_another_training
     )
     assert read_card(card_path_for(out)) == newer["card"]
+
+
+def test_the_default_recipe_trains_in_bfloat16_and_saves_a_float32_model(synthetic_npz, tmp_path):
+    import keras
+
+    from cnn.net.network import load_network
+
+    class ComputeDtypes(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.update((layer.name, layer.compute_dtype) for layer in self.model.layers)
+
+    seen = set()
+    data = load_mnist(synthetic_npz)
+    result = train(TrainConfig(epochs=1, batch_size=16), data, callbacks=(ComputeDtypes(),))
+    assert ("conv2", "bfloat16") in seen and ("probabilities", "float32") in seen  # the softmax stays float32
+    assert keras.config.dtype_policy().name == "float32"  # the global policy is put back after building
+    assert {layer.dtype_policy.name for layer in result.model.layers} == {"float32"}
+    assert all(w.dtype == np.float32 for w in result.model.get_weights())
+
+    out = tmp_path / "model.keras"
+    save_model_atomically(result.model, out)
+    loaded = load_model(out)
+    assert {layer.dtype_policy.name for layer in loaded.layers} == {"float32"}
+    keras_probabilities = np.asarray(loaded(data.x_test, training=False))
+    np.testing.assert_allclose(load_network(out).predict(data.x_test), keras_probabilities, atol=1e-5)
+    # The card's accuracy is the float32 model's, the one that is saved and served.
+    assert result.test_accuracy == pytest.approx(float((keras_probabilities.argmax(axis=1) == data.y_test).mean()))
+
+
+def test_float32_precision_trains_in_float32(synthetic_npz):
+    import keras
+
+    class ComputeDtypes(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.update(layer.compute_dtype for layer in self.model.layers)
+
+    seen = set()
+    train(
+        TrainConfig(epochs=1, batch_size=16, precision="float32"),
+        load_mnist(synthetic_npz),
+        callbacks=(ComputeDtypes(),),
+    )
+    assert seen == {"float32"}

@@ -55,11 +55,12 @@ def read_card(path: str | os.PathLike) -> ModelCard | None:
     """The card at `path`, or None when there is none or it cannot be read (a card is optional).
 
     Cards written before the card held the config kept its fields at the top level (and no
-    schedule: those runs were "constant"); they are read into a config the same way.
+    schedule: those runs were "constant"); they are read into a config the same way. Cards from
+    before TrainConfig.precision have none: those runs computed in float32.
     """
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        recipe = raw.get("config") or {"schedule": "constant", **raw}
+        recipe = {"precision": "float32", **(raw.get("config") or {"schedule": "constant", **raw})}
         config = TrainConfig(**{name: recipe[name] for name in config_fields() if name in recipe})
         known = {name: raw[name] for name in ModelCard.__dataclass_fields__ if name in raw and name != "config"}
         return ModelCard(config=config, **known)

@@ -27,7 +27,7 @@ def build_model() -> keras.Model:
     x = keras.layers.Conv2D(64, 3, activation="relu", name="conv3")(x)  # (3, 3, 64)
     x = keras.layers.Flatten(name="flatten")(x)  # (576,)
     x = keras.layers.Dense(64, activation="relu", name="dense")(x)
-    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    outputs = _probabilities(x)
     return keras.Model(inputs, outputs, name="mnist_convnet")
 
 
@@ -37,11 +37,39 @@ def build_mlp() -> keras.Model:
     inputs = keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="image")
     x = keras.layers.Flatten(name="pixels")(inputs)  # (784,)
     x = keras.layers.Dense(512, activation="relu", name="dense")(x)
-    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    outputs = _probabilities(x)
     return keras.Model(inputs, outputs, name="mnist_mlp")
 
 
+def _probabilities(x):
+    """The softmax layer, always float32: built under a bfloat16 policy (TrainConfig.precision), a
+    bfloat16 softmax would round probabilities near 1 and the loss with them (Keras' mixed-precision
+    guide). Under float32 the argument changes nothing."""
+    return keras.layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities", dtype="float32")(x)
+
+
 BUILDERS = {"convnet": build_model, "mlp": build_mlp}  # TrainConfig.arch -> the network it trains
+
+
+def build(arch: str, precision: str = "float32") -> keras.Model:
+    """BUILDERS[arch]'s network with its layers computing in `precision` (TrainConfig.PRECISIONS);
+    the weights are float32 whatever it is. Keras' policy is global, so it is set only while building."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        return BUILDERS[arch]()
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def in_float32(model: keras.Model, arch: str) -> keras.Model:
+    """`model` itself if it computes in float32, else a float32 copy with the same weights: what is
+    saved, evaluated and served (the page's numpy network computes in float32)."""
+    if all(layer.dtype_policy.name == "float32" for layer in model.layers):
+        return model
+    copy = BUILDERS[arch]()
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def save_model_atomically(model: keras.Model, path: str | os.PathLike) -> None:

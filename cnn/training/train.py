@@ -14,21 +14,21 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnn.config import ARCHITECTURES, OPTIMIZERS, SCHEDULES, TrainConfig, with_overrides  # noqa: F401 (re-exported)
+from cnn.config import ARCHITECTURES, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig, with_overrides  # noqa: F401 (re-exported)
 from cnn.files.candidates import model_signature
 from cnn.files.card import ModelCard, card_path_for, write_card
 from cnn.files.mnist import Mnist
 from cnn.files.snapshots import Snapshot, SnapshotHistory, snapshot_path_for
 from cnn.jobs.progress import TrainingCancelled, TrainProgress  # noqa: F401 - part of this module's interface
 from cnn.net.shifts import shift_accuracies
-from cnn.training.model import BUILDERS, save_model_atomically
+from cnn.training.model import build, in_float32, save_model_atomically
 from cnn.training.phases import Phases
 from cnn.training.snapshot_recorder import SnapshotRecorder
 
 
 @dataclass
 class TrainResult:
-    model: keras.Model
+    model: keras.Model  # float32 whatever config.precision trained it in: the model as saved and served
     history: dict[str, list[float]]
     test_loss: float
     test_accuracy: float
@@ -102,7 +102,7 @@ def train(
     phases = phases if phases is not None else Phases()
     started = time.perf_counter()
     keras.utils.set_random_seed(config.seed)
-    model = BUILDERS[config.arch]()
+    model = build(config.arch, config.precision)
     compile_model(model, config, len(data.y_train))
     reporter = _ProgressReporter(config, len(data.y_train), on_progress, should_stop)
     recorder = SnapshotRecorder(
@@ -130,6 +130,7 @@ def train(
     if reporter.cancelled:
         raise TrainingCancelled(f"training cancelled in epoch {reporter.epoch} of {config.epochs}")
     with phases("evaluate"):
+        model = in_float32(model, config.arch)  # the model as it is saved and served
         test_loss, test_accuracy = evaluate(model, data.x_test, data.y_test)
     history = {name: [float(v) for v in values] for name, values in fit.history.items()}
     return TrainResult(model, history, test_loss, test_accuracy, seconds, len(fit.epoch), recorder.history())
