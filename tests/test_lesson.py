@@ -229,3 +229,17 @@ def test_the_training_cell_trains_the_notebooks_recipe_for_real_with_a_keras_log
     saved = json.loads(model_copy.with_suffix(".json").read_text())  # the page now uses it, as after Retrain
     assert saved["config"] | {"seed": 0} == {**saved["config"], "epochs": 5, "batch_size": 64, "seed": 0}
     assert saved["config"]["schedule"] == "constant" and saved["train_samples"] == 400
+
+
+def test_play_slides_the_filter_one_position_a_tick_and_stops_at_the_end(canvas, model_copy):
+    app = open_step(2)
+    app.slider(key="lesson_position").set_value(5).run()
+    app.button(key="lesson_play").click().run()
+    assert app.slider(key="lesson_position").value == 1  # from the start
+    positions = []
+    for _ in range(10):  # each run here stands for one tick of the fragment's timer
+        app.run()
+        assert not app.exception, app.exception
+        positions.append(app.slider(key="lesson_position").value)
+    assert positions[:8] == [2, 3, 4, 5, 6, 7, 8, 9] and positions[8:] == [9, 9]  # stopped at the last
+    assert svg_numbers(markdown(app))[2] == [str(v) for row in NOTEBOOK_FEATURE for v in row]

@@ -24,6 +24,13 @@ _EXTENT = """() => {
 }"""
 
 
+# The convolved feature (the third matrix on step 2) has all nine numbers written in.
+_FEATURE_FILLED = """() => {
+  const svgs = document.querySelectorAll("svg.lesson-matrix");
+  return svgs.length >= 3 && [...svgs[2].querySelectorAll("text")].filter((t) => t.textContent).length === 9;
+}"""
+
+
 def walk_the_lesson(page, name: str, draw) -> list[dict]:
     page.wait_for_selector("text=step 1 of 9")
     draw(page, 7)
@@ -53,6 +60,10 @@ def test_a_student_walks_the_lesson_on_the_projector(playwright, app_url):
         extents = walk_the_lesson(page, "projector", draw_digit)
         too_tall = [e for e in extents if e["bottom"] > 720]
         assert not too_tall, too_tall
+        # Play on step 2: the filter slides over the 5x5 image by itself until the feature is full.
+        page.goto(f"{app_url}/lesson?step=2")
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_function(_FEATURE_FILLED, timeout=20_000)
         # The step is in the address: another tab opened on it shows the same step.
         other = context.new_page()
         other.goto(f"{app_url}/lesson?step=2")

@@ -3,8 +3,8 @@ same operation with a learned filter on the student's digit, and max pooling on 
 All numbers come from the network's own code (cnn/net/network.py: valid_convolution, max_pool;
 cnn/net/convolution.py), never typed in.
 
-Session state it owns: `lesson_position`, `lesson_edit`, `lesson_image_edit`, `lesson_filter_edit`,
-`lesson_filter`.
+Session state it owns: `lesson_position`, `lesson_playing`, `lesson_play_started`, `lesson_edit`,
+`lesson_image_edit`, `lesson_filter_edit`, `lesson_filter`.
 """
 
 import numpy as np
@@ -66,14 +66,40 @@ def _products_line(image: np.ndarray, kernel: np.ndarray, row: int, column: int)
 
 
 def seed_convolution_step(lesson: Lesson) -> None:
-    editing = st.toggle("Your turn: change the image and the filter", key="lesson_edit")
+    edit_column, play_column = st.columns([4, 1], vertical_alignment="center")
+    editing = edit_column.toggle("Your turn: change the image and the filter", key="lesson_edit")
+    play_column.button(
+        "Play", on_click=_play, key="lesson_play", width="stretch", help="Slide the filter over the image"
+    )
     if editing:
         image, kernel = _edited_example()
     else:
         image, kernel = SEED_IMAGE, SEED_FILTER
+    playing = st.session_state.get("lesson_playing", False)
+    # While playing, only this part reruns, on a timer, one filter position a tick (the notebook's animation).
+    st.fragment(_stepped_example, run_every=PLAY_SECONDS if playing else None)(image, kernel)
+
+
+PLAY_SECONDS = 0.9
+
+
+def _play() -> None:
+    st.session_state.lesson_playing = True
+    st.session_state.lesson_position = 1
+    st.session_state.lesson_play_started = False
+
+
+def _stepped_example(image: np.ndarray, kernel: np.ndarray) -> None:
     feature = seed_feature(image, kernel)
     size = feature.shape[0]
+    if st.session_state.get("lesson_playing"):
+        if st.session_state.get("lesson_play_started"):  # a tick: the next position
+            st.session_state.lesson_position = min(st.session_state.get("lesson_position", 1) + 1, size * size)
+        st.session_state.lesson_play_started = True
     position = st.slider("Filter position", 1, size * size, 1, key="lesson_position") - 1
+    if st.session_state.get("lesson_playing") and position == size * size - 1:
+        st.session_state.lesson_playing = False
+        st.rerun()  # the whole step again, without the timer: shows the last position and stops
     row, column = divmod(position, size)
     shown = np.full(feature.shape, np.nan)
     shown.flat[: position + 1] = feature.flat[: position + 1]
