@@ -103,3 +103,27 @@ def test_without_mnist_the_chapter_says_so(canvas, mnist, model_copy, monkeypatc
     assert any("What the 7 rests on" in m.value for m in app.main.markdown)  # the rest needs no MNIST
     ui.unit_examples._shelf.clear()
     ui.among_class._map_shelf.clear()
+
+
+def test_while_the_map_is_made_the_chapter_says_so_and_shows_it_when_ready(canvas, mnist, mnist_env, model_copy):
+    import threading
+
+    from cnn.net.digit_map import build_digit_map
+
+    ui.among_class._map_shelf.clear()
+    release = threading.Event()
+    shelf = digit_map_shelf()
+    shelf._build = lambda *args: release.wait(60) and build_digit_map(*args)
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
+    app = start_app()
+    open_chapter(app, AMONG)
+    assert any("Placing the 10,000 test digits" in info.value for info in app.main.info)
+    assert "app/static/maps/" not in _html(app)
+    assert any("What the 7 rests on" in m.value for m in app.main.markdown)  # the rest does not wait
+    release.set()
+    from ui.resources import model_path, model_store
+
+    assert shelf.wait(model_store(model_path()).current().network, model_copy).examples is not None
+    app.run()
+    assert "app/static/maps/" in _html(app) and not any("Placing" in info.value for info in app.main.info)
+    ui.among_class._map_shelf.clear()
