@@ -7,7 +7,7 @@ same way as the unit examples (cnn/serving/unit_examples.py, whose shelf this is
     state.examples      # DigitMap, or None while building / without MNIST
     state.message       # why there is none, in words for the page
 
-The file is `mnist_convnet.digit-map-<key>.npz` (about 2.7 MB: the 64 activations of each test
+The file is `mnist_convnet.digit-map-<key>.npz` (about 2.9 MB: the 64 activations of each test
 digit, for the nearest neighbours), keyed by the model's weights and the test set.
 
 The page also needs the map as a picture, sent once per model version: `published_picture` writes
