@@ -189,7 +189,7 @@ def serve(view: str, lesson_page: st.Page | None = None) -> None:
         )
         title_column.title("How a convnet reads your digit")
         if lesson_page is not None:
-            lesson_column.page_link(lesson_page, label="Lesson", width="stretch")
+            lesson_column.container(key="to_lesson").page_link(lesson_page, label="Lesson", width="stretch")
         wall_column.button("Class wall", on_click=show_view, args=("wall",), key="to_wall")
         switch_column.button(
             "Lecture view", on_click=show_view, args=("lecture",), key="to_lecture_view", type="primary"
