@@ -19,10 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnn.net.features import DENSE_LAYER
-from cnn.net.network import Network
+from cnn.net.network import Network, forward_in_chunks
 
 PROJECTIONS = ("lda", "pca")
-_CHUNK = 256  # images per forward pass, as cnn/net/network.py's predict
 _SHRINK = 1e-3  # LDA: the within-class scatter plus this share of its mean diagonal (dead units make it singular)
 
 
@@ -75,10 +74,7 @@ def dense_activations(network: Network, images: np.ndarray) -> tuple[np.ndarray,
     """(N, 64) hidden Dense activations and (N,) readings of images (N, 28, 28), uint8 or [0, 1]."""
     dense, predicted = [], []
     last = network.layers[-1].name
-    for start in range(0, len(images), _CHUNK):
-        chunk = np.asarray(images[start : start + _CHUNK])
-        chunk = chunk.astype(np.float32) / 255.0 if chunk.dtype == np.uint8 else chunk.astype(np.float32)
-        outputs = network.forward(chunk)
+    for _, outputs in forward_in_chunks(network, images):
         dense.append(outputs[DENSE_LAYER])
         predicted.append(outputs[last].argmax(axis=1))
     return np.concatenate(dense), np.concatenate(predicted).astype(np.int64)

@@ -143,6 +143,15 @@ def _convolve(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return (unrolled @ kernel.reshape(-1, filters)).reshape(n, height, width, filters)
 
 
+def forward_in_chunks(network: Network, images: np.ndarray, chunk: int = _CHUNK):
+    """Every layer's outputs for many (N, 28, 28) images (uint8 0-255 or float in [0, 1]), a
+    chunk at a time so the unrolled windows stay small: yields (start, outputs) per chunk."""
+    for start in range(0, len(images), chunk):
+        part = np.asarray(images[start : start + chunk])
+        part = part.astype(np.float32) / 255.0 if part.dtype == np.uint8 else part.astype(np.float32)
+        yield start, network.forward(part)
+
+
 def valid_convolution(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """One (H, W) picture through one (k, k) filter, by the same code the network's Conv2D layers
     run (no bias, no activation): the lesson's worked example uses it."""

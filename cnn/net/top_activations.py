@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnn.net.network import Network
+from cnn.net.network import Network, forward_in_chunks
+
+_CHUNK = 256  # images per forward pass (a test makes it small, to merge across chunks)
 
 TOP = 9  # examples per unit: Zeiler and Fergus' 3x3 grids
-_CHUNK = 256  # images per forward pass: network.py's own bound on conv2's unrolled windows
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,10 @@ def top_activations(network: Network, images: np.ndarray, labels: np.ndarray, co
     best_indices = {name: np.zeros((int(np.prod(shapes[name])), count), np.int32) for name in names}
     probabilities = []
     last = network.layers[-1].name
-    for start in range(0, len(images), _CHUNK):
-        chunk = np.asarray(images[start : start + _CHUNK])
-        chunk = chunk.astype(np.float32) / 255.0 if chunk.dtype == np.uint8 else chunk.astype(np.float32)
-        outputs = network.forward(chunk)
+    for start, outputs in forward_in_chunks(network, images, _CHUNK):
         probabilities.append(outputs[last])
         for name in names:
-            units = outputs[name].reshape(len(chunk), -1)  # (n, units)
+            units = outputs[name].reshape(len(outputs[last]), -1)  # (n, units)
             best_values[name], best_indices[name] = _merge(best_values[name], best_indices[name], units, start)
     for name in names:
         values, indices = _descending(best_values[name], best_indices[name])
