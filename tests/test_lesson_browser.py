@@ -45,6 +45,16 @@ def walk_the_lesson(page, name: str, draw) -> list[dict]:
         header = page.locator("[data-testid='stHeader']").bounding_box()
         where = page.get_by_text(f"step {number} of {len(STEPS)}").bounding_box()
         assert where["y"] >= header["y"] + header["height"], (number, where, header)  # not under the header
+        title = page.get_by_text(STEPS[number - 1].title, exact=True).bounding_box()
+        for button in ("Leave", "Back", "Next"):  # a long title wrapped on a phone once ran under them
+            box = page.get_by_role("button", name=button, exact=True).bounding_box()
+            apart = title["y"] >= box["y"] + box["height"] or box["y"] >= title["y"] + title["height"]
+            assert apart or title["x"] >= box["x"] + box["width"] or box["x"] >= title["x"] + title["width"], (
+                number,
+                button,
+                title,
+                box,
+            )
         assert page.get_by_text("draw one on step 1").count() == 0, number  # the digit was kept
         page.wait_for_timeout(400)  # pictures decoded, layout settled
         page.screenshot(path=ARTIFACTS / f"lesson-{name}-step{number}.png")

@@ -53,7 +53,7 @@ def lesson_frame_ui(steps: tuple[Step, ...], lesson: Lesson, leave: Callable[[],
         st.session_state.lesson_on_canvas_step = False
     with st.container(key="lesson_frame"):
         heading, out, back, forward = st.columns([6, 1.1, 1, 1], vertical_alignment="center")
-        heading.markdown(f"Lesson · step {number} of {len(steps)}\n#### {step.title}")
+        heading.markdown(f"Lesson · step {number} of {len(steps)}")
         out.button("Leave", on_click=leave, key="lesson_to_detailed", width="stretch", help="Back to the drawing page")
         back.button("Back", on_click=_go, args=(number - 1,), disabled=number == 1, key="lesson_back", width="stretch")
         forward.button(
@@ -65,6 +65,9 @@ def lesson_frame_ui(steps: tuple[Step, ...], lesson: Lesson, leave: Callable[[],
             type="primary",
             width="stretch",
         )
+        # The title under the buttons' row, not beside them: on a phone a long title wrapping
+        # inside the row's first column ran under the wrapped buttons.
+        st.markdown(f"#### {step.title}")
         st.progress(number / len(steps))
     step.show(lesson)
     return number
