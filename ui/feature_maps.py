@@ -15,6 +15,7 @@ Session state it owns: `show_pooling`, `feature_maps`.
 """
 
 import base64
+import weakref
 
 import numpy as np
 import streamlit as st
@@ -33,15 +34,31 @@ def feature_maps_ui(loaded: LoadedModel, reading: Reading, follows_pen: bool) ->
     """follows_pen: the input is the canvas, which the page reads itself on every pen move."""
     st.header("Feature maps: the network's view, layer by layer")
     show_pooling = st.toggle("Show the pooling layers too", key="show_pooling")
-    layers = [
-        {"name": layer.name, "heading": layer_heading(layer), "story": layer_story(layer), "shape": list(layer.shape)}
-        for layer in loaded.layers
-        if layer.name in reading.maps and (layer.kind != "MaxPooling2D" or show_pooling)
-    ]
-    data = {"layers": layers, "palette": VIRIDIS, "filters": first_filters(loaded), "grid": grid_frame()}
+    data = _model_part(loaded, tuple(reading.maps), show_pooling)
     # Following the pen, the page needs no input from here: the data then stays the same from
     # stroke to stroke, and Streamlit neither re-sends the grids' sections nor rebuilds them.
     _feature_grid(data=data | page_network(loaded, None if follows_pen else reading, follows_pen), key="feature_maps")
+
+
+# network -> {(maps shown, pooling): the grids' data that belongs to the model}; gone with the model.
+_made: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _model_part(loaded: LoadedModel, maps: tuple[str, ...], show_pooling: bool) -> dict:
+    """The layers' words and shapes, the palette, the first filters and the grid's frame: the same
+    for every drawing of one model version, so made once (the filters' colour indices and base64
+    were recomputed on every stroke). Lists as tuples: the same JSON, and Streamlit's search of
+    each top-level value for a dataframe returns at once for a tuple (~50 us a list otherwise)."""
+    made = _made.setdefault(loaded.network, {})
+    if (maps, show_pooling) not in made:
+        layers = tuple(
+            {"name": layer.name, "heading": layer_heading(layer), "story": layer_story(layer), "shape": [*layer.shape]}
+            for layer in loaded.layers
+            if layer.name in maps and (layer.kind != "MaxPooling2D" or show_pooling)
+        )
+        filters = first_filters(loaded)
+        made[maps, show_pooling] = {"layers": layers, "palette": VIRIDIS, "filters": filters, "grid": grid_frame()}
+    return made[maps, show_pooling]
 
 
 def first_filters(loaded: LoadedModel) -> dict:

@@ -10,6 +10,8 @@ the next run, for the drawing the server read, with the test digits that excite 
 Session state it owns: `lecture_unit` (the chosen unit, or None).
 """
 
+import weakref
+
 import streamlit as st
 
 from cnn.net.reading import Reading
@@ -45,8 +47,7 @@ def chosen_unit(reading: Reading) -> dict | None:
 
 def lecture_view_ui(loaded: LoadedModel, reading: Reading | None) -> None:
     """`reading`: the server's reading of the drawing (None: nothing drawn, as far as it knows)."""
-    payload = lecture_meta(loaded.layers, loaded.extractor.layer_names) | page_network(loaded, reading, True)
-    payload |= {"palette": VIRIDIS, "diverging": RED_BLUE}
+    payload = _model_part(loaded) | page_network(loaded, reading, True)
     start_finding_examples(loaded)  # in the background, once per model: ready when a unit is opened
     if reading is not None:
         payload["digit"] = reading.digit  # the server's answer, for whoever reads the message
@@ -59,3 +60,16 @@ def lecture_view_ui(loaded: LoadedModel, reading: Reading | None) -> None:
             # The test digits that excite it: the same for every drawing, made once per unit.
             payload["examples"] = unit_examples(loaded, unit["layer"], unit["channel"], unit["row"], unit["column"])
     _lecture(data=payload, key=_LECTURE_KEY, default={"unit": None}, on_unit_change=_remember_unit)
+
+
+_made: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # network -> _model_part's dict
+
+
+def _model_part(loaded: LoadedModel) -> dict:
+    """What belongs to the model (lecture_meta) and the palettes: the same for every drawing of one
+    model version, so made once, not on every stroke. The layers as a tuple: the same JSON, and
+    Streamlit's search of each top-level value for a dataframe returns at once for a tuple."""
+    if loaded.network not in _made:
+        meta = lecture_meta(loaded.layers, loaded.extractor.layer_names)
+        _made[loaded.network] = meta | {"layers": tuple(meta["layers"]), "palette": VIRIDIS, "diverging": RED_BLUE}
+    return _made[loaded.network]

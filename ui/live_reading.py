@@ -38,5 +38,6 @@ def live_reading_ui(loaded: LoadedModel | None, reading: Reading | None) -> None
     """`reading`: the server's reading of the drawing it received (None when there is none)."""
     if loaded is None:
         return
-    server = None if reading is None else np.round(reading.probabilities.astype(float), 6).tolist()
+    # A tuple: the same JSON as a list, and Streamlit's search of the data for a dataframe skips it.
+    server = None if reading is None else tuple(np.round(reading.probabilities.astype(float), 6).tolist())
     _live(data=page_network(loaded, reading, True) | {"server": server}, key="live_reading")
