@@ -117,7 +117,7 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
         shift_map_ui(reading, loaded, dense)
     elif chapter == AMONG:
         forget_closeup()
-        among_class_ui(loaded, reading, dense)
+        among_class_ui(loaded, reading, dense, follows_pen=source == INPUT_SOURCES[0])
 
 
 def show_view(name: str) -> None:

@@ -12,6 +12,8 @@ the flip search <= 300 ms for one target digit on the server.
 """
 
 import argparse
+import gzip
+import json
 import os
 import statistics
 import time
@@ -28,7 +30,7 @@ from cnn.net.flip import smallest_flip
 from cnn.net.network import load_network
 from cnn.net.occlusion import occlusion_map
 from cnn.net.preprocess import preprocess
-from display.digit_map import MapFrame, map_markup, map_picture, neighbours_markup, occlusion_picture
+from display.digit_map import SHEET, MapFrame, digit_sheet, map_file, map_picture, neighbours_markup, occlusion_picture
 from display.render import png_bytes
 from harness.canvas_sim import random_drawing
 
@@ -81,14 +83,29 @@ def per_stroke(digit_map, images, count: int) -> None:
     picture = png_bytes(map_picture(digit_map.points, digit_map.labels, frame))
     drawn = time.perf_counter() - started
     print(f"the map's picture, once per model version: {len(picture) / 1000:.0f} KB, drawn in {drawn * 1000:.0f} ms")
-    parts = {"place + dot markup": [], "nearest 8 (64-D)": [], "their pictures (markup)": [], "occlusion map": []}
+    started = time.perf_counter()
+    numbers = json.dumps(map_file(digit_map, frame), separators=(",", ":")).encode()
+    made = time.perf_counter() - started
+    print(
+        f"the map's numbers for the page (projection, every point), once per model version: "
+        f"{len(numbers) / 1000:.0f} KB ({len(gzip.compress(numbers)) / 1000:.0f} KB gzipped), "
+        f"made in {made * 1000:.0f} ms"
+    )
+    started = time.perf_counter()
+    sheets = [png_bytes(digit_sheet(images, i)) for i in range(-(-len(images) // SHEET))]
+    made = time.perf_counter() - started
+    print(
+        f"the test digits as {len(sheets)} sheet pictures, once per test set: {sum(map(len, sheets)) / 1000:.0f} KB "
+        f"(one hover fetches one, median {statistics.median(map(len, sheets)) / 1000:.1f} KB), drawn in {made:.2f} s"
+    )
+    parts = {"place the dot": [], "nearest 8 (64-D)": [], "their pictures (markup)": [], "occlusion map": []}
     parts["occlusion picture (PNG)"] = []
     sizes = {"dot": [], "neighbours": [], "occlusion": []}
     for image in prepared:
         activations = extractor.run(image)
         digit = activations.digit
         started = time.perf_counter()
-        dot = map_markup("app/static/maps/x.png", frame.pixel(digit_map.place(activations.dense)), digit, "map")
+        dot = frame.pixel(digit_map.place(activations.dense)).round(2).tolist()  # the server's dot, sent per run
         placed = time.perf_counter()
         nearest = digit_map.nearest(activations.dense, 8)
         found = time.perf_counter()
@@ -104,7 +121,7 @@ def per_stroke(digit_map, images, count: int) -> None:
             strict=True,
         ):
             parts[name].append(b - a)
-        sizes["dot"].append(len(dot))
+        sizes["dot"].append(len(json.dumps(dot)))
         sizes["neighbours"].append(len(markup))
         sizes["occlusion"].append(len(heat))
     total = [sum(values) for values in zip(*parts.values(), strict=True)]
@@ -112,7 +129,7 @@ def per_stroke(digit_map, images, count: int) -> None:
         print(f"  per stroke, {name}: {spread_ms(seconds)}")
     print(f"per stroke, the chapter's own work in all: {spread_ms(total)}")
     print(
-        "per stroke, bytes: dot markup {:.0f} B, neighbours' markup {:.1f} KB, occlusion PNG {:.1f} KB".format(
+        "per stroke, bytes: the dot's place {:.0f} B, neighbours' markup {:.1f} KB, occlusion PNG {:.1f} KB".format(
             *(statistics.median(sizes[k]) / (1 if k == "dot" else 1000) for k in ("dot", "neighbours", "occlusion"))
         )
     )

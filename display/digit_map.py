@@ -1,10 +1,12 @@
 """Pictures and markup for "Your digit among 10,000": the map of the test digits (drawn once per
-model version, sent as one picture), the drawing's dot over it (markup: a few hundred bytes per
-stroke), its nearest test digits, the occlusion map and the change that flips the answer.
+model version, sent as one picture), the numbers the page places the drawing's dot by and
+hovers over (static/js/digit_map.js), the test digits as sheet pictures, its nearest test digits,
+the occlusion map and the change that flips the answer.
 
     frame = MapFrame.around(digit_map.points)
     picture = map_picture(digit_map.points, digit_map.labels, frame)   # RGB (SIZE, SIZE, 3), once per model
-    html = map_markup(url, frame.pixel(point), digit)       # the picture with the dot on it
+    data = map_file(digit_map, frame)                       # what the page needs to move the dot and hover (JSON)
+    sheet = digit_sheet(images, 3)                          # test digits 300-399 as one picture, for the hover
     html = neighbours_markup(images, labels, indices)       # small pictures with their labels
     picture = flip_picture(flip)                            # before | difference | after
 
@@ -12,7 +14,6 @@ No Streamlit, no Keras.
 """
 
 import base64
-import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,9 @@ DIGIT_COLOURS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )  # fmt: skip
 _PANEL = 112  # flip pictures: each panel's side (28 x 4)
+SHEET = 100  # test digits per sheet picture (the hover fetches the one sheet it needs, ~17 KB)
+SHEET_COLUMNS = 10
+_POINT_STEPS = 100  # map_file: a point's pixels in hundredths (uint16: up to 655 px)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,38 @@ class MapFrame:
         """(..., 2) map coordinates -> (..., 2) (x, y) pixels, unrounded (may lie off the picture)."""
         point = np.asarray(point, np.float64)
         return np.stack([(point[..., 0] - self.left) * self.scale, (self.top - point[..., 1]) * self.scale], axis=-1)
+
+
+def map_file(digit_map, frame: MapFrame, size: int = SIZE) -> dict:
+    """What the page needs, once per model version, to place the drawing itself while the pen
+    moves (static/js/among/map_math.js: the projection and the frame) and to say which test digit
+    is under the pointer (every point's pixel, to 0.01 px, with its label and what the network
+    reads it as). About 70 KB of JSON for 10,000 digits."""
+    pixels = np.clip(np.round(frame.pixel(digit_map.points) * _POINT_STEPS), 0, 65535).astype("<u2")
+    encode = lambda a: base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")  # noqa: E731
+    return {
+        "size": size,
+        "frame": {"left": frame.left, "top": frame.top, "scale": frame.scale},
+        "matrix": np.asarray(digit_map.matrix, float).tolist(),  # (64, 2)
+        "offset": np.asarray(digit_map.offset, float).tolist(),
+        "count": len(digit_map.labels),
+        "points": encode(pixels),  # uint16 little-endian x, y per digit, hundredths of a pixel
+        "pointSteps": _POINT_STEPS,
+        "labels": encode(np.asarray(digit_map.labels, np.uint8)),
+        "predicted": encode(np.asarray(digit_map.predicted, np.uint8)),
+        "sheet": {"digits": SHEET, "columns": SHEET_COLUMNS},
+        "colours": list(DIGIT_COLOURS),
+    }
+
+
+def digit_sheet(images: np.ndarray, sheet: int) -> np.ndarray:
+    """Test digits SHEET * sheet ... SHEET * (sheet + 1) - 1 as one grey picture, SHEET_COLUMNS
+    to a row, each 28 x 28 as MNIST has it (the last sheet's empty places black)."""
+    block = np.zeros((SHEET, 28, 28), np.uint8)
+    chosen = np.asarray(images[sheet * SHEET : (sheet + 1) * SHEET], np.uint8).reshape(-1, 28, 28)
+    block[: len(chosen)] = chosen
+    rows = SHEET // SHEET_COLUMNS
+    return block.reshape(rows, SHEET_COLUMNS, 28, 28).transpose(0, 2, 1, 3).reshape(rows * 28, SHEET_COLUMNS * 28)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -78,21 +114,6 @@ def legend_markup() -> str:
         for digit, colour in enumerate(DIGIT_COLOURS)
     )
     return f'<div aria-hidden="true" style="font-size:0.9rem">{swatches}</div>'
-
-
-def map_markup(url: str, pixel: np.ndarray, digit: int, alt: str, size: int = SIZE) -> str:
-    """The map picture (served once per model version at `url`) with the drawing's dot over it,
-    placed in percent so the picture may shrink with the column."""
-    x, y = (np.clip(np.asarray(pixel, np.float64), 0, size) / size * 100).round(2)
-    ring = (
-        f'<span class="among-dot" style="position:absolute;left:{x}%;top:{y}%;width:18px;height:18px;'
-        f"margin:-9px 0 0 -9px;border-radius:50%;border:3px solid #000;background:{DIGIT_COLOURS[digit]};"
-        'box-shadow:0 0 0 2px #fff"></span>'
-    )
-    return (
-        f'<div class="among-map" style="position:relative;max-width:{size}px;line-height:0">'
-        f'<img src="{html.escape(url)}" alt="{html.escape(alt)}" style="width:100%;height:auto"/>{ring}</div>'
-    )
 
 
 def _png_uri(picture: np.ndarray) -> str:

@@ -3,7 +3,7 @@ by `node --test tests/js/`, computed here by the real Python: the shipped model'
 for an MNIST test digit, what its bytes decode to, each channel's strongest unit, the receptive
 boxes found by perturbing input pixels, Flatten's order, the colour scales and the grid frame.
 
-    python -m tests.js_fixtures        # rewrite tests/js/fixtures/lecture.json
+    python -m tests.js_fixtures        # rewrite tests/js/fixtures/lecture.json and digit_map.json
 
 tests/test_js_fixtures.py checks the committed file is what this computes now, so a change on
 either side that the other does not follow fails one of the two test runs.
@@ -36,6 +36,7 @@ from display.render import (
 from tests.support import REPO
 
 FIXTURE = REPO / "tests" / "js" / "fixtures" / "lecture.json"
+MAP_FIXTURE = REPO / "tests" / "js" / "fixtures" / "digit_map.json"  # static/js/among/map_math.js
 DIGIT = 7  # the first 7 of the MNIST test set
 
 
@@ -170,6 +171,47 @@ def _channel_row_column(index: int, shape) -> list[int]:
     return [int(channel), int(row), int(column)]
 
 
+def digit_map_fixtures(mnist, count: int = 300) -> dict:
+    """The page's map file for a map of the first `count` test digits (display/digit_map.py
+    map_file), five digits' hidden activations with the pixel the server places each at, points
+    under a pointer found by brute force, and where digits sit on the sheet pictures."""
+    from cnn.net.digit_map import build_digit_map
+    from display.digit_map import SHEET, SHEET_COLUMNS, MapFrame, map_file
+
+    network = load_network(DEFAULT_MODEL_PATH)
+    images, labels = mnist.x_test[:count, ..., 0], mnist.y_test[:count].astype(np.int64)
+    digit_map = build_digit_map(network, images, labels)
+    frame = MapFrame.around(digit_map.points)
+    data = map_file(digit_map, frame)
+    stored = np.frombuffer(base64.b64decode(data["points"]), "<u2").reshape(-1, 2) / data["pointSteps"]
+    placed = [
+        {"dense": digit_map.dense[i].astype(float).tolist(), "pixel": frame.pixel(digit_map.place(digit_map.dense[i]))}
+        for i in (0, 1, 17, 42, 299)
+    ]
+    rng = np.random.default_rng(0)
+    pointers = []
+    for x, y, radius in [(*stored[7] + 0.5, 2.0), (*stored[120] - 1, 3.0), (5.0, 5.0, 1.0)] + [
+        (*rng.uniform(0, data["size"], 2), 6.0) for _ in range(6)
+    ]:
+        distances = ((stored - [x, y]) ** 2).sum(axis=1)
+        within = distances <= radius**2
+        index = int(np.flatnonzero(within)[distances[within].argmin()]) if within.any() else -1
+        pointers.append({"x": float(x), "y": float(y), "radius": radius, "index": index})
+    cells = []
+    for index in (0, 9, 10, 99, 100, 257, 9999):
+        place = index % SHEET
+        cells.append(
+            {"index": index, "sheet": index // SHEET, "x": place % SHEET_COLUMNS * 28, "y": place // SHEET_COLUMNS * 28}
+        )
+    return {
+        "written by": "tests/js_fixtures.py (python -m tests.js_fixtures); checked by tests/test_js_fixtures.py",
+        "map": data,
+        "placed": [{"dense": p["dense"], "pixel": p["pixel"].tolist()} for p in placed],
+        "pointers": pointers,
+        "cells": cells,
+    }
+
+
 def as_json(data: dict) -> str:
     return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
@@ -180,8 +222,8 @@ if __name__ == "__main__":
 
     from cnn.files.mnist import load_mnist
 
+    mnist = load_mnist(Path(os.environ.get("MNIST_NPZ", REPO.parent / "shared/data/mnist.npz")))
     FIXTURE.parent.mkdir(parents=True, exist_ok=True)
-    FIXTURE.write_text(
-        as_json(fixtures(load_mnist(Path(os.environ.get("MNIST_NPZ", REPO.parent / "shared/data/mnist.npz")))))
-    )
-    print(f"wrote {FIXTURE.relative_to(REPO)}")
+    FIXTURE.write_text(as_json(fixtures(mnist)))
+    MAP_FIXTURE.write_text(as_json(digit_map_fixtures(mnist)))
+    print(f"wrote {FIXTURE.relative_to(REPO)} and {MAP_FIXTURE.relative_to(REPO)}")

@@ -2,6 +2,9 @@
 classes separate, LDA finds the direction PCA misses), the nearest test digits, the shelf that
 keeps the map beside the model, the occlusion map and the smallest change that flips the answer."""
 
+import base64
+import json
+
 import numpy as np
 import pytest
 
@@ -10,9 +13,9 @@ from cnn.net.digit_map import DigitMap, build_digit_map, nearest_neighbour_accur
 from cnn.net.flip import SCALES, smallest_flip
 from cnn.net.network import load_network
 from cnn.net.occlusion import PATCH, occluded_copies, occlusion_map
-from cnn.serving.digit_maps import DigitMapShelf, published_picture
+from cnn.serving.digit_maps import DigitMapShelf, published_picture, published_sheets
 from cnn.serving.unit_examples import ExampleDigits, examples_path
-from display.digit_map import SIZE, MapFrame, flip_picture, map_markup, map_picture
+from display.digit_map import SHEET, SIZE, MapFrame, digit_sheet, flip_picture, map_file, map_picture
 from tests.support import copy_shipped_model
 
 
@@ -115,8 +118,39 @@ def test_the_map_picture_has_each_point_in_its_digits_colour(digit_map):
     x, y = np.floor(pixels[0]).astype(int)
     assert picture[y, x].tolist() == [int(digit_map_colour(digit_map.labels[0])[i : i + 2], 16) for i in (1, 3, 5)]
     assert (picture != 255).any(axis=2).sum() == 9  # one 3x3 square
-    html = map_markup("app/static/maps/x.png", np.array([SIZE / 4, SIZE / 2]), 7, "the map")
-    assert "left:25.0%" in html and "top:50.0%" in html and 'src="app/static/maps/x.png"' in html
+
+
+def test_the_pages_map_file_holds_every_point_to_a_hundredth_of_a_pixel_and_the_projection(digit_map):
+    frame = MapFrame.around(digit_map.points)
+    data = json.loads(json.dumps(map_file(digit_map, frame)))  # what the page fetches
+    pixels = np.frombuffer(base64.b64decode(data["points"]), "<u2").reshape(-1, 2) / data["pointSteps"]
+    assert data["count"] == len(digit_map.labels) == len(pixels)
+    assert np.abs(pixels - frame.pixel(digit_map.points)).max() <= 0.005 + 1e-9
+    assert np.frombuffer(base64.b64decode(data["labels"]), np.uint8).tolist() == digit_map.labels.tolist()
+    assert np.frombuffer(base64.b64decode(data["predicted"]), np.uint8).tolist() == digit_map.predicted.tolist()
+    # The projection and the frame as sent place a test digit where its own point is.
+    matrix, offset = np.array(data["matrix"]), np.array(data["offset"])
+    f = data["frame"]
+    u, v = digit_map.dense[5].astype(np.float64) @ matrix - offset
+    assert np.allclose([(u - f["left"]) * f["scale"], (f["top"] - v) * f["scale"]], frame.pixel(digit_map.points[5]))
+
+
+def test_a_sheet_holds_its_hundred_test_digits_ten_to_a_row(test_set):
+    images = test_set[0]
+    sheet = digit_sheet(images, 2)
+    assert sheet.shape == (280, 280)
+    index = 2 * SHEET + 37  # row 3, column 7 of the third sheet
+    assert (sheet[3 * 28 : 4 * 28, 7 * 28 : 8 * 28] == images[index]).all()
+    assert not digit_sheet(images[:150], 1)[5 * 28 :].any()  # the last sheet's empty places are black
+
+
+def test_the_sheets_are_written_once_and_whole(tmp_path):
+    drawn = []
+    draw = lambda i: drawn.append(i) or f"png {i}".encode()  # noqa: E731
+    name = published_sheets(tmp_path, "abc", 3, draw)
+    assert published_sheets(tmp_path, "abc", 3, draw) == name and drawn == [0, 1, 2]
+    assert sorted(p.name for p in (tmp_path / name).iterdir()) == ["0.png", "1.png", "2.png"]
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no scratch folder left behind
 
 
 def digit_map_colour(digit):

@@ -1,15 +1,27 @@
 """The chapter "Among 10,000 digits" in a real browser: draw, see the map picture (served once per
-model version) with the drawing's dot, the dot move after another stroke, the nearest test
-digits and the occlusion map; ask for the flip and see both networks' changes; axe finds nothing
-serious in the chapter."""
+model version) with the drawing's dot, the dot move after another stroke and while the pen is
+still down, the page's dot where the server puts it, a test digit shown when the pointer is over
+its point (and when a finger taps it), the nearest test digits and the occlusion map; ask for the
+flip and see both networks' changes; axe finds nothing serious in the chapter."""
 
+import base64
+import json
+
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from harness.browser import axe_violations, chromium, draw_digit, open_page, violations_report
+from cnn.files.mnist import read_npz
+from harness.browser import axe_violations, chromium, draw_digit, open_page, phone, violations_report
+from tests.test_live_network import press_and_draw
+from ui.among_class import MAPS_FOLDER
 
 pytestmark = pytest.mark.browser
-_DOT = "() => { const d = document.querySelector('.among-dot'); return d && [d.style.left, d.style.top]; }"
+_ROOT = """[...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+  .map(h => h.shadowRoot && h.shadowRoot.querySelector(".dm-root")).find(Boolean)"""
+_DOT = f"""() => {{ const d = ({_ROOT})?.querySelector('.among-dot');
+  return d && !d.hidden && [d.style.left, d.style.top]; }}"""
+_STATE = f"() => {{ const r = {_ROOT}; return r ? {{ ...r.dataset }} : null; }}"
 
 
 def test_draw_see_the_dot_the_neighbours_and_what_flips_it(playwright, app_url, mnist_path):
@@ -26,12 +38,112 @@ def test_draw_see_the_dot_the_neighbours_and_what_flips_it(playwright, app_url, 
         assert all(alt.startswith("a ") and ", test digit " in alt for alt in alts)
         expect(page.get_by_text("What the", exact=False).first).to_be_visible()
 
+        server = page.evaluate(_STATE)["serverDot"]
         draw_digit(page, 1, left=0.45, top=0.1, size=0.8)  # another stroke: a new drawing
         page.wait_for_function(f"first => ({_DOT})() && ({_DOT})().join() !== first.join()", arg=first, timeout=20_000)
+        # The page moves the dot at once; the flip below is for the drawing the server has read.
+        page.wait_for_function(f"s => ({_STATE})().serverDot !== s", arg=server, timeout=20_000)
 
         page.get_by_role("button", name="Find the smallest change").click()
         expect(page.get_by_text("The convnet reads a", exact=False)).to_be_visible(timeout=20_000)
         expect(page.get_by_text("The dense net reads a", exact=False)).to_be_visible()
         serious = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
         assert not serious, violations_report(serious)
+        assert page.errors == []
+
+
+def _isolated_point(map_name: str) -> tuple[int, dict]:
+    """A test digit whose point has no other within 5 px (so the pointer over it finds it alone)."""
+    data = json.loads((MAPS_FOLDER / map_name).read_bytes())
+    points = np.frombuffer(base64.b64decode(data["points"]), "<u2").reshape(-1, 2) / data["pointSteps"]
+    for index in np.random.default_rng(0).permutation(len(points))[:400]:
+        distances = np.sqrt(((points - points[index]) ** 2).sum(axis=1))
+        distances[index] = np.inf
+        inside = (points[index] > 20).all() and (points[index] < data["size"] - 20).all()
+        if distances.min() > 5 and inside:
+            return int(index), {"x": float(points[index][0]), "y": float(points[index][1]), "size": data["size"]}
+    raise AssertionError("no isolated point on the map")
+
+
+def _map_name(page) -> str:
+    return page.evaluate(f"() => ({_ROOT}).dataset.map").removeprefix("app/static/maps/")
+
+
+def _over(page, point: dict) -> tuple[float, float]:
+    box = page.locator(".dm-picture").bounding_box()
+    scale = box["width"] / point["size"]
+    return box["x"] + point["x"] * scale, box["y"] + point["y"] * scale
+
+
+def _shown_digit(page) -> np.ndarray:
+    """The hover's 28 x 28 picture as the page painted it (its red channel)."""
+    pixels = page.evaluate(
+        f"""() => {{ const c = ({_ROOT}).querySelector('.dm-digit');
+        return [...c.getContext('2d').getImageData(0, 0, 28, 28).data]; }}"""
+    )
+    return np.array(pixels, np.uint8).reshape(28, 28, 4)[..., 0]
+
+
+def test_the_dot_moves_with_the_pen_and_a_point_shows_its_digit(playwright, app_url, mnist_path):
+    with chromium(playwright, width=1280, height=900) as context:
+        page = open_page(context, f"{app_url}/?chapter=among")
+        draw_digit(page, 7)
+        expect(page.locator(".dm-picture")).to_be_visible(timeout=60_000)
+        page.wait_for_function(f"() => ({_STATE})()?.state === 'ready' && ({_DOT})()", timeout=20_000)
+        # The page's dot for the finished 7 is where the server puts the drawing it received.
+        page.wait_for_function(f"() => ({_STATE})()?.dotFrom === 'page' && ({_STATE})()?.serverDot", timeout=20_000)
+        state = page.evaluate(_STATE)
+        page_dot = np.array(state["dot"].split(","), float)
+        server_dot = np.array(state["serverDot"].split(","), float)
+        assert np.abs(page_dot - server_dot).max() < 1.0, (page_dot, server_dot)  # pixels of a 420 px map
+
+        # Mid-stroke, the button still down (nothing has reached the server): the dot moves.
+        before = page.evaluate(_STATE)["dot"]
+        press_and_draw(page, 1, fraction=0.5, left=0.05)  # a bar beside the 7: another drawing
+        page.wait_for_function(f"before => ({_STATE})().dot !== before", arg=before, timeout=5_000)
+        half = page.evaluate(_STATE)["dot"]
+        box = page.locator("[data-testid='stBidiComponentIsolated'] canvas.upper-canvas").first.bounding_box()
+        for step in range(1, 6):  # the pen goes on, sideways: another drawing, another place
+            page.mouse.move(box["x"] + box["width"] * (0.1 + 0.08 * step), box["y"] + box["height"] * 0.9, steps=4)
+        page.wait_for_function(f"half => ({_STATE})().dot !== half", arg=half, timeout=5_000)
+        assert page.evaluate(_STATE)["dotFrom"] == "page"
+        server = page.evaluate(_STATE)["serverDot"]
+        page.mouse.up()
+        page.wait_for_function(f"s => ({_STATE})().serverDot !== s", arg=server, timeout=20_000)
+        page.wait_for_timeout(500)  # the server's rerun laid out
+        page.locator(".dm-picture").scroll_into_view_if_needed()
+
+        # The pointer over a test digit's point: that digit, its number and its label.
+        index, point = _isolated_point(_map_name(page))
+        labels = read_npz(mnist_path)["y_test"]
+        page.mouse.move(*_over(page, point))
+        tip = page.locator(".dm-tip")
+        expect(tip).to_be_visible(timeout=5_000)
+        expect(tip).to_contain_text(f"a {int(labels[index])}, test digit #{index}")
+        page.wait_for_function(
+            f"() => ({_ROOT}).querySelector('.dm-digit').getAttribute('aria-label')?.includes('#{index}')",
+            timeout=5_000,
+        )
+        expected = read_npz(mnist_path)["x_test"][index].reshape(28, 28)
+        assert np.abs(_shown_digit(page).astype(int) - expected).max() <= 2  # the digit itself, from its sheet
+        page.mouse.move(5, 5)  # off the map: the tip goes
+        expect(tip).to_be_hidden()
+        assert page.errors == []
+
+
+def test_a_finger_taps_a_point_on_a_phone(playwright, app_url, mnist_path):
+    from harness.browser import draw_digit_by_touch
+
+    with phone(playwright) as context:
+        page = open_page(context, f"{app_url}/?chapter=among")
+        draw_digit_by_touch(page, 4)
+        picture = page.locator(".dm-picture")
+        expect(picture).to_be_visible(timeout=60_000)
+        page.wait_for_function(f"() => ({_STATE})()?.state === 'ready' && ({_DOT})()", timeout=20_000)
+        picture.scroll_into_view_if_needed()
+        box = picture.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # the map fits the phone's width
+        index, point = _isolated_point(_map_name(page))
+        page.touchscreen.tap(*_over(page, point))
+        expect(page.locator(".dm-tip")).to_contain_text(f"test digit #{index}", timeout=5_000)
         assert page.errors == []

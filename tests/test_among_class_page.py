@@ -2,6 +2,7 @@
 picture (a file served once per model version) with the drawing's dot, the nearest test digits,
 the occlusion map, and on request the change that flips each network; without MNIST it says so."""
 
+import json
 import re
 
 import numpy as np
@@ -10,9 +11,11 @@ import pytest
 import ui.among_class
 import ui.unit_examples
 from harness.canvas_sim import draw_on_canvas
-from tests.apptest_support import open_chapter, start_app
+from tests.apptest_support import component_data, open_chapter, start_app
 from ui.among_class import MAPS_FOLDER, digit_map_shelf
 from ui.chapters import AMONG
+
+MAP_PIECE = "digit_lens.digit_map"
 
 
 @pytest.fixture
@@ -31,15 +34,31 @@ def _html(app) -> str:
     return "\n".join(m.value for m in app.main.markdown)
 
 
+def _map(app) -> dict | None:
+    """What the map piece (static/js/digit_map.js) was sent last run, or None when it is not shown."""
+    shown = [e for e in app.get("bidi_component") if e.proto.component_name == MAP_PIECE]
+    return component_data(app, MAP_PIECE) if shown else None
+
+
+def _dot_percent(app) -> tuple[float, float]:
+    data = _map(app)
+    return tuple(float(v) / data["size"] * 100 for v in (data["server"]["x"], data["server"]["y"]))
+
+
 def test_the_chapter_shows_the_map_the_neighbours_the_occlusion_and_a_flip(canvas, mnist, ready_map):
     shelf, digit_map = ready_map
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)  # a 7
     app = start_app()
     open_chapter(app, AMONG)
-    html = _html(app)
-    [name] = re.findall(r'src="app/static/maps/(digit-map-[0-9a-f-]+\.png)"', html)
+    html, data = _html(app), _map(app)
+    name = data["picture"].removeprefix("app/static/maps/")
     assert (MAPS_FOLDER / name).is_file() and shelf.key(digit_map_network(app)) in name
-    left, top = (float(v) for v in re.search(r"left:([\d.]+)%;top:([\d.]+)%", html).groups())
+    numbers = MAPS_FOLDER / data["map"].removeprefix("app/static/maps/")
+    assert json.loads(numbers.read_bytes())["count"] == len(digit_map.labels)  # the page's numbers, written
+    sheets = MAPS_FOLDER / data["sheets"].removeprefix("app/static/maps/")
+    assert len(list(sheets.glob("*.png"))) == 100  # the test digits for the hover, 100 to a picture
+    assert data["live"] is True and data["layer"] == "dense" and data["server"]["digit"] == 7
+    left, top = _dot_percent(app)
     assert 0 <= left <= 100 and 0 <= top <= 100
     neighbours = re.findall(r'alt="a (\d), test digit (\d+)"', html)
     assert len(neighbours) == 8 and sum(d == "7" for d, _ in neighbours) >= 6  # a 7 among 7s
@@ -66,8 +85,7 @@ def test_the_chapter_shows_the_map_the_neighbours_the_occlusion_and_a_flip(canva
     canvas.drawing = draw_on_canvas(mnist.x_test[1, ..., 0], 0.7, left=30, top=30)  # a stroke: another drawing
     app.run()
     assert not any("reads a **3**" in m.value for m in app.main.markdown)  # that result was for the 7
-    moved = re.search(r"left:([\d.]+)%;top:([\d.]+)%", _html(app)).groups()
-    assert tuple(float(v) for v in moved) != (left, top)  # the dot moved
+    assert _dot_percent(app) != (left, top)  # the dot moved
 
 
 def digit_map_network(app):
@@ -84,9 +102,11 @@ def test_a_test_digit_lands_on_its_own_point_on_the_page(canvas, mnist, ready_ma
     app.radio(key="input_source").set_value("MNIST test digit").run()
     index = app.session_state["gallery_index"]
     open_chapter(app, AMONG)
-    left, top = (float(v) for v in re.search(r"left:([\d.]+)%;top:([\d.]+)%", _html(app)).groups())
+    left, top = _dot_percent(app)
     expected = np.clip(MapFrame.around(digit_map.points).pixel(digit_map.points[index]), 0, SIZE) / SIZE * 100
-    assert (left, top) == pytest.approx(tuple(expected), abs=0.006)  # the markup's 2 decimals
+    assert (left, top) == pytest.approx(tuple(expected), abs=0.006)  # 2 decimals of a pixel
+    data = _map(app)
+    assert data["live"] is False and data["input"]  # a test digit: the page shows the server's dot, not the pen's
     assert re.findall(r'alt="a \d, test digit (\d+)"', _html(app))[0] == str(index)  # its nearest: itself
 
 
@@ -99,7 +119,7 @@ def test_without_mnist_the_chapter_says_so(canvas, mnist, model_copy, monkeypatc
     app = start_app()
     open_chapter(app, AMONG)
     assert any("MNIST is not on this server" in info.value for info in app.main.info)
-    assert "app/static/maps/" not in _html(app)
+    assert _map(app) is None
     assert any("What the 7 rests on" in m.value for m in app.main.markdown)  # the rest needs no MNIST
     ui.unit_examples._shelf.clear()
     ui.among_class._map_shelf.clear()
@@ -118,12 +138,12 @@ def test_while_the_map_is_made_the_chapter_says_so_and_shows_it_when_ready(canva
     app = start_app()
     open_chapter(app, AMONG)
     assert any("Placing the 10,000 test digits" in info.value for info in app.main.info)
-    assert "app/static/maps/" not in _html(app)
+    assert _map(app) is None
     assert any("What the 7 rests on" in m.value for m in app.main.markdown)  # the rest does not wait
     release.set()
     from ui.resources import model_path, model_store
 
     assert shelf.wait(model_store(model_path()).current().network, model_copy).examples is not None
     app.run()
-    assert "app/static/maps/" in _html(app) and not any("Placing" in info.value for info in app.main.info)
+    assert _map(app) is not None and not any("Placing" in info.value for info in app.main.info)
     ui.among_class._map_shelf.clear()

@@ -12,6 +12,7 @@ Session state it owns: `among_target`, `among_flip`.
 """
 
 import hashlib
+import json
 import os
 
 import numpy as np
@@ -19,27 +20,33 @@ import streamlit as st
 
 from cnn.files.mnist import ENV_VAR
 from cnn.net.digit_map import DigitMap
+from cnn.net.features import DENSE_LAYER
 from cnn.net.flip import Flip, smallest_flip
 from cnn.net.occlusion import PATCH, occlusion_map
 from cnn.net.reading import Reading
-from cnn.serving.digit_maps import DigitMapShelf, published_picture
+from cnn.serving.digit_maps import DigitMapShelf, published_file, published_picture, published_sheets
 from cnn.serving.model_store import LoadedModel
 from display.digit_map import (
+    SHEET,
+    SIZE,
     MapFrame,
+    digit_sheet,
     flip_picture,
     legend_markup,
-    map_markup,
+    map_file,
     map_picture,
     neighbours_markup,
     occlusion_picture,
 )
 from display.render import png_bytes
-from ui.components import STATIC
+from ui.components import STATIC, own_component
+from ui.live_reading import page_network
 from ui.resources import model_path
 from ui.unit_examples import unit_example_shelf
 
 NEIGHBOURS = 8
 MAPS_FOLDER = STATIC / "maps"  # served at app/static/maps/ (server.enableStaticServing)
+_map_piece = own_component("digit_map", html='<div class="dm-root"></div>')
 _NAMES = {"lda": "linear discriminant analysis (LDA)", "pca": "principal component analysis (PCA)"}
 
 
@@ -62,17 +69,33 @@ def _published(key: str, _digit_map: DigitMap) -> tuple[str, MapFrame]:
     return published_picture(MAPS_FOLDER, "digit-map", key, draw), frame
 
 
-def among_class_ui(loaded: LoadedModel, reading: Reading, dense: LoadedModel | None) -> None:
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _published_numbers(key: str, _digit_map: DigitMap, _frame: MapFrame) -> str:
+    """The map's numbers for the page (its projection and every point), a file per model version."""
+    make = lambda: json.dumps(map_file(_digit_map, _frame), separators=(",", ":")).encode()  # noqa: E731
+    return published_file(MAPS_FOLDER, "digit-map", key, ".json", make)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _published_sheets(_test_set) -> str:
+    """The test digits as pictures of 100, for the map's hover: once per test set (~0.3 s)."""
+    images = _test_set.images
+    draw = lambda i: png_bytes(digit_sheet(images, i))  # noqa: E731
+    return published_sheets(MAPS_FOLDER, _test_set.digest[:16], -(-len(images) // SHEET), draw)
+
+
+def among_class_ui(loaded: LoadedModel, reading: Reading, dense: LoadedModel | None, follows_pen: bool) -> None:
+    """follows_pen: the input is the canvas, which the page reads itself: the dot moves with the pen."""
     st.subheader("Your digit among 10,000")
     map_column, occlusion_column = st.columns([1.4, 1], gap="medium")
     with map_column:
-        map_ui(loaded, reading)
+        map_ui(loaded, reading, follows_pen)
     with occlusion_column:
         occlusion_ui(loaded, reading)
     flip_ui(loaded, reading, dense)
 
 
-def map_ui(loaded: LoadedModel, reading: Reading) -> None:
+def map_ui(loaded: LoadedModel, reading: Reading, follows_pen: bool = False) -> None:
     shelf = digit_map_shelf()
     state = shelf.examples(loaded.network, model_path())
     if state.examples is None:
@@ -99,7 +122,20 @@ def map_ui(loaded: LoadedModel, reading: Reading) -> None:
         f"numbers the network's last hidden layer makes of it, squeezed to two by "
         f"{_NAMES[digit_map.projection]}. The big dot is your drawing."
     )
-    st.markdown(map_markup(f"app/static/maps/{name}", pixel, reading.digit, alt), unsafe_allow_html=True)
+    numbers, sheets = _published_numbers(key, digit_map, frame), _published_sheets(shelf.test_set)
+    _map_piece(
+        data={
+            "picture": f"app/static/maps/{name}",
+            "map": f"app/static/maps/{numbers}",
+            "sheets": f"app/static/maps/{sheets}",
+            "size": SIZE,
+            "alt": alt,
+            "layer": DENSE_LAYER,
+            "server": {"x": round(float(pixel[0]), 2), "y": round(float(pixel[1]), 2), "digit": reading.digit},
+        }
+        | page_network(loaded, None if follows_pen else reading, follows_pen),
+        key="digit_map",
+    )
     st.markdown(legend_markup(), unsafe_allow_html=True)
     st.caption(
         f"On this map a test digit's nearest neighbour has its own label {digit_map.accuracy:.1%} of the time "

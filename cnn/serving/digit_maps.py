@@ -11,9 +11,13 @@ The file is `mnist_convnet.digit-map-<key>.npz` (about 2.9 MB: the 64 activation
 digit, for the nearest neighbours), keyed by the model's weights and the test set.
 
 The page also needs the map as a picture, sent once per model version: `published_picture` writes
-it into the folder Streamlit serves under a name made from the shelf's key.
+it into the folder Streamlit serves under a name made from the shelf's key, `published_file` the
+map's numbers for the page (its points, for the hover, and its projection, to move the dot with the
+pen), and `published_sheets` the test digits themselves, 100 to a picture, once per test set.
 """
 
+import shutil
+import tempfile
 from pathlib import Path
 
 from cnn.files.atomic import replacing
@@ -36,13 +40,43 @@ class DigitMapShelf(UnitExampleShelf):
 def published_picture(folder: Path, stem: str, key: str, draw) -> str:
     """The file name (in `folder`) of the picture for `key`, drawn by `draw()` -> PNG bytes the
     first time it is asked for (or found, written by another replica)."""
-    name = f"{stem}-{key}.png"
+    return published_file(folder, stem, key, ".png", draw)
+
+
+def published_file(folder: Path, stem: str, key: str, suffix: str, make) -> str:
+    """The name of `folder`/<stem>-<key><suffix>, written from `make()` -> bytes the first time it
+    is asked for; the older ones of the same stem and suffix beyond KEPT_PICTURES removed."""
+    name = f"{stem}-{key}{suffix}"
     path = folder / name
     if not path.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        with replacing(path, ".png") as temporary:
-            temporary.write_bytes(draw())
-        versions = sorted(folder.glob(f"{stem}-*.png"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        with replacing(path, suffix) as temporary:
+            temporary.write_bytes(make())
+        versions = sorted(folder.glob(f"{stem}-*{suffix}"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in [p for p in versions if p != path][KEPT_PICTURES - 1 :]:
             old.unlink(missing_ok=True)  # another replica may have removed it already
+    return name
+
+
+def published_sheets(folder: Path, key: str, count: int, draw) -> str:
+    """The name of the folder in `folder` holding pictures 0.png ... <count - 1>.png, drawn by
+    `draw(i)` -> PNG bytes the first time (the test digits' sheets: one set per test set, whatever
+    the model). Written beside it and renamed into place, so a page never finds half a set; a
+    replica that loses the race to another keeps the other's."""
+    name = f"digits-{key}"
+    final = folder / name
+    if not final.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder))
+        try:
+            for index in range(count):
+                (scratch / f"{index}.png").write_bytes(draw(index))
+            scratch.chmod(0o755)  # mkdtemp's 0700 would hide it from a proxy serving static/ itself
+            try:
+                scratch.rename(final)
+            except OSError:
+                if not final.is_dir():
+                    raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     return name
