@@ -22,6 +22,9 @@ _ROOT = """[...document.querySelectorAll("[data-testid='stBidiComponentIsolated'
 _DOT = f"""() => {{ const d = ({_ROOT})?.querySelector('.among-dot');
   return d && !d.hidden && [d.style.left, d.style.top]; }}"""
 _STATE = f"() => {{ const r = {_ROOT}; return r ? {{ ...r.dataset }} : null; }}"
+_EDITOR = """() => { const r = [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+  .map(h => h.shadowRoot && h.shadowRoot.querySelector(".ie-root")).find(Boolean);
+  return r ? { ...r.dataset } : null; }"""
 
 
 def test_draw_see_the_dot_the_neighbours_and_what_flips_it(playwright, app_url, mnist_path):
@@ -146,4 +149,89 @@ def test_a_finger_taps_a_point_on_a_phone(playwright, app_url, mnist_path):
         index, point = _isolated_point(_map_name(page))
         page.touchscreen.tap(*_over(page, point))
         expect(page.locator(".dm-tip")).to_contain_text(f"test digit #{index}", timeout=5_000)
+
+        # A finger paints a pixel of the network's input (the top-left corner: background).
+        editor = page.locator(".ie-editor")
+        editor.scroll_into_view_if_needed()
+        page.wait_for_function(f"() => ({_EDITOR})()?.state === 'ready'", timeout=20_000)
+        box = editor.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        page.touchscreen.tap(box["x"] + box["width"] / 56, box["y"] + box["height"] / 56)
+        page.wait_for_function(f"() => ({_EDITOR})().changed === '1'", timeout=5_000)
+        assert _edited(page)[0, 0] == 1.0
+        assert page.errors == []
+
+
+def _edited(page) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(page.evaluate(_EDITOR)["image"]), "<f4").reshape(28, 28)
+
+
+def _drag(page, box, cells: list[tuple[int, int]]) -> None:
+    """Drag the mouse over the editor through the centres of these (row, column) pixels."""
+    side = box["width"] / 28
+    points = [(box["x"] + (c + 0.5) * side, box["y"] + (r + 0.5) * side) for r, c in cells]
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*point, steps=3)
+    page.mouse.up()
+
+
+def test_painting_and_erasing_pixels_of_the_input_is_read_as_the_network_says(playwright, app_url):
+    from cnn import DEFAULT_MODEL_PATH
+    from cnn.net.network import load_network
+
+    network = load_network(DEFAULT_MODEL_PATH)
+    with chromium(playwright, width=1280, height=900) as context:
+        page = open_page(context, f"{app_url}/?chapter=among")
+        draw_digit(page, 1)
+        editor = page.locator(".ie-editor")
+        expect(editor).to_be_visible(timeout=60_000)
+        page.wait_for_function(f"() => ({_STATE})()?.state === 'ready'", timeout=60_000)  # the page laid out
+        page.wait_for_function(f"() => ({_EDITOR})()?.state === 'ready'", timeout=20_000)
+        drawn = _edited(page).copy()
+        start = page.evaluate(_EDITOR)
+        assert start["changed"] == "0"
+        editor.scroll_into_view_if_needed()
+        box = editor.bounding_box()
+
+        # Paint the top bar of a 7 over the 1, then erase the 1's lower half: a new reading each time,
+        # the one the network (numpy, from the model file) gives the edited input.
+        _drag(page, box, [(5, column) for column in range(7, 22)])
+        after_paint = page.evaluate(_EDITOR)
+        painted = _edited(page)
+        assert (painted[5, 7:22] == 1).all() and int(after_paint["changed"]) == int((painted != drawn).sum()) > 0
+        page.get_by_role("button", name="Erase", exact=True).click()
+        _drag(page, box, [(row, column) for row in range(16, 26) for column in (12, 13, 14, 15, 16)])
+        state = page.evaluate(_EDITOR)
+        edited = _edited(page)
+        assert (edited[16:26, 12:17] == 0).all() and (edited[5, 7:22] == 1).all()
+        expected = network.predict(edited)[0]
+        shown = np.array(json.loads(state["probabilities"]))
+        assert np.abs(shown - expected).max() < 0.01, (shown.round(3), expected.round(3))
+        assert state["digit"] == str(int(expected.argmax()))
+        assert state["probabilities"] != start["probabilities"]
+
+        # Another rerun of the page (asking for the flip) keeps the edits: the drawing is the same.
+        page.get_by_role("button", name="Find the smallest change").click()
+        expect(page.get_by_text("The convnet reads a", exact=False)).to_be_visible(timeout=20_000)
+        assert (_edited(page) == edited).all() and page.evaluate(_EDITOR)["changed"] == state["changed"]
+
+        # The keyboard: the cursor is where the pointer last pressed (row 16, column 12); two steps
+        # right and one up, Space flips the pixel under it.
+        editor.focus()
+        before = _edited(page)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowUp")
+        page.keyboard.press("Space")
+        flipped = _edited(page)
+        assert (flipped != before).sum() == 1 and flipped[15, 14] == (0.0 if before[15, 14] >= 0.5 else 1.0)
+
+        page.get_by_role("button", name="Back to the drawing", exact=True).click()
+        page.wait_for_function(f"() => ({_EDITOR})().changed === '0'", timeout=5_000)
+        assert (_edited(page) == drawn).all()
+        assert page.evaluate(_EDITOR)["probabilities"] == start["probabilities"]
+        serious = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
+        assert not serious, violations_report(serious)
         assert page.errors == []

@@ -2,6 +2,7 @@
 picture (a file served once per model version) with the drawing's dot, the nearest test digits,
 the occlusion map, and on request the change that flips each network; without MNIST it says so."""
 
+import base64
 import json
 import re
 
@@ -60,6 +61,13 @@ def test_the_chapter_shows_the_map_the_neighbours_the_occlusion_and_a_flip(canva
     assert data["live"] is True and data["layer"] == "dense" and data["server"]["digit"] == 7
     left, top = _dot_percent(app)
     assert 0 <= left <= 100 and 0 <= top <= 100
+    # The editable input starts from exactly what the server read, with every Conv2D layer to draw.
+    editor = component_data(app, "digit_lens.input_editor")
+    server_input = np.frombuffer(base64.b64decode(editor["input"]), "<f4").reshape(28, 28)
+    network = digit_map_network(app)
+    assert network.predict(server_input)[0].argmax() == 7
+    assert [layer["name"] for layer in editor["layers"]] == ["conv1", "conv2", "conv3"]
+    assert editor["dense"] == "dense" and editor["weights"] == data["weights"]
     neighbours = re.findall(r'alt="a (\d), test digit (\d+)"', html)
     assert len(neighbours) == 8 and sum(d == "7" for d, _ in neighbours) >= 6  # a 7 among 7s
     assert any("nearest test digits" in m.value and "are 7s" in m.value for m in app.main.markdown)

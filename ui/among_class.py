@@ -39,7 +39,7 @@ from display.digit_map import (
     occlusion_picture,
 )
 from display.render import png_bytes
-from ui.components import STATIC, own_component
+from ui.components import STATIC, VIRIDIS, own_component
 from ui.live_reading import page_network
 from ui.resources import model_path
 from ui.unit_examples import unit_example_shelf
@@ -47,6 +47,7 @@ from ui.unit_examples import unit_example_shelf
 NEIGHBOURS = 8
 MAPS_FOLDER = STATIC / "maps"  # served at app/static/maps/ (server.enableStaticServing)
 _map_piece = own_component("digit_map", html='<div class="dm-root"></div>')
+_editor_piece = own_component("input_editor", html='<div class="ie-root"></div>')
 _NAMES = {"lda": "linear discriminant analysis (LDA)", "pca": "principal component analysis (PCA)"}
 
 
@@ -92,6 +93,7 @@ def among_class_ui(loaded: LoadedModel, reading: Reading, dense: LoadedModel | N
         map_ui(loaded, reading, follows_pen)
     with occlusion_column:
         occlusion_ui(loaded, reading)
+    input_editor_ui(loaded, reading)
     flip_ui(loaded, reading, dense)
 
 
@@ -183,6 +185,21 @@ def occlusion_ui(loaded: LoadedModel, reading: Reading) -> None:
         f"Each {PATCH}x{PATCH} patch greyed out (set to background) in turn: the brighter, the more the "
         f"probability of {reading.digit} ({reading.confidence:.3f}) falls; {words}. A blank patch changes nothing."
     )
+
+
+def input_editor_ui(loaded: LoadedModel, reading: Reading) -> None:
+    """The network's input, editable pixel by pixel in the page (static/js/input_editor.js runs
+    the network on every edit): the data is the server's input and what belongs to the model, so
+    an edit costs the server nothing."""
+    st.markdown("**Change the input, pixel by pixel**")
+    st.caption(
+        "Paint or erase single pixels of the 28x28 image the network receives (drag with the mouse or a "
+        "finger; or Tab to it, move with the arrow keys and press Space) and watch the answer, every "
+        "convolution layer's maps and the 64 hidden units change at once. Your drawing stays as it is."
+    )
+    layers = tuple({"name": layer.name, "shape": (*layer.shape,)} for layer in loaded.layers if layer.kind == "Conv2D")
+    data = {"layers": layers, "dense": DENSE_LAYER, "palette": VIRIDIS}
+    _editor_piece(data=data | page_network(loaded, reading, False), key="input_editor")
 
 
 def _drawing_key(reading: Reading, *models: LoadedModel | None) -> str:
