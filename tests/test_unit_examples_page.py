@@ -84,6 +84,40 @@ def test_the_lecture_views_panel_gets_the_units_examples(canvas, mnist, ready_ex
     assert all(e["png"] for e in block["examples"])
 
 
+def test_the_lecture_views_panel_gets_a_dense_units_and_an_outputs_examples(canvas, mnist, ready_examples):
+    shelf, examples = ready_examples
+    canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["view"] = "lecture"
+    app.session_state["lecture_unit"] = {"layer": "dense", "channel": 12}
+    app.run()
+    assert not app.exception
+    payload = component_data(app, LECTURE)
+    assert payload["selected"] == {"layer": "dense", "channel": 12, "row": None, "column": None}
+    assert "closeup" not in payload  # a dense unit has no map to take apart
+    block = payload["examples"]
+    assert (block["kind"], block["layer"], block["channel"]) == ("dense", "dense", 12)
+    firing = [int(i) for i, v in zip(examples.indices["dense"][12], examples.values["dense"][12], strict=True) if v > 0]
+    assert [e["index"] for e in block["examples"]] == firing and block["field"] is None  # whole digits
+
+    output = [layer.name for layer in ui_layers(app) if layer.kind == "Dense"][-1]
+    app.session_state["lecture_unit"] = {"layer": output, "channel": 7}
+    app.run()
+    block = component_data(app, LECTURE)["examples"]
+    assert block["kind"] == "class" and [e["index"] for e in block["most"]] == examples.most_convincing[7].tolist()
+    assert {e["digit"] for e in block["most"] + block["least"]} == {7}
+
+    app.session_state["lecture_unit"] = {"layer": output, "channel": 10}  # no such output: nothing open
+    app.run()
+    assert "selected" not in component_data(app, LECTURE)
+
+
+def ui_layers(app):
+    from ui.resources import model_path, model_store
+
+    return model_store(model_path()).current().layers
+
+
 def test_a_new_drawing_does_not_search_again(canvas, mnist, ready_examples, monkeypatch):
     shelf, _ = ready_examples
     made = []

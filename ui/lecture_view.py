@@ -30,11 +30,22 @@ def _remember_unit() -> None:
     st.session_state.lecture_unit = st.session_state[_LECTURE_KEY].get("unit")
 
 
-def chosen_unit(reading: Reading) -> dict | None:
+def chosen_unit(reading: Reading, loaded: LoadedModel) -> dict | None:
     """The unit the person clicked, checked against this model (a retrain may change shapes);
-    a unit without a position gets the strongest one of its map."""
+    a unit without a position gets the strongest one of its map. A unit of a Dense layer (the
+    hidden one or the ten outputs) has no position: row and column None."""
     unit = st.session_state.get("lecture_unit")
-    if not unit or unit.get("layer") not in reading.maps:
+    if not unit:
+        return None
+    dense = {layer.name: layer.shape[-1] for layer in loaded.layers if layer.kind == "Dense"}
+    if unit.get("layer") in dense:
+        channel = int(unit.get("channel", -1))
+        return (
+            {"layer": unit["layer"], "channel": channel, "row": None, "column": None}
+            if 0 <= channel < dense[unit["layer"]]
+            else None
+        )
+    if unit.get("layer") not in reading.maps:
         return None
     maps = reading.maps[unit["layer"]]
     if not 0 <= int(unit.get("channel", -1)) < maps.shape[2]:
@@ -51,8 +62,11 @@ def lecture_view_ui(loaded: LoadedModel, reading: Reading | None) -> None:
     start_finding_examples(loaded)  # in the background, once per model: ready when a unit is opened
     if reading is not None:
         payload["digit"] = reading.digit  # the server's answer, for whoever reads the message
-        unit = chosen_unit(reading)
-        if unit is not None:
+        unit = chosen_unit(reading, loaded)
+        if unit is not None and unit["row"] is None:  # a dense unit or an output: its test digits alone
+            payload["selected"] = unit
+            payload["examples"] = unit_examples(loaded, unit["layer"], unit["channel"])
+        elif unit is not None:
             payload["selected"] = unit
             payload["closeup"] = reading_closeup(
                 loaded, reading, unit["layer"], unit["channel"], unit["row"], unit["column"]

@@ -16,13 +16,13 @@ import { bytes } from "./lib/bytes.js";
 import { element } from "./lib/dom.js";
 import { strongestUnit } from "./lib/geometry.js";
 import { Animator } from "./lecture/animator.js";
-import { inspector } from "./lecture/inspector.js";
+import { inspector, unitInspector } from "./lecture/inspector.js";
 import { COLUMN_GAP, INSPECTOR_WIDTH, chooseLayout, fixedWidth, inputSize } from "./lecture/layout.js";
 import { drawNetwork } from "./lecture/network.js";
 import { lecturePayload } from "./net/lecture_payload.js";
 import { followDrawing, forgetServerAnswer, markServerAnswer, network, retryWeights, sameInput, scheduleReading, serverInput } from "./live/reader.js";
 
-const HINT = "Click any map to open it; hover a dense unit or a digit to see what feeds it.";
+const HINT = "Click any map, dense unit or digit to open it; hover a dense unit or a digit to see what feeds it.";
 const views = new WeakMap();
 
 export default function (component) {
@@ -133,8 +133,10 @@ function fit(root, view) {
 
 // Choose a unit; without a position, the strongest one of its map (never a blank patch).
 function select(view, layerName, channel, row, column) {
-  if (row === undefined) {
-    ({ row, column } = strongestUnit(view.data.layers.find((l) => l.name === layerName), channel));
+  const map = view.data.layers.find((l) => l.name === layerName);
+  if (!map) row = column = null; // a dense unit or an output: no position
+  else if (row === undefined) {
+    ({ row, column } = strongestUnit(map, channel));
   }
   view.animator.reset();
   view.selected = { layer: layerName, channel, row, column };
@@ -144,7 +146,9 @@ function select(view, layerName, channel, row, column) {
 function render(root, view) {
   const data = view.data;
   if (!data) return; // cleared: nothing to draw (a late animation step, a resize's frame)
-  const selected = view.selected && data.layers.some((l) => l.name === view.selected.layer) ? view.selected : null;
+  const dense = [data.dense, data.output].filter(Boolean).map((d) => d.name);
+  const chosen = view.selected && view.selected.layer;
+  const selected = chosen && (data.layers.some((l) => l.name === chosen) || dense.includes(chosen)) ? view.selected : null;
   const top = root.getBoundingClientRect().top;
   const available = Math.max(300, window.innerHeight - Math.max(0, top) - view.reserve);
   const width = root.clientWidth - (selected ? INSPECTOR_WIDTH + COLUMN_GAP : 0);
@@ -163,15 +167,18 @@ function render(root, view) {
   const at = view.animator.step || selected;
   const frame = element("div", "lv");
   frame.append(drawNetwork(data, { inputSize: input, available, layout }, selected, at, open, say));
-  if (selected) {
+  const close = () => {
+    view.animator.reset();
+    view.selected = null;
+    view.setStateValue("unit", null);
+    redraw();
+  };
+  if (selected && dense.includes(selected.layer)) {
+    frame.append(unitInspector(data, selected, close));
+  } else if (selected) {
     const [h, w] = data.layers.find((l) => l.name === selected.layer).shape;
     const actions = {
-      close: () => {
-        view.animator.reset();
-        view.selected = null;
-        view.setStateValue("unit", null);
-        redraw();
-      },
+      close,
       choose: (row, column) => {
         select(view, selected.layer, selected.channel, row, column);
         redraw();

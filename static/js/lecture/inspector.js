@@ -99,3 +99,27 @@ export function inspector(data, selected, animator, actions) {
   if (!animator.step) panel.append(matches ? closeupBlock(c, data.divergingBytes) : element("p", "lv-meta", "Computing the close-up…"));
   return panel;
 }
+
+// The panel for a unit of a Dense layer (one of the hidden 64, or one of the ten outputs): what it
+// is now, what feeds it most, and the test digits that excite it (for an output: the digits of its
+// class the network is surest and least sure of). No map, no position, no Play.
+export function unitInspector(data, selected, close) {
+  const output = data.output && data.output.name === selected.layer;
+  const layer = output ? data.output : data.dense;
+  const panel = element("aside", "lv-inspector");
+  panel.setAttribute("aria-label", "The chosen unit");
+  const x = button("×", "close", close);
+  x.className = "lv-close";
+  x.title = "Close";
+  x.setAttribute("aria-label", "Close the chosen unit");
+  const title = output ? `${layer.name} · the ${selected.channel}` : `${layer.name} · unit ${selected.channel}`;
+  panel.append(x, element("h4", "lv-inspector-title", title));
+  const now = output
+    ? `p(${selected.channel}) = ${(data.probabilities[selected.channel] * 100).toFixed(1)}% for this drawing`
+    : `Dense + ReLU, ${layer.values[selected.channel].toFixed(3)} for this drawing`;
+  panel.append(element("div", "lv-meta", now));
+  const e = data.examples;
+  if (e && e.layer === selected.layer && e.channel === selected.channel) panel.append(examplesBlock(e));
+  else if (e) panel.append(element("p", "lv-meta lv-examples", "Finding the test digits that excite it…"));
+  return panel;
+}

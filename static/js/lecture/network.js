@@ -81,7 +81,7 @@ function layerColumn(net, layer, grid, tile, palette, chosen, open) {
 }
 
 // The hidden dense layer as a strip of cells; hovering, tapping or focusing one says what feeds it.
-function denseColumn(net, data, palette, available, last, outlineLast, say) {
+function denseColumn(net, data, palette, available, last, outlineLast, say, selected, open) {
   const dense = data.dense;
   const units = dense.values.length;
   const section = column(net, dense.name, `${units} · ${count(dense.parameters)} params`, "Dense + ReLU", DENSE_WIDTH);
@@ -105,7 +105,15 @@ function denseColumn(net, data, palette, available, last, outlineLast, say) {
       say(`dense #${unit} = ${dense.values[unit].toFixed(3)}; strongest inputs: ${parts.join(", ")}`);
       dense.inputs[unit].forEach(([index]) => outlineLast(flattenedUnit(index, last.shape).channel, FEEDS));
     };
-    c.onmouseenter = c.onclick = c.onfocus = explain;
+    c.onmouseenter = c.onfocus = explain;
+    // A click (or Enter) opens the unit: its test digits in the panel.
+    c.onclick = () => {
+      explain();
+      open(dense.name, unit);
+    };
+    c.onkeydown = (event) => event.key === "Enter" && c.onclick();
+    c.dataset.focus = `dense-${unit}`;
+    if (selected && selected.layer === dense.name && selected.channel === unit) c.classList.add("lv-chosen");
     strip.append(c);
     return c;
   });
@@ -114,7 +122,7 @@ function denseColumn(net, data, palette, available, last, outlineLast, say) {
 }
 
 // The ten outputs: the predicted digit big, every probability as a bar with its number.
-function outputColumn(net, data, denseCells, say) {
+function outputColumn(net, data, denseCells, say, selected, open) {
   const output = data.output;
   const section = column(net, output ? output.name : "softmax", `10 · ${output ? count(output.parameters) : ""} params`, "Dense + softmax", OUTPUT_WIDTH);
   const answer = element("div", "lv-answer");
@@ -136,7 +144,14 @@ function outputColumn(net, data, denseCells, say) {
         denseCells.forEach((c) => c.classList.remove("lv-lit"));
         output.inputs[digit].forEach(([unit]) => denseCells[unit] && denseCells[unit].classList.add("lv-lit"));
       };
-      row.onmouseenter = row.onclick = row.onfocus = explain;
+      row.onmouseenter = row.onfocus = explain;
+      row.onclick = () => {
+        explain();
+        open(output.name, digit);
+      };
+      row.onkeydown = (event) => event.key === "Enter" && row.onclick();
+      row.dataset.focus = `output-${digit}`;
+      if (selected && selected.layer === output.name && selected.channel === digit) row.classList.add("lv-chosen");
     }
     rows.append(row);
   });
@@ -156,8 +171,8 @@ export function drawNetwork(data, sizes, selected, at, open, say) {
     return layerColumn(net, layer, sizes.layout.grids[index], sizes.layout.tile, data.paletteBytes, chosen, open);
   });
   const last = layers[layers.length - 1];
-  const denseCells = data.dense ? denseColumn(net, data, data.paletteBytes, sizes.available, last, outlines[outlines.length - 1], say) : [];
-  outputColumn(net, data, denseCells, say);
+  const denseCells = data.dense ? denseColumn(net, data, data.paletteBytes, sizes.available, last, outlines[outlines.length - 1], say, selected, open) : [];
+  outputColumn(net, data, denseCells, say, selected, open);
   net.append(element("div", "lv-total", `${count(data.parameters)} parameters in all`));
   return net;
 }
