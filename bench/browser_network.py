@@ -37,9 +37,9 @@ _PARTS = """() => { const root = [...document.querySelectorAll("[data-testid='st
   return root && root.dataset.parts ? JSON.parse(root.dataset.parts) : null; }"""
 
 
-def frame_times(page, moves: int, probe=LIVE_READING, parts: dict | None = None) -> list[float]:
+def frame_times(page, moves: int, probe=LIVE_READING, parts: dict | None = None, states=("live",)) -> list[float]:
     """Draw a long 7 with the button held, one small move per frame; after each, the page's own
-    figure for the frame it just computed."""
+    figure for the frame it just computed (once the piece's data-state is one of `states`)."""
     box = page.locator(CANVAS).bounding_box()
     (start, *rest) = stroke_points(box, 7, 0.2, 0.15, 0.65)[0]
     path = [start]
@@ -52,7 +52,7 @@ def frame_times(page, moves: int, probe=LIVE_READING, parts: dict | None = None)
         page.mouse.move(x, y)
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         state, ms = page.evaluate(_PROBE, list(probe))
-        if state == "live" and ms == ms:  # NaN before the first reading
+        if state in states and ms == ms:  # NaN before the first reading
             times.append(ms)
             if parts is not None:
                 for name, value in (page.evaluate(_PARTS) or {}).items():

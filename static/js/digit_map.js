@@ -96,8 +96,12 @@ function mount(root, forget) {
       return;
     }
     const p = reading.probabilities;
+    const started = performance.now();
     const [x, y] = placeOnMap(view.map, hidden.values);
     view.placeDot(x, y, p.indexOf(Math.max(...p)), "page");
+    const done = performance.now();
+    root.dataset.placeMilliseconds = (done - started).toFixed(3); // read by bench/among_page.py
+    root.dataset.moveToPlacedMilliseconds = (done - reading.askedAt).toFixed(2);
   };
   const stop = followDrawing(() => (view.data.live ? view.data.weights : null), readLive, console.warn);
 

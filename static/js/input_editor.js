@@ -121,6 +121,7 @@ function mount(root, forget) {
   // The network on the edited input: everything right of the editor.
   view.read = () => {
     if (!view.image || !view.net) return;
+    const started = performance.now();
     drawEditor();
     const outputs = forward(view.net, view.image);
     const byName = new Map(outputs.map((o) => [o.name, o]));
@@ -154,6 +155,7 @@ function mount(root, forget) {
     root.dataset.changed = String(count);
     root.dataset.image = btoa(String.fromCharCode(...new Uint8Array(view.image.buffer))); // float32, for the tests
     root.dataset.state = "ready";
+    root.dataset.milliseconds = (performance.now() - started).toFixed(2); // an edit read and drawn: bench/among_page.py
   };
 
   const edit = (where, tool) => {
