@@ -78,11 +78,12 @@ def _published_numbers(key: str, _digit_map: DigitMap, _frame: MapFrame) -> str:
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _published_sheets(_test_set) -> str:
-    """The test digits as pictures of 100, for the map's hover: once per test set (~0.3 s)."""
+def _published_sheets(digest: str, _test_set) -> str:
+    """The test digits as pictures of 100, for the map's hover: once per test set (~0.3 s),
+    keyed by its digest (another MNIST_NPZ, another set of pictures)."""
     images = _test_set.images
     draw = lambda i: png_bytes(digit_sheet(images, i))  # noqa: E731
-    return published_sheets(MAPS_FOLDER, _test_set.digest[:16], -(-len(images) // SHEET), draw)
+    return published_sheets(MAPS_FOLDER, digest[:16], -(-len(images) // SHEET), draw)
 
 
 def among_class_ui(loaded: LoadedModel, reading: Reading, dense: LoadedModel | None, follows_pen: bool) -> None:
@@ -124,7 +125,8 @@ def map_ui(loaded: LoadedModel, reading: Reading, follows_pen: bool = False) -> 
         f"numbers the network's last hidden layer makes of it, squeezed to two by "
         f"{_NAMES[digit_map.projection]}. The big dot is your drawing."
     )
-    numbers, sheets = _published_numbers(key, digit_map, frame), _published_sheets(shelf.test_set)
+    numbers = _published_numbers(key, digit_map, frame)
+    sheets = _published_sheets(shelf.test_set.digest, shelf.test_set)
     _map_piece(
         data={
             "picture": f"app/static/maps/{name}",
