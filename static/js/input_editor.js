@@ -10,7 +10,7 @@
 
 import { bytes } from "./lib/bytes.js";
 import { GREY } from "./lib/colour.js";
-import { element, paintMaps, paintTile } from "./lib/dom.js";
+import { digitBars, element, paintMaps, paintTile, showBars } from "./lib/dom.js";
 import { gridLayout, tileOrigin } from "./lib/grid.js";
 import { SIDE, applyTool, changedPixels, flipTool, keyAction, moveCursor, pixelAt } from "./among/pixel_edit.js";
 import { quantise } from "./net/lecture_payload.js";
@@ -44,22 +44,17 @@ function build(root) {
 
   const answer = element("p", "ie-answer");
   answer.setAttribute("aria-live", "polite");
-  const bars = element("div", "ie-bars");
-  const fills = [];
-  for (let digit = 0; digit < 10; digit++) {
-    const bar = element("div", "ie-bar");
-    const fill = element("span", "ie-fill");
-    bar.append(element("span", "ie-digit", String(digit)), fill);
-    bars.append(bar);
-    fills.push({ bar, fill });
-  }
+  const ten = digitBars("ie");
+  const bars = ten.bars;
+  bars.setAttribute("role", "img");
+  bars.setAttribute("aria-label", "The ten probabilities for the edited input");
   const layers = element("div", "ie-layers");
   const readout = element("div", "ie-readout");
   readout.append(answer, bars);
   const frame = element("div", "ie"); // on a phone: the answer first, in sight of the finger painting
   frame.append(readout, left, layers);
   root.replaceChildren(frame);
-  return { editor, paint, erase, reset, changed, answer, bars, fills, layers };
+  return { editor, paint, erase, reset, changed, answer, bars, ten, layers };
 }
 
 // One small labelled grid per layer, built again when the layers change (a retrain).
@@ -143,10 +138,7 @@ function mount(root, forget) {
     const p = Array.from(outputs.at(-1).values);
     const digit = p.indexOf(Math.max(...p));
     parts.answer.replaceChildren("Reads ", element("strong", "", String(digit)), ` (${Math.round(p[digit] * 100)}%)`);
-    parts.fills.forEach(({ bar, fill }, i) => {
-      fill.style.height = `${(p[i] * 100).toFixed(1)}%`;
-      bar.classList.toggle("ie-best", i === digit);
-    });
+    showBars(parts.ten, p, digit);
     parts.bars.setAttribute("aria-label", `Probabilities: ${p.map((v, i) => `${i}: ${Math.round(v * 100)}%`).join(", ")}`);
     const count = changedPixels(view.image, view.original);
     parts.changed.textContent = count ? `${count} pixel${count === 1 ? "" : "s"} changed` : "as drawn";

@@ -11,7 +11,7 @@
 // previous drawing (live/reader.js markServerAnswer).
 
 import { GREY } from "./lib/colour.js";
-import { element, paintTile } from "./lib/dom.js";
+import { digitBars, element, paintTile, showBars } from "./lib/dom.js";
 import { followDrawing, forgetServerAnswer, markServerAnswer, network, retryWeights, scheduleReading, serverInput } from "./live/reader.js";
 
 const views = new WeakMap(); // parentElement -> what this mount keeps across reruns
@@ -19,17 +19,10 @@ const views = new WeakMap(); // parentElement -> what this mount keeps across re
 function build(root) {
   const answer = element("p", "lr-answer");
   answer.setAttribute("aria-live", "polite");
-  const bars = element("div", "lr-bars");
+  const ten = digitBars("lr");
+  const { bars, rows } = ten;
   bars.setAttribute("role", "img");
   bars.setAttribute("aria-label", "The ten probabilities, once something is drawn");
-  const rows = [];
-  for (let digit = 0; digit < 10; digit++) {
-    const bar = element("div", "lr-bar");
-    const fill = element("span", "lr-fill");
-    bar.append(element("span", "lr-digit", String(digit)), fill);
-    bars.append(bar);
-    rows.push({ bar, fill });
-  }
   const input = element("canvas", "lr-input");
   input.width = input.height = 28;
   input.setAttribute("role", "img");
@@ -37,7 +30,7 @@ function build(root) {
   const frame = element("div", "lr");
   frame.append(answer, bars, input); // one row: the canvas's column must keep the server's answer on screen
   root.replaceChildren(frame);
-  return { answer, bars, rows, input };
+  return { answer, bars, rows, ten, input };
 }
 
 function show(parts, reading) {
@@ -51,10 +44,7 @@ function show(parts, reading) {
     const digit = p.indexOf(Math.max(...p));
     parts.answer.replaceChildren("Live: ", element("strong", "", String(digit)), ` ${Math.round(p[digit] * 100)}%`);
     parts.answer.dataset.digit = String(digit);
-    parts.rows.forEach(({ bar, fill }, i) => {
-      fill.style.height = `${(p[i] * 100).toFixed(1)}%`;
-      bar.classList.toggle("lr-best", i === digit);
-    });
+    showBars(parts.ten, p, digit);
     parts.bars.setAttribute("aria-label", `Probabilities: ${Array.from(p, (v, i) => `${i}: ${Math.round(v * 100)}%`).join(", ")}`);
   }
   const pixels = Uint8Array.from(reading.image || new Float32Array(784), (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));

@@ -61,3 +61,25 @@ export function onActivate(node, action) {
     }
   });
 }
+
+// Ten bars, one per digit, for the probabilities: classes `${prefix}-bars`, `-bar`, `-fill`,
+// `-digit` (each piece styles its own). showBars fills them and marks the most likely `-best`.
+export function digitBars(prefix) {
+  const bars = element("div", `${prefix}-bars`);
+  const rows = [];
+  for (let digit = 0; digit < 10; digit++) {
+    const bar = element("div", `${prefix}-bar`);
+    const fill = element("span", `${prefix}-fill`);
+    bar.append(element("span", `${prefix}-digit`, String(digit)), fill);
+    bars.append(bar);
+    rows.push({ bar, fill });
+  }
+  return { bars, rows, prefix };
+}
+
+export function showBars({ rows, prefix }, probabilities, best) {
+  rows.forEach(({ bar, fill }, i) => {
+    fill.style.height = `${(probabilities[i] * 100).toFixed(1)}%`;
+    bar.classList.toggle(`${prefix}-best`, i === best);
+  });
+}
