@@ -16,7 +16,7 @@ Target (issue 25): placing a drawing <= 2 ms, so the dot moves with the pen.
 
 import argparse
 
-from browser_network import describe, frame_times
+from browser_network import describe, frame_times, wire_log
 from common import REPO  # noqa: F401 - puts the repository on sys.path
 from playwright.sync_api import sync_playwright
 
@@ -55,11 +55,7 @@ def measure(moves: int) -> dict:
     result = {}
     with running_app() as url, sync_playwright() as playwright, chromium(playwright, 1280, 720) as context:
         page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        wire, urls = {}, {}
-        cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
-        cdp.on("Network.loadingFinished", lambda e: wire.__setitem__(e["requestId"], e.get("encodedDataLength", 0)))
+        cdp, fetched = wire_log(context, page)
         page.goto(url + "/?chapter=among")
         page.locator(CANVAS).wait_for(timeout=60_000)
         draw_digit(page, 4)
@@ -73,7 +69,7 @@ def measure(moves: int) -> dict:
             result[f"move to placed, {rate}x"] = frame_times(page, moves, MOVE_TO_PLACED, states=("ready",))
             result[f"edit, {rate}x"] = edit_times(page, moves)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
-        result["bytes"] = {urls[r]: n for r, n in wire.items() if "/app/static/maps/" in urls.get(r, "")}
+        result["bytes"] = fetched("/app/static/maps/")
     return result
 
 

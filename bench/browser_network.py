@@ -67,18 +67,25 @@ def describe(times: list[float]) -> str:
     return f"median {statistics.median(ordered):.2f} ms, p90 {p90:.2f} ms (n={len(ordered)})"
 
 
+def wire_log(context, page):
+    """Chromium's network log for `page`: (its CDP session, fetched(part) -> {URL containing
+    `part`: bytes over the wire}), read as the responses finish."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    wire, urls = {}, {}
+    cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
+    cdp.on("Network.loadingFinished", lambda e: wire.__setitem__(e["requestId"], e.get("encodedDataLength", 0)))
+    return cdp, lambda part: {urls[r]: n for r, n in wire.items() if part in urls.get(r, "")}
+
+
 def measure(moves: int) -> dict:
     with running_app() as url, sync_playwright() as playwright, chromium(playwright, 1280, 720) as context:
         page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        wire, urls = {}, {}
-        cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
-        cdp.on("Network.loadingFinished", lambda e: wire.__setitem__(e["requestId"], e.get("encodedDataLength", 0)))
+        cdp, fetched = wire_log(context, page)
         page.goto(url)
         page.locator(CANVAS).wait_for(timeout=60_000)
         page.wait_for_function(f"() => ({_FRAME_TIME})()[0] === 'ready' || ({_FRAME_TIME})()[0] === 'live'")
-        ours = {urls[r]: n for r, n in wire.items() if "/app/static/" in urls.get(r, "")}
+        ours = fetched("/app/static/")
         result = {"unthrottled": frame_times(page, moves)}
         clear_canvas(page)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
