@@ -98,20 +98,38 @@ def among_class_ui(loaded: LoadedModel, reading: Reading, dense: LoadedModel | N
     flip_ui(loaded, reading, dense)
 
 
-def map_ui(loaded: LoadedModel, reading: Reading, follows_pen: bool = False) -> None:
+def published_map(loaded: LoadedModel) -> tuple[DigitMap, MapFrame, dict] | str | None:
+    """This model version's map as the page loads it: (the map, its frame, {picture, map, sheets,
+    size}: the published files' addresses); or what to say instead; None while it is made."""
     shelf = digit_map_shelf()
     state = shelf.examples(loaded.network, model_path())
     if state.examples is None:
-        if state.building:
-            _map_coming_ui(loaded)
-        else:
-            st.info(state.message)
-        return
+        return None if state.building else state.message
     digit_map, key = state.examples, shelf.key(loaded.network)
+    name, frame = _published(key, digit_map)
+    numbers = _published_numbers(key, digit_map, frame)
+    sheets = _published_sheets(shelf.test_set.digest, shelf.test_set)
+    source = {
+        "picture": f"app/static/maps/{name}",
+        "map": f"app/static/maps/{numbers}",
+        "sheets": f"app/static/maps/{sheets}",
+        "size": SIZE,
+    }
+    return digit_map, frame, source
+
+
+def map_ui(loaded: LoadedModel, reading: Reading, follows_pen: bool = False) -> None:
+    published = published_map(loaded)
+    if published is None:
+        _map_coming_ui(loaded)
+        return
+    if isinstance(published, str):
+        st.info(published)
+        return
     if reading.dense is None:
         st.info("This network has no hidden Dense layer to place the drawing by.")
         return
-    name, frame = _published(key, digit_map)
+    digit_map, frame, source = published
     pixel = frame.pixel(digit_map.place(reading.dense))
     nearest = digit_map.nearest(reading.dense, NEIGHBOURS)
     labels = digit_map.labels[nearest]
@@ -125,14 +143,9 @@ def map_ui(loaded: LoadedModel, reading: Reading, follows_pen: bool = False) -> 
         f"numbers the network's last hidden layer makes of it, squeezed to two by "
         f"{_NAMES[digit_map.projection]}. The big dot is your drawing."
     )
-    numbers = _published_numbers(key, digit_map, frame)
-    sheets = _published_sheets(shelf.test_set.digest, shelf.test_set)
     _map_piece(
-        data={
-            "picture": f"app/static/maps/{name}",
-            "map": f"app/static/maps/{numbers}",
-            "sheets": f"app/static/maps/{sheets}",
-            "size": SIZE,
+        data=source
+        | {
             "alt": alt,
             "layer": DENSE_LAYER,
             "server": {"x": round(float(pixel[0]), 2), "y": round(float(pixel[1]), 2), "digit": reading.digit},
@@ -150,7 +163,7 @@ def map_ui(loaded: LoadedModel, reading: Reading, follows_pen: bool = False) -> 
         f"**Its {NEIGHBOURS} nearest test digits** (in all 64 numbers): {same} of them are {reading.digit}s, "
         f"what the network reads."
     )
-    images = shelf.test_set.images
+    images = digit_map_shelf().test_set.images
     st.markdown(neighbours_markup(images, digit_map.labels, nearest), unsafe_allow_html=True)
 
 
@@ -164,18 +177,12 @@ def _map_coming_ui(loaded: LoadedModel) -> None:
     st.info(state.message)
 
 
-def occlusion_ui(loaded: LoadedModel, reading: Reading) -> None:
+def occlusion_summary(loaded: LoadedModel, reading: Reading) -> dict:
+    """What the answer rests on, for this drawing: {title, png (the input with its heat map),
+    alt, caption}; shown here and on the lecture view's panel for the answer's output."""
     drops = occlusion_map(loaded.network, reading.image, reading.digit)
-    st.markdown(f"**What the {reading.digit} rests on**")
     largest = float(drops.max())
     row, column = np.unravel_index(int(drops.argmax()), drops.shape)
-    st.image(
-        png_bytes(occlusion_picture(reading.image, drops)),
-        output_format="PNG",
-        width="content",
-        alt=f"Your input with a {drops.shape[0]}x{drops.shape[1]} heat map over it: bright where greying "
-        f"out a patch lowers p({reading.digit}) most",
-    )
     if largest < 1e-3:
         words = f"greying out any one {PATCH}x{PATCH} patch leaves p({reading.digit}) as it is"
     else:
@@ -183,10 +190,22 @@ def occlusion_ui(loaded: LoadedModel, reading: Reading) -> None:
             f"the largest fall, {largest:.3f}, comes from the patch at row {row * PATCH}-{row * PATCH + PATCH - 1}, "
             f"column {column * PATCH}-{column * PATCH + PATCH - 1}"
         )
-    st.caption(
-        f"Each {PATCH}x{PATCH} patch greyed out (set to background) in turn: the brighter, the more the "
-        f"probability of {reading.digit} ({reading.confidence:.3f}) falls; {words}. A blank patch changes nothing."
-    )
+    return {
+        "title": f"What the {reading.digit} rests on",
+        "png": png_bytes(occlusion_picture(reading.image, drops)),
+        "alt": f"Your input with a {drops.shape[0]}x{drops.shape[1]} heat map over it: bright where greying "
+        f"out a patch lowers p({reading.digit}) most",
+        "caption": f"Each {PATCH}x{PATCH} patch greyed out (set to background) in turn: the brighter, the more "
+        f"the probability of {reading.digit} ({reading.confidence:.3f}) falls; {words}. A blank patch changes "
+        "nothing.",
+    }
+
+
+def occlusion_ui(loaded: LoadedModel, reading: Reading) -> None:
+    summary = occlusion_summary(loaded, reading)
+    st.markdown(f"**{summary['title']}**")
+    st.image(summary["png"], output_format="PNG", width="content", alt=summary["alt"])
+    st.caption(summary["caption"])
 
 
 def input_editor_ui(loaded: LoadedModel, reading: Reading) -> None:
@@ -204,7 +223,17 @@ def input_editor_ui(loaded: LoadedModel, reading: Reading) -> None:
     _editor_piece(data=data | page_network(loaded, reading, False), key="input_editor")
 
 
-def _drawing_key(reading: Reading, *models: LoadedModel | None) -> str:
+NETWORK_NAMES = ("The convnet", "The dense net")
+
+
+def find_flips(loaded: LoadedModel, reading: Reading, dense: LoadedModel | None, target: int) -> dict:
+    """Both networks' smallest change of this drawing to `target` (None for a network not
+    loaded), kept with the drawing's key so it is shown only for this drawing."""
+    flips = [smallest_flip(m.network, reading.image, target) if m else None for m in (loaded, dense)]
+    return {"drawing": drawing_key(reading, loaded, dense), "target": target, "flips": flips}
+
+
+def drawing_key(reading: Reading, *models: LoadedModel | None) -> str:
     digest = hashlib.sha256(np.ascontiguousarray(reading.image, np.float32).tobytes())
     digest.update(repr([(m.network.name, m.version) if m else None for m in models]).encode())
     return digest.hexdigest()[:16]
@@ -225,44 +254,45 @@ def flip_ui(loaded: LoadedModel, reading: Reading, dense: LoadedModel | None) ->
     if target == reading.digit:
         st.caption(f"The convnet reads a {target} already: choose another digit.")
         return
-    drawing = _drawing_key(reading, loaded, dense)
+    drawing = drawing_key(reading, loaded, dense)
     asked = st.button(f"Find the smallest change to a {target}", key="among_flip_button")
     kept = st.session_state.get("among_flip")
     if asked:
-        kept = {
-            "drawing": drawing,
-            "target": target,
-            "flips": [smallest_flip(m.network, reading.image, target) if m else None for m in (loaded, dense)],
-        }
-        st.session_state.among_flip = kept
+        kept = st.session_state.among_flip = find_flips(loaded, reading, dense, target)
     if not kept or kept["drawing"] != drawing or kept["target"] != target:
         st.caption("Runs only when asked (a few tens of milliseconds per network), for this drawing.")
         return
     columns = st.columns(2, gap="medium")
-    for column, name, flip in zip(columns, ("The convnet", "The dense net"), kept["flips"], strict=True):
+    for column, name, flip in zip(columns, NETWORK_NAMES, kept["flips"], strict=True):
         with column:
             _flip_result_ui(name, flip)
+
+
+def flip_summary(name: str, flip: Flip) -> dict:
+    """One network's smallest change, in words and a picture: {verdict, png (before, change,
+    after), alt, caption}; shown here and on the lecture view's panel for an output."""
+    verdict = (
+        f"reads a {flip.target} (p = {flip.probabilities[flip.target]:.2f})"
+        if flip.flipped
+        else f"still reads a {flip.read_as} after {flip.steps} steps: it would not give way"
+    )
+    return {
+        "verdict": f"{name} {verdict}",
+        "png": png_bytes(flip_picture(flip.original, flip.image)),
+        "alt": f"{name}: your input, the change (red: ink added, blue: ink taken away), and the changed input",
+        "caption": f"Before · change (red: ink added, blue: taken away, strongest at {flip.largest:.2f}) · after. "
+        f"Size of the change: L2 {flip.l2:.2f} (your input's own: {float(np.linalg.norm(flip.original)):.2f}), "
+        f"largest on one pixel {flip.largest:.2f} of 1; {flip.steps} gradient steps.",
+        "size": f"Change: L2 {flip.l2:.2f} (the input's own {float(np.linalg.norm(flip.original)):.2f}), "
+        f"at most {flip.largest:.2f} on a pixel, {flip.steps} steps",
+    }
 
 
 def _flip_result_ui(name: str, flip: Flip | None) -> None:
     if flip is None:
         st.caption(f"{name} is not loaded here.")
         return
-    verdict = (
-        f"reads a **{flip.target}** (p = {flip.probabilities[flip.target]:.2f})"
-        if flip.flipped
-        else f"still reads a {flip.read_as} after {flip.steps} steps: it would not give way"
-    )
-    st.markdown(f"{name} {verdict}")
-    st.image(
-        png_bytes(flip_picture(flip.original, flip.image)),
-        output_format="PNG",
-        width="content",
-        alt=f"{name}: your input, the change (red: ink added, blue: ink taken away), and the changed input",
-    )
-    st.caption(
-        f"Before · change (red: ink added, blue: taken away, strongest at {flip.largest:.2f}) · after. "
-        f"Size of the change: L2 {flip.l2:.2f} (your input's own: "
-        f"{float(np.linalg.norm(flip.original)):.2f}), largest on one pixel {flip.largest:.2f} of 1; "
-        f"{flip.steps} gradient steps."
-    )
+    summary = flip_summary(name, flip)
+    st.markdown(summary["verdict"])
+    st.image(summary["png"], output_format="PNG", width="content", alt=summary["alt"])
+    st.caption(summary["caption"])

@@ -7,19 +7,37 @@ the unit back here; the close-up numbers for it are computed in display/closeup.
 the next run, for the drawing the server read, with the test digits that excite the unit most
 (ui/unit_examples.py: found once per model version in the background, the same for every drawing).
 
-Session state it owns: `lecture_unit` (the chosen unit, or None).
+A hidden dense unit's panel also has the map of the test digits with the drawing's dot (placed
+in the page, moving with the pen: static/js/among/map_view.js); the answer's output, what the
+answer rests on (the occlusion map); any other output, the smallest change to the drawing that
+makes the networks read that digit, found when asked (ui/among_class.py has all three for the
+detailed view). None of it costs a stroke anything while no such panel is open.
+
+Session state it owns: `lecture_unit` (the chosen unit, or None), `lecture_flip` (the last
+smallest change found, for its drawing and digit), `lecture_flip_asked` (when it was asked).
 """
 
+import base64
 import weakref
 
 import streamlit as st
 
+from cnn.net.features import DENSE_LAYER
 from cnn.net.reading import Reading
 from cnn.serving.model_store import LoadedModel
 from display.closeup import reading_closeup, strongest_point
 from display.lecture import lecture_meta
+from ui.among_class import (
+    NETWORK_NAMES,
+    drawing_key,
+    find_flips,
+    flip_summary,
+    occlusion_summary,
+    published_map,
+)
 from ui.components import RED_BLUE, VIRIDIS, own_component
 from ui.live_reading import page_network
+from ui.resources import mlp_path, mlp_store
 from ui.unit_examples import start_finding_examples, unit_examples
 
 _LECTURE_KEY = "lecture"
@@ -66,6 +84,7 @@ def lecture_view_ui(loaded: LoadedModel, reading: Reading | None) -> None:
         if unit is not None and unit["row"] is None:  # a dense unit or an output: its test digits alone
             payload["selected"] = unit
             payload["examples"] = unit_examples(loaded, unit["layer"], unit["channel"])
+            payload |= _dense_panel(loaded, reading, unit)
         elif unit is not None:
             payload["selected"] = unit
             payload["closeup"] = reading_closeup(
@@ -74,6 +93,47 @@ def lecture_view_ui(loaded: LoadedModel, reading: Reading | None) -> None:
             # The test digits that excite it: the same for every drawing, made once per unit.
             payload["examples"] = unit_examples(loaded, unit["layer"], unit["channel"], unit["row"], unit["column"])
     _lecture(data=payload, key=_LECTURE_KEY, default={"unit": None}, on_unit_change=_remember_unit)
+
+
+def _dense_panel(loaded: LoadedModel, reading: Reading, unit: dict) -> dict:
+    """What a Dense unit's panel shows beyond its test digits: for the hidden layer, the map;
+    for the answer's output, the occlusion map; for another output, the smallest change."""
+    if unit["layer"] == DENSE_LAYER:
+        published = published_map(loaded)
+        if published is None:
+            return {"map": {"building": True, "message": "Laying out the 10,000 test digits (once per model)…"}}
+        if isinstance(published, str):
+            return {"map": {"message": published}}
+        alt = "The 10,000 test digits as points coloured by digit; the big dot is your drawing"
+        return {"map": published[2] | {"alt": alt}}
+    if unit["channel"] == reading.digit:
+        summary = occlusion_summary(loaded, reading)
+        return {"occlusion": _with_picture(summary)}
+    return {"flip": _flip_part(loaded, reading, unit["channel"])}
+
+
+def _flip_part(loaded: LoadedModel, reading: Reading, target: int) -> dict:
+    """{target, results: each network's flip_summary, once asked for this drawing}. Found only
+    when the panel's button asks (the time it was pressed, once), then kept for the drawing."""
+    dense = mlp_store(mlp_path()).current()
+    asked = (st.session_state.get("lecture_unit") or {}).get("flip")
+    kept = st.session_state.get("lecture_flip")
+    if asked and asked != st.session_state.get("lecture_flip_asked"):
+        st.session_state.lecture_flip_asked = asked
+        kept = st.session_state.lecture_flip = find_flips(loaded, reading, dense, target)
+    if not kept or kept["drawing"] != drawing_key(reading, loaded, dense) or kept["target"] != target:
+        return {"target": target}
+    results = tuple(
+        _with_picture(flip_summary(name, flip)) if flip else {"verdict": f"{name} is not loaded here."}
+        for name, flip in zip(NETWORK_NAMES, kept["flips"], strict=True)
+    )
+    return {"target": target, "results": results}
+
+
+def _with_picture(summary: dict) -> dict:
+    """A summary's PNG as a data address: a few KB, sent only while its panel is open."""
+    picture = "data:image/png;base64," + base64.b64encode(summary["png"]).decode("ascii")
+    return {k: v for k, v in summary.items() if k != "png"} | {"picture": picture}
 
 
 _made: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # network -> _model_part's dict

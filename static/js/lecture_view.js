@@ -6,7 +6,11 @@
 // parameter counts, the predicted digit and the close-up's numbers are HTML text, not pixels.
 // This module holds what the person chose and puts the pieces together: lecture/layout.js
 // sizes, lecture/network.js draws the network, lecture/inspector.js the chosen unit,
-// lecture/animator.js steps through it.
+// lecture/animator.js steps through it, among/map_view.js the map in a hidden unit's panel.
+//
+// The input can be edited pixel by pixel ("Edit pixels" under it: mouse, finger, or the arrow
+// keys and Space, as in static/js/input_editor.js): every layer then shows the edited input, read
+// in the page; the drawing on the canvas stays as it is, and a new drawing ends the editing.
 //
 // Streamlit calls the default export again with new data after every stroke, on the same
 // parentElement, without the cleanup in between; what the person chose (the unit) and the
@@ -17,6 +21,9 @@ import { element } from "./lib/dom.js";
 import { strongestUnit } from "./lib/geometry.js";
 import { Animator } from "./lecture/animator.js";
 import { inspector, unitInspector } from "./lecture/inspector.js";
+import { SIDE, applyTool, changedPixels, flipTool, keyAction, moveCursor, pixelAt } from "./among/pixel_edit.js";
+import { mapView } from "./among/map_view.js";
+import { forward } from "./net/network.js";
 import { COLUMN_GAP, INSPECTOR_WIDTH, chooseLayout, fixedWidth, inputSize } from "./lecture/layout.js";
 import { drawNetwork } from "./lecture/network.js";
 import { lecturePayload } from "./net/lecture_payload.js";
@@ -34,9 +41,11 @@ export default function (component) {
     views.set(parentElement, view);
   }
   view.setStateValue = setStateValue;
+  view.asking = false; // a smallest change asked for comes with the run that follows the ask
   view.meta = data && data.layers ? decodedMeta(data) : null;
   if (!view.meta) return view.unmount;
   if (data.selected && !view.selected) view.selected = data.selected;
+  if (data.map && data.map.map) shownMap(view).show(data.map).then(() => view.data && render(root, view), console.warn);
   askAgainWhileFinding(view);
   view.refit = true;
   retryWeights(view.meta.weights);
@@ -45,15 +54,20 @@ export default function (component) {
 }
 
 function mount(root, forget) {
-  const view = { selected: null, data: null, reserve: undefined, refit: true };
+  const view = { root, selected: null, data: null, reserve: undefined, refit: true, edit: null, lastReading: null };
   view.animator = new Animator(() => render(root, view));
   root.dataset.state = "loading";
   root.replaceChildren(element("p", "lv-empty", "Loading the network into the page…"));
   view.show = (data) => {
     view.data = Object.assign(data, { paletteBytes: view.meta.paletteBytes, divergingBytes: view.meta.divergingBytes });
-    // The close-up is the server's, for the drawing it read: shown only while the page shows that drawing.
-    data.closeup = data.image && sameInput(data.image, view.meta.serverImage) ? view.meta.closeup : null;
+    // The close-up, the occlusion map and the smallest change are the server's, for the drawing
+    // it read: shown only while the page shows that drawing (not mid-stroke, not edited).
+    const current = !data.edited && data.image && sameInput(data.image, view.meta.serverImage);
+    data.closeup = current ? view.meta.closeup : null;
+    data.occlusion = current ? view.meta.occlusion || null : null;
+    data.flip = view.meta.flip ? Object.assign({ current }, view.meta.flip) : null;
     data.examples = view.meta.examples || null; // the unit's test digits: the same for every drawing
+    data.map = view.meta.map || null;
     if (view.refit) fit(root, view); // once per run: what the server sent may change the height
     else render(root, view);
     view.refit = false;
@@ -65,8 +79,14 @@ function mount(root, forget) {
     root.replaceChildren(element("p", "lv-empty", "This browser could not run the network; the answer under the canvas still follows each stroke."));
     console.warn(error);
   };
-  const onReading = (reading) => {
+  const onReading = (view.onReading = (reading) => {
     if (!view.meta) return;
+    view.lastReading = reading;
+    if (reading.network) view.net = reading.network;
+    if (view.edit) {
+      if (reading.outputs && sameInput(reading.image, view.edit.base)) return; // the same drawing: the edits stay
+      view.edit = null; // a new drawing: the editing starts again from it
+    }
     if (!reading.outputs) {
       markServerAnswer(null, view.meta.serverImage);
       view.animator.reset(); // Play would go on drawing a drawing that is gone
@@ -80,14 +100,17 @@ function mount(root, forget) {
     markServerAnswer(reading.image, view.meta.serverImage);
     // Read by bench/browser_network.py: the pen move to the whole view drawn.
     root.dataset.moveToDrawnMilliseconds = (performance.now() - reading.askedAt).toFixed(2);
-  };
+  });
   const stop = followDrawing(() => view.meta && view.meta.weights, onReading, view.fail);
   const onResize = () => {
     view.reserve = undefined;
     if (view.data) fit(root, view);
   };
   window.addEventListener("resize", onResize);
+  const stopEditing = editWithPointerAndKeys(root, view);
   view.unmount = () => {
+    stopEditing();
+    if (view.map) view.map.unmount();
     clearTimeout(view.askAgain);
     stop();
     window.removeEventListener("resize", onResize);
@@ -102,7 +125,8 @@ function mount(root, forget) {
 // state value is a rerun) so they appear without another click, once every couple of seconds.
 function askAgainWhileFinding(view) {
   clearTimeout(view.askAgain);
-  if (!(view.meta.examples && view.meta.examples.building && view.selected)) return;
+  const building = (view.meta.examples && view.meta.examples.building) || (view.meta.map && view.meta.map.building);
+  if (!(building && view.selected)) return;
   const asked = view.selected;
   view.askAgain = setTimeout(() => {
     if (view.selected === asked) view.setStateValue("unit", Object.assign({}, asked, { asked: Date.now() }));
@@ -115,6 +139,75 @@ function decodedMeta(data) {
     divergingBytes: bytes(data.diverging),
     serverImage: serverInput(data),
   });
+}
+
+// The map for a hidden unit's panel: one element kept across renders (its picture and the map's
+// numbers load once), moved into each new panel.
+function shownMap(view) {
+  if (!view.map) {
+    view.mapRoot = element("div", "dm-root");
+    view.map = mapView(view.mapRoot);
+  }
+  return view.map;
+}
+
+// The edited input read by the page's network and shown in every layer.
+function readEdited(view) {
+  const image = view.edit.image;
+  const outputs = forward(view.net, image);
+  view.show(Object.assign(lecturePayload(view.meta, view.net, outputs, image), { image, edited: true }));
+  view.root.dataset.editedImage = btoa(String.fromCharCode(...new Uint8Array(image.buffer))); // float32, for the tests
+}
+
+function startEditing(view) {
+  if (!view.data || !view.net || !view.data.image) return;
+  const base = Float32Array.from(view.data.image);
+  view.edit = { base, image: Float32Array.from(base), tool: "paint", cursor: { row: 14, column: 14 } };
+  readEdited(view);
+}
+
+function stopEditing(view) {
+  view.edit = null;
+  delete view.root.dataset.editedImage;
+  if (view.lastReading) view.onReading(view.lastReading); // the drawing as the pen left it
+}
+
+// Painting on the input: the listeners sit on the root, which stays, because every render
+// replaces the input's canvas (mid-drag too).
+function editWithPointerAndKeys(root, view) {
+  let painting = false;
+  const paintAt = (event) => {
+    const canvas = root.querySelector(".lv-input");
+    if (!canvas || !view.edit) return;
+    const box = canvas.getBoundingClientRect();
+    const where = pixelAt(event.clientX - box.left, event.clientY - box.top, box.width / SIDE);
+    if (!where) return;
+    view.edit.cursor = where;
+    if (applyTool(view.edit.image, where, view.edit.tool)) readEdited(view);
+  };
+  const down = (event) => {
+    if (!view.edit || !(event.target.closest && event.target.closest(".lv-input"))) return;
+    painting = true;
+    event.preventDefault(); // a drag would select the headings' text
+    root.setPointerCapture?.(event.pointerId);
+    paintAt(event);
+  };
+  const move = (event) => painting && paintAt(event);
+  const up = () => (painting = false);
+  const key = (event) => {
+    if (!view.edit || !(event.target.classList && event.target.classList.contains("lv-input"))) return;
+    const action = keyAction(event.key);
+    if (!action) return;
+    event.preventDefault(); // the arrows would scroll the page
+    const edit = view.edit;
+    if (action.move) edit.cursor = moveCursor(edit.cursor, action.move);
+    if (action.tool) edit.tool = action.tool;
+    if (action.flip) applyTool(edit.image, edit.cursor, flipTool(edit.image, edit.cursor));
+    readEdited(view);
+  };
+  const listeners = [["pointerdown", down], ["pointermove", move], ["pointerup", up], ["pointercancel", up], ["keydown", key]];
+  for (const [name, listener] of listeners) root.addEventListener(name, listener);
+  return () => listeners.forEach(([name, listener]) => root.removeEventListener(name, listener));
 }
 
 // Draw, then check the view ends inside the window (the page must not scroll in a lecture); if
@@ -139,6 +232,7 @@ function select(view, layerName, channel, row, column) {
     ({ row, column } = strongestUnit(map, channel));
   }
   view.animator.reset();
+  view.asking = false;
   view.selected = { layer: layerName, channel, row, column };
   view.setStateValue("unit", view.selected);
 }
@@ -146,6 +240,10 @@ function select(view, layerName, channel, row, column) {
 function render(root, view) {
   const data = view.data;
   if (!data) return; // cleared: nothing to draw (a late animation step, a resize's frame)
+  // Every render replaces the elements: keep the keyboard focus on the same control. Asked first:
+  // the map's element moves into the new panel below, and moving it takes its focus.
+  const focused = root.getRootNode().activeElement;
+  const focusKey = focused && root.contains(focused) ? focused.dataset.focus : undefined;
   const dense = [data.dense, data.output].filter(Boolean).map((d) => d.name);
   const chosen = view.selected && view.selected.layer;
   const selected = chosen && (data.layers.some((l) => l.name === chosen) || dense.includes(chosen)) ? view.selected : null;
@@ -165,8 +263,22 @@ function render(root, view) {
     redraw();
   };
   const at = view.animator.step || selected;
+  const edit = view.edit;
+  const editing = {
+    on: Boolean(edit),
+    tool: edit && edit.tool,
+    cursor: edit && edit.cursor,
+    changed: edit ? changedPixels(edit.image, edit.base) : 0,
+    start: () => startEditing(view),
+    setTool: (tool) => {
+      view.edit.tool = tool;
+      redraw();
+    },
+    stop: () => stopEditing(view),
+  };
+  root.dataset.edited = String(editing.changed); // read by the tests
   const frame = element("div", "lv");
-  frame.append(drawNetwork(data, { inputSize: input, available, layout }, selected, at, open, say));
+  frame.append(drawNetwork(data, { inputSize: input, available, layout }, selected, at, open, say, editing));
   const close = () => {
     view.animator.reset();
     view.selected = null;
@@ -174,7 +286,14 @@ function render(root, view) {
     redraw();
   };
   if (selected && dense.includes(selected.layer)) {
-    frame.append(unitInspector(data, selected, close));
+    const askFlip = () => {
+      view.asking = true;
+      view.setStateValue("unit", Object.assign({}, selected, { flip: Date.now() }));
+      redraw();
+    };
+    const map = data.map && data.map.map && view.map ? view.map : null;
+    if (map) map.placeHidden(data.dense.values, data.digit, data.edited ? "edited" : "page");
+    frame.append(unitInspector(data, selected, close, { mapRoot: map ? view.mapRoot : null, askFlip, asking: view.asking }));
   } else if (selected) {
     const [h, w] = data.layers.find((l) => l.name === selected.layer).shape;
     const actions = {
@@ -195,9 +314,6 @@ function render(root, view) {
     };
     frame.append(inspector(data, selected, view.animator, actions));
   }
-  // Every render replaces the elements: keep the keyboard focus on the same control.
-  const focused = root.getRootNode().activeElement;
-  const focusKey = focused && root.contains(focused) ? focused.dataset.focus : undefined;
   root.replaceChildren(frame, status);
   if (focusKey) root.querySelector(`[data-focus="${CSS.escape(focusKey)}"]`)?.focus();
 }

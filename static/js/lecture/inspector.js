@@ -96,14 +96,79 @@ export function inspector(data, selected, animator, actions) {
 
   const c = data.closeup;
   const matches = c && c.layer === selected.layer && c.channel === selected.channel && c.row === selected.row && c.column === selected.column;
-  if (!animator.step) panel.append(matches ? closeupBlock(c, data.divergingBytes) : element("p", "lv-meta", "Computing the close-up…"));
+  const waiting = data.edited ? "The close-up is of the drawing as the server read it: Back to the drawing to see it." : "Computing the close-up…";
+  if (!animator.step) panel.append(matches ? closeupBlock(c, data.divergingBytes) : element("p", "lv-meta", waiting));
   return panel;
+}
+
+function picture(summary) {
+  const img = element("img", "lv-panel-picture");
+  img.src = summary.picture;
+  img.alt = summary.alt;
+  return img;
+}
+
+// The hidden layer's panel: the drawing among the 10,000 test digits (extras.mapRoot: the map's
+// element, kept by lecture_view.js and placed there from this drawing's 64 units).
+function mapSection(data, mapRoot) {
+  const section = element("div", "lv-map-section");
+  section.append(element("h5", "lv-section", "Your drawing among 10,000 test digits"));
+  const m = data.map;
+  if (mapRoot) {
+    section.append(element("div", "lv-meta", "Each point a test digit, placed by these 64 units; the big dot is your drawing. Hover or tap a point (or Tab to the map and use the arrow keys) to see it."));
+    section.append(mapRoot);
+  } else section.append(element("p", "lv-meta", m ? m.message || "Loading the map…" : "Loading the map…"));
+  return section;
+}
+
+// The answer's output: which parts of the drawing the answer rests on (the server's occlusion map).
+function occlusionSection(data) {
+  const section = element("div", "lv-occlusion");
+  const o = data.occlusion;
+  if (!o) {
+    section.append(element("p", "lv-meta", data.edited ? "What the answer rests on is the server's, for the drawing as drawn: Back to the drawing to see it." : "Finding what the answer rests on…"));
+    return section;
+  }
+  section.append(element("h5", "lv-section", o.title), picture(o), element("div", "lv-meta", o.caption));
+  return section;
+}
+
+// Another output: the smallest change that makes the networks read this digit, found when asked.
+function flipSection(data, digit, extras) {
+  const section = element("div", "lv-flip-section");
+  section.append(element("h5", "lv-section", `The smallest change to a ${digit}`));
+  const f = data.flip;
+  if (data.edited) {
+    section.append(element("p", "lv-meta", "Found by the server for the drawing as drawn: Back to the drawing to ask."));
+  } else if (f && f.target === digit && f.results && f.current) {
+    for (const result of f.results) {
+      const block = element("div", "lv-flip"); // the picture beside its words: the panel has no height to spare
+      const words = element("div", "lv-flip-words");
+      words.append(element("div", "", result.verdict));
+      if (result.picture) {
+        words.append(element("div", "lv-meta", result.size));
+        block.append(picture(result));
+      }
+      block.append(words);
+      section.append(block);
+    }
+    section.append(element("div", "lv-meta", "Each: before · change (red: ink added, blue: taken away) · after."));
+  } else {
+    const ask = element("button", "lv-button", extras.asking ? "Finding it…" : `Find the smallest change to a ${digit}`);
+    ask.type = "button";
+    ask.dataset.focus = "flip";
+    ask.disabled = Boolean(extras.asking);
+    ask.onclick = extras.askFlip;
+    section.append(ask, element("div", "lv-meta", "A few steps up the gradient of this digit's probability, for the convnet and the dense net: how little it takes."));
+  }
+  return section;
 }
 
 // The panel for a unit of a Dense layer (one of the hidden 64, or one of the ten outputs): what it
 // is now, what feeds it most, and the test digits that excite it (for an output: the digits of its
 // class the network is surest and least sure of). No map, no position, no Play.
-export function unitInspector(data, selected, close) {
+// extras: { mapRoot (the map's element, or null), askFlip(), asking }.
+export function unitInspector(data, selected, close, extras) {
   const output = data.output && data.output.name === selected.layer;
   const layer = output ? data.output : data.dense;
   const panel = element("aside", "lv-inspector");
@@ -121,5 +186,8 @@ export function unitInspector(data, selected, close) {
   const e = data.examples;
   if (e && e.layer === selected.layer && e.channel === selected.channel) panel.append(examplesBlock(e));
   else if (e) panel.append(element("p", "lv-meta lv-examples", "Finding the test digits that excite it…"));
+  if (!output) panel.append(mapSection(data, extras.mapRoot));
+  else if (selected.channel === data.digit) panel.append(occlusionSection(data));
+  else panel.append(flipSection(data, selected.channel, extras));
   return panel;
 }

@@ -23,23 +23,56 @@ function column(net, name, meta, title, width) {
   return section;
 }
 
-function inputColumn(net, data, size, box) {
+function smallButton(text, focusKey, action, pressed) {
+  const node = element("button", "lv-button lv-small", text);
+  node.type = "button";
+  node.dataset.focus = focusKey;
+  if (pressed !== undefined) node.setAttribute("aria-pressed", String(pressed));
+  node.onclick = action;
+  return node;
+}
+
+// editing: lecture_view.js's { on, tool, cursor, changed, start(), setTool(tool), stop() }.
+function inputColumn(net, data, size, box, editing) {
   const section = column(net, "input", "28 x 28 x 1", "The 28 x 28 picture the network receives", size);
   const canvas = element("canvas", "lv-input");
   canvas.width = canvas.height = size;
-  canvas.setAttribute("role", "img");
+  canvas.setAttribute("role", editing.on ? "application" : "img");
   const ctx = canvas.getContext("2d");
   paintTile(ctx, data.inputPixels, 0, 28, 28, 0, 0, size, GREY);
+  const scale = size / 28;
   let label = "The 28 x 28 input the network receives";
   if (box) {
-    const scale = size / 28;
     ctx.strokeStyle = CHOSEN;
     ctx.lineWidth = 2;
     ctx.strokeRect(box.left * scale + 1, box.top * scale + 1, box.size * scale - 2, box.size * scale - 2);
     label += `, the chosen unit's ${box.size} x ${box.size} receptive field outlined`;
   }
-  canvas.setAttribute("aria-label", label);
   section.append(canvas);
+  if (editing.on) {
+    // Edited in place: lecture_view.js listens for the pointer and the keys on its root.
+    canvas.classList.add("lv-editing");
+    canvas.tabIndex = 0;
+    canvas.dataset.focus = "input";
+    const { row, column: col } = editing.cursor;
+    ctx.strokeStyle = "#f59e0b"; // the keyboard's cursor
+    ctx.lineWidth = 2;
+    ctx.strokeRect(col * scale + 1, row * scale + 1, scale - 2, scale - 2);
+    label = `The network's input, being edited (${editing.tool}): drag to ${editing.tool}; arrow keys move the cursor, Space flips a pixel, P paints, E erases`;
+    const tools = element("div", "lv-edit-tools");
+    tools.setAttribute("role", "group");
+    tools.setAttribute("aria-label", "Editing the input");
+    tools.append(
+      smallButton("Paint", "edit-paint", () => editing.setTool("paint"), editing.tool === "paint"),
+      smallButton("Erase", "edit-erase", () => editing.setTool("erase"), editing.tool === "erase"),
+      smallButton("Back to the drawing", "edit-stop", editing.stop),
+    );
+    const changed = editing.changed;
+    section.append(tools, element("div", "lv-meta lv-edited", changed ? `${changed} pixel${changed === 1 ? "" : "s"} changed: every layer reads the edited input` : "Drag over the input to paint"));
+  } else if (data.image) {
+    section.append(smallButton("Edit pixels", "edit-start", editing.start));
+  }
+  canvas.setAttribute("aria-label", label);
 }
 
 // One layer's maps as a grid of tiles; a click (or Enter, arrows to move) opens a channel.
@@ -160,12 +193,13 @@ function outputColumn(net, data, denseCells, say, selected, open) {
 
 // data: the payload (its input and maps decoded); sizes: {inputSize, available, layout};
 // selected: the chosen unit or null; at: the position outlined (the animation's or the unit's);
-// open(layer, channel): what a click on a map does; say(text): the status line.
-export function drawNetwork(data, sizes, selected, at, open, say) {
+// open(layer, channel): what a click on a map does; say(text): the status line; editing: the
+// input's editing (inputColumn).
+export function drawNetwork(data, sizes, selected, at, open, say, editing) {
   const net = element("div", "lv-net");
   const layers = data.layers;
   const chosenLayer = selected && layers.find((l) => l.name === selected.layer);
-  inputColumn(net, data, sizes.inputSize, chosenLayer ? receptiveBox(chosenLayer, at.row, at.column) : null);
+  inputColumn(net, data, sizes.inputSize, chosenLayer ? receptiveBox(chosenLayer, at.row, at.column) : null, editing);
   const outlines = layers.map((layer, index) => {
     const chosen = selected && selected.layer === layer.name ? selected.channel : null;
     return layerColumn(net, layer, sizes.layout.grids[index], sizes.layout.tile, data.paletteBytes, chosen, open);
