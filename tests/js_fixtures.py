@@ -37,6 +37,7 @@ from tests.support import REPO
 
 FIXTURE = REPO / "tests" / "js" / "fixtures" / "lecture.json"
 MAP_FIXTURE = REPO / "tests" / "js" / "fixtures" / "digit_map.json"  # static/js/among/map_math.js
+UNITS_FIXTURE = REPO / "tests" / "js" / "fixtures" / "unit_digits.json"  # static/js/lecture/unit_digits.js
 DIGIT = 7  # the first 7 of the MNIST test set
 
 
@@ -212,6 +213,70 @@ def digit_map_fixtures(mnist, count: int = 300) -> dict:
     }
 
 
+def unit_digits_fixtures(mnist, count: int = 200) -> dict:
+    """The page's files of the test digits that excite each unit (cnn/serving/example_files.py),
+    for a search of the first `count` test digits, a few of them as bytes; the blocks Python's
+    display/unit_examples.py makes for units of them (without the pictures); and every searched
+    layer's crop at its corners and middle."""
+    from cnn.net.anatomy import anatomy as layer_anatomy
+    from cnn.net.top_activations import top_activations
+    from cnn.serving.example_files import example_files
+    from display.lecture import lecture_meta
+    from display.unit_examples import crop_of, unit_examples_block
+
+    network = load_network(DEFAULT_MODEL_PATH)
+    images, labels = mnist.x_test[:count, ..., 0], mnist.y_test[:count].astype(np.int64)
+    examples = top_activations(network, images, labels)
+    test_set = type("TestSet", (), {"images": (images * 255).round().astype(np.uint8), "labels": labels})
+    wanted = {"conv2-5.bin", "pool2-9.bin", "conv3-1.bin", "dense-12.bin", "classes.bin"}
+    files = {name: base64.b64encode(data).decode() for name, data in example_files(examples, labels) if name in wanted}
+    anatomy = layer_anatomy(network)
+    by_name = {layer.name: layer for layer in anatomy}
+    meta = lecture_meta(anatomy, FeatureExtractor(network).layer_names)
+    entries = {entry["name"]: entry for entry in meta["layers"]}
+    entries["dense"] = meta["dense"]
+    weights = {layer.name: (layer.kernel, layer.bias) for layer in network.layers if layer.kernel is not None}
+    blocks = []
+    for name, channel, row, column in (("conv2", 5, 3, 4), ("conv2", 5, 0, 10), ("pool2", 9, 2, 2), ("conv3", 1, 1, 0)):
+        block = unit_examples_block(examples, test_set, by_name[name], weights, channel, row, column)
+        blocks.append({"layer": name, "unit": [channel, row, column], "block": _without_pictures(block)})
+    for name, channel in (("dense", 12), ("probabilities", 3)):
+        block = unit_examples_block(examples, test_set, by_name[name], weights, channel)
+        blocks.append({"layer": name, "unit": [channel, 0, 0], "block": _without_pictures(block)})
+    crops = []
+    for layer in anatomy:
+        if layer.name not in entries:
+            continue
+        h, w = (layer.shape[0], layer.shape[1]) if layer.is_spatial else (1, 1)
+        for row, column in {(0, 0), (0, w - 1), (h - 1, 0), (h - 1, w - 1), (h // 2, w // 2)}:
+            crop, field = crop_of(layer, row, column)
+            crops.append(
+                {
+                    "layer": layer.name,
+                    "row": row,
+                    "column": column,
+                    "crop": list(crop),
+                    "field": list(field) if field else None,
+                }
+            )
+    return {
+        "written by": "tests/js_fixtures.py (python -m tests.js_fixtures); checked by tests/test_js_fixtures.py",
+        "searched": count,
+        "files": files,
+        "layers": entries,
+        "blocks": blocks,
+        "crops": sorted(crops, key=lambda c: (c["layer"], c["row"], c["column"])),
+    }
+
+
+def _without_pictures(block: dict) -> dict:
+    return {
+        k: [{f: e[f] for f in e if f != "png"} for e in v] if k in ("examples", "most", "least") else v
+        for k, v in block.items()
+        if k != "filter"
+    }
+
+
 def as_json(data: dict) -> str:
     return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
@@ -226,4 +291,5 @@ if __name__ == "__main__":
     FIXTURE.parent.mkdir(parents=True, exist_ok=True)
     FIXTURE.write_text(as_json(fixtures(mnist)))
     MAP_FIXTURE.write_text(as_json(digit_map_fixtures(mnist)))
-    print(f"wrote {FIXTURE.relative_to(REPO)} and {MAP_FIXTURE.relative_to(REPO)}")
+    UNITS_FIXTURE.write_text(as_json(unit_digits_fixtures(mnist)))
+    print(f"wrote {FIXTURE.relative_to(REPO)}, {MAP_FIXTURE.relative_to(REPO)} and {UNITS_FIXTURE.relative_to(REPO)}")

@@ -12,7 +12,15 @@ import subprocess
 import numpy as np
 import pytest
 
-from tests.js_fixtures import FIXTURE, MAP_FIXTURE, as_json, digit_map_fixtures, fixtures
+from tests.js_fixtures import (
+    FIXTURE,
+    MAP_FIXTURE,
+    UNITS_FIXTURE,
+    as_json,
+    digit_map_fixtures,
+    fixtures,
+    unit_digits_fixtures,
+)
 from tests.support import REPO
 
 REGENERATE = "regenerate it: python -m tests.js_fixtures"
@@ -59,6 +67,21 @@ def test_the_committed_map_fixture_is_what_python_computes_now(mnist):
     found = differences(committed, current)
     found = [d for d in found if not _within_a_step(d, committed, current)]
     assert not found, f"{MAP_FIXTURE.relative_to(REPO)} is stale ({REGENERATE}):\n" + "\n".join(found[:20])
+
+
+def test_the_committed_unit_digits_fixture_is_what_python_computes_now(mnist):
+    assert UNITS_FIXTURE.is_file(), f"{UNITS_FIXTURE.relative_to(REPO)} is missing: {REGENERATE}"
+    committed = json.loads(UNITS_FIXTURE.read_text())
+    current = json.loads(as_json(unit_digits_fixtures(mnist)))
+    # The files' float32 activations may differ in a last bit on another BLAS: compared as numbers.
+    for fixture in (committed, current):
+        fixture["files"] = {
+            name: np.frombuffer(base64.b64decode(data), "<f4", len(base64.b64decode(data)) // 7).tolist()
+            + np.frombuffer(base64.b64decode(data)[len(base64.b64decode(data)) // 7 * 4 :], np.uint8).tolist()
+            for name, data in fixture["files"].items()
+        }
+    found = differences(committed, current)
+    assert not found, f"{UNITS_FIXTURE.relative_to(REPO)} is stale ({REGENERATE}):\n" + "\n".join(found[:20])
 
 
 def _within_a_step(difference: str, committed, current) -> bool:

@@ -2,13 +2,14 @@
 them for a map unit, a Dense unit and a digit; the lecture view's panel gets them with its data;
 no MNIST on the server is said in words; and a new drawing never searches again."""
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.unit_examples
 from harness.canvas_sim import draw_on_canvas
 from tests.apptest_support import APP, component_data, start_app
-from ui.unit_examples import unit_example_shelf
+from ui.unit_examples import EXAMPLES_FOLDER, unit_example_shelf
 
 LECTURE = "digit_lens.lecture_view"
 
@@ -69,23 +70,48 @@ def _digits_in(caption: str) -> list[str]:
     return [part.strip().split()[1] for part in listed.rstrip(".").split("), ") if part.strip()]
 
 
-def test_the_lecture_views_panel_gets_the_units_examples(canvas, mnist, ready_examples):
+def _unit_file(payload: dict, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, indices, labels) of one of the page's files (cnn/serving/example_files.py), as served."""
+    data = (EXAMPLES_FOLDER / payload["unitDigits"]["folder"].removeprefix("app/static/examples/") / name).read_bytes()
+    count = len(data) // 7
+    values = np.frombuffer(data, "<f4", count)
+    return values, np.frombuffer(data, "<u2", count, count * 4), np.frombuffer(data, np.uint8, count, count * 6)
+
+
+def test_the_lecture_view_gets_where_the_page_finds_every_units_test_digits(canvas, mnist, ready_examples):
     shelf, examples = ready_examples
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
     app = AppTest.from_file(APP, default_timeout=120)
     app.query_params["view"] = "lecture"
+    app.run()  # no unit open yet: the page has the files' address before the first click
+    assert not app.exception
+    payload = component_data(app, LECTURE)
+    assert "examples" not in payload and payload["unitDigits"]["searched"] == examples.images
+    sheets = payload["unitDigits"]["sheets"]
+    sheets_folder = EXAMPLES_FOLDER.parent / "maps" / sheets["folder"].removeprefix("app/static/maps/")
+    assert (sheets_folder / "0.png").is_file() and sheets["layout"] == {"digits": 100, "columns": 10}
+    labels = shelf.test_set.labels
+
+    values, indices, digits = _unit_file(payload, "conv1-3.bin")  # 26 x 26 positions x 9, row by row
+    assert (indices.reshape(26, 26, 9) == examples.indices["conv1"][:, :, 3]).all()
+    assert (values.reshape(26, 26, 9) == examples.values["conv1"][:, :, 3]).all()
+    assert (digits == labels[indices]).all()
+    values, indices, _ = _unit_file(payload, "dense-12.bin")
+    assert (indices == examples.indices["dense"][12]).all() and (values == examples.values["dense"][12]).all()
+    values, indices, digits = _unit_file(payload, "classes.bin")  # 10 x (most, least) x 9
+    most = examples.most_convincing
+    assert (indices.reshape(10, 2, 9)[:, 0] == np.where(most >= 0, most, 0xFFFF)).all()
+    assert (values.reshape(10, 2, 9) == examples.convincing_values).all()
+    assert (digits.reshape(10, 2, 9)[7, 0] == 7).all()  # the surest 7s are 7s
+
     app.session_state["lecture_unit"] = {"layer": "conv1", "channel": 3, "row": 12, "column": 14}
     app.run()
-    assert not app.exception
-    block = component_data(app, LECTURE)["examples"]
-    assert (block["layer"], block["channel"], block["row"], block["column"]) == ("conv1", 3, 12, 14)
-    assert [e["index"] for e in block["examples"]] == examples.indices["conv1"][12, 14, 3].tolist()
-    assert block["field"][2] == 3 and len(block["filter"]) == 3  # conv1: the 3x3 field, and the filter
-    assert all(e["png"] for e in block["examples"])
+    payload = component_data(app, LECTURE)
+    assert payload["selected"] == {"layer": "conv1", "channel": 3, "row": 12, "column": 14}
+    assert "examples" not in payload and payload["closeup"]  # the digits are the page's; the numbers the server's
 
 
-def test_the_lecture_views_panel_gets_a_dense_units_and_an_outputs_examples(canvas, mnist, ready_examples):
-    shelf, examples = ready_examples
+def test_the_lecture_views_dense_and_output_panels_are_sent_the_unit(canvas, mnist, ready_examples):
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
     app = AppTest.from_file(APP, default_timeout=120)
     app.query_params["view"] = "lecture"
@@ -95,19 +121,8 @@ def test_the_lecture_views_panel_gets_a_dense_units_and_an_outputs_examples(canv
     payload = component_data(app, LECTURE)
     assert payload["selected"] == {"layer": "dense", "channel": 12, "row": None, "column": None}
     assert "closeup" not in payload  # a dense unit has no map to take apart
-    block = payload["examples"]
-    assert (block["kind"], block["layer"], block["channel"]) == ("dense", "dense", 12)
-    firing = [int(i) for i, v in zip(examples.indices["dense"][12], examples.values["dense"][12], strict=True) if v > 0]
-    assert [e["index"] for e in block["examples"]] == firing and block["field"] is None  # whole digits
 
-    output = [layer.name for layer in ui_layers(app) if layer.kind == "Dense"][-1]
-    app.session_state["lecture_unit"] = {"layer": output, "channel": 7}
-    app.run()
-    block = component_data(app, LECTURE)["examples"]
-    assert block["kind"] == "class" and [e["index"] for e in block["most"]] == examples.most_convincing[7].tolist()
-    assert {e["digit"] for e in block["most"] + block["least"]} == {7}
-
-    app.session_state["lecture_unit"] = {"layer": output, "channel": 10}  # no such output: nothing open
+    app.session_state["lecture_unit"] = {"layer": "probabilities", "channel": 10}  # no such output: nothing open
     app.run()
     assert "selected" not in component_data(app, LECTURE)
 
@@ -120,22 +135,23 @@ def ui_layers(app):
 
 def test_a_new_drawing_does_not_search_again(canvas, mnist, ready_examples, monkeypatch):
     shelf, _ = ready_examples
-    made = []
-    real = ui.unit_examples.unit_examples_block
-    monkeypatch.setattr(ui.unit_examples, "unit_examples_block", lambda *a, **k: made.append(a[3:]) or real(*a, **k))
+    written = []
+    real = ui.unit_examples.publish_example_files
+    monkeypatch.setattr(ui.unit_examples, "publish_example_files", lambda *a: written.append(a[1]) or real(*a))
+    ui.unit_examples._addresses.clear()  # as a new server process
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
     app = AppTest.from_file(APP, default_timeout=120)
     app.query_params["view"] = "lecture"
     app.session_state["lecture_unit"] = {"layer": "pool2", "channel": 9, "row": 2, "column": 1}
     app.run()
-    builds, blocks = shelf.builds, len(made)
-    first = component_data(app, LECTURE)["examples"]
+    builds = shelf.builds
+    first = component_data(app, LECTURE)["unitDigits"]
     for digit in (1, 2):  # strokes: new drawings with the same unit open
         canvas.drawing = draw_on_canvas(mnist.x_test[digit, ..., 0], 0.5, left=60, top=40)
         app.run()
         assert not app.exception
-        assert component_data(app, LECTURE)["examples"] == first
-    assert shelf.builds == builds and len(made) == blocks <= 1  # neither searched nor made again
+        assert component_data(app, LECTURE)["unitDigits"] == first
+    assert shelf.builds == builds and len(written) == 1  # neither searched nor written again
 
 
 def test_without_mnist_the_close_up_says_so(canvas, mnist, model_copy, monkeypatch, tmp_path):

@@ -28,6 +28,7 @@ from cnn.serving.digit_maps import DigitMapShelf, published_file, published_pict
 from cnn.serving.model_store import LoadedModel
 from display.digit_map import (
     SHEET,
+    SHEET_COLUMNS,
     SIZE,
     MapFrame,
     digit_sheet,
@@ -84,6 +85,16 @@ def _published_sheets(digest: str, _test_set) -> str:
     images = _test_set.images
     draw = lambda i: png_bytes(digit_sheet(images, i))  # noqa: E731
     return published_sheets(MAPS_FOLDER, digest[:16], -(-len(images) // SHEET), draw)
+
+
+def test_digit_sheets() -> dict | None:
+    """{folder: the sheets' address, layout: {digits, columns} per sheet}, or None without MNIST:
+    what the page cuts a test digit from (the map's hover, the lecture view's unit digits)."""
+    test_set = digit_map_shelf().test_set
+    if isinstance(test_set, str):
+        return None
+    name = _published_sheets(test_set.digest, test_set)
+    return {"folder": f"app/static/maps/{name}", "layout": {"digits": SHEET, "columns": SHEET_COLUMNS}}
 
 
 def among_class_ui(loaded: LoadedModel, reading: Reading, dense: LoadedModel | None, follows_pen: bool) -> None:

@@ -4,8 +4,9 @@ Drawn in the browser (static/js/lecture_view.js), which runs the network itself 
 move: the server sends what belongs to the model (display/lecture.py lecture_meta), the
 weights' address and its own input and digit, never the maps. Clicking a map or a position sends
 the unit back here; the close-up numbers for it are computed in display/closeup.py and sent with
-the next run, for the drawing the server read, with the test digits that excite the unit most
-(ui/unit_examples.py: found once per model version in the background, the same for every drawing).
+the next run, for the drawing the server read. The test digits that excite the unit most are
+found by the page itself (static/js/lecture/unit_digits.js) in files written once per model
+version (ui/unit_examples.py published_examples), so they show without a round trip.
 
 A hidden dense unit's panel also has the map of the test digits with the drawing's dot (placed
 in the page, moving with the pen: static/js/among/map_view.js); the answer's output, what the
@@ -34,11 +35,12 @@ from ui.among_class import (
     flip_summary,
     occlusion_summary,
     published_map,
+    test_digit_sheets,
 )
 from ui.components import RED_BLUE, VIRIDIS, own_component
 from ui.live_reading import page_network
 from ui.resources import mlp_path, mlp_store
-from ui.unit_examples import start_finding_examples, unit_examples
+from ui.unit_examples import published_examples, start_finding_examples, unit_examples
 
 _LECTURE_KEY = "lecture"
 _lecture = own_component("lecture_view", html='<div class="lv-root"></div>')
@@ -78,21 +80,43 @@ def lecture_view_ui(loaded: LoadedModel, reading: Reading | None) -> None:
     """`reading`: the server's reading of the drawing (None: nothing drawn, as far as it knows)."""
     payload = _model_part(loaded) | page_network(loaded, reading, True)
     start_finding_examples(loaded)  # in the background, once per model: ready when a unit is opened
+    digits = _unit_digits(loaded)
+    if digits is not None:  # on every run: a click finds its unit's test digits in the page itself
+        payload["unitDigits"] = digits
     if reading is not None:
         payload["digit"] = reading.digit  # the server's answer, for whoever reads the message
         unit = chosen_unit(reading, loaded)
         if unit is not None and unit["row"] is None:  # a dense unit or an output: its test digits alone
             payload["selected"] = unit
-            payload["examples"] = unit_examples(loaded, unit["layer"], unit["channel"])
+            if digits is None:  # why there are none yet (being found, or no MNIST here)
+                payload["examples"] = unit_examples(loaded, unit["layer"], unit["channel"])
             payload |= _dense_panel(loaded, reading, unit)
         elif unit is not None:
             payload["selected"] = unit
             payload["closeup"] = reading_closeup(
                 loaded, reading, unit["layer"], unit["channel"], unit["row"], unit["column"]
             )
-            # The test digits that excite it: the same for every drawing, made once per unit.
-            payload["examples"] = unit_examples(loaded, unit["layer"], unit["channel"], unit["row"], unit["column"])
+            if digits is None:
+                payload["examples"] = unit_examples(loaded, unit["layer"], unit["channel"])
     _lecture(data=payload, key=_LECTURE_KEY, default={"unit": None}, on_unit_change=_remember_unit)
+
+
+def _unit_digits(loaded: LoadedModel) -> dict | None:
+    """Where the page finds every unit's test digits: {folder, searched} of the example files
+    (ui/unit_examples.py) and {folder, layout} of the test digits' sheets; None until both exist."""
+    examples = published_examples(loaded)
+    if examples is None:
+        return None
+    kept = _sources.get(loaded.network)
+    if kept is None or kept[0] is not examples:
+        sheets = test_digit_sheets()
+        if sheets is None:
+            return None
+        kept = _sources[loaded.network] = (examples, examples | {"sheets": sheets})
+    return kept[1]
+
+
+_sources: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # network -> (examples, _unit_digits' dict)
 
 
 def _dense_panel(loaded: LoadedModel, reading: Reading, unit: dict) -> dict:

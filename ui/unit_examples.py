@@ -12,11 +12,15 @@ import weakref
 import streamlit as st
 
 from cnn.files.mnist import ENV_VAR
+from cnn.serving.example_files import publish_example_files
 from cnn.serving.model_store import LoadedModel
 from cnn.serving.unit_examples import UnitExampleShelf, local_test_set
 from display.render import png_bytes
 from display.unit_examples import examples_picture, unit_examples_block
+from ui.components import STATIC
 from ui.resources import model_path
+
+EXAMPLES_FOLDER = STATIC / "examples"  # served at app/static/examples/ (server.enableStaticServing)
 
 
 def unit_example_shelf() -> UnitExampleShelf:
@@ -44,6 +48,25 @@ def start_finding_examples(loaded: LoadedModel) -> None:
 
 
 _started: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # network -> {(MNIST_NPZ, model path)}
+
+
+def published_examples(loaded: LoadedModel) -> dict | None:
+    """{folder: the address of this model version's files for the page (cnn/serving/example_files.py),
+    searched: how many test digits}, or None while they are found (or cannot be). Asked on every
+    stroke of the lecture view, so a click needs no round trip: once there, a dictionary lookup."""
+    where = (os.environ.get(ENV_VAR), model_path())
+    known = _addresses.setdefault(loaded.network, {})
+    if where not in known:
+        shelf = unit_example_shelf()
+        state = shelf.examples(loaded.network, where[1])
+        if state.examples is None:
+            return None
+        name = publish_example_files(EXAMPLES_FOLDER, shelf.key(loaded.network), state.examples, shelf.test_set.labels)
+        known[where] = {"folder": f"app/static/examples/{name}", "searched": int(state.examples.images)}
+    return known[where]
+
+
+_addresses: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # network -> {(MNIST_NPZ, model path): dict}
 
 
 def unit_examples(loaded: LoadedModel, layer: str, channel: int, row: int = 0, column: int = 0) -> dict:

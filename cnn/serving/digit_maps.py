@@ -61,16 +61,21 @@ def published_file(folder: Path, stem: str, key: str, suffix: str, make) -> str:
 def published_sheets(folder: Path, key: str, count: int, draw) -> str:
     """The name of the folder in `folder` holding pictures 0.png ... <count - 1>.png, drawn by
     `draw(i)` -> PNG bytes the first time (the test digits' sheets: one set per test set, whatever
-    the model). Written beside it and renamed into place, so a page never finds half a set; a
-    replica that loses the race to another keeps the other's."""
-    name = f"digits-{key}"
+    the model)."""
+    return published_folder(folder, f"digits-{key}", lambda: ((f"{i}.png", draw(i)) for i in range(count)))
+
+
+def published_folder(folder: Path, name: str, files) -> str:
+    """`name`, a folder in `folder` holding what `files()` yields, (file name, bytes) pairs, the
+    first time it is asked for. Written beside it and renamed into place, so a page never finds
+    half a set; a replica that loses the race to another keeps the other's."""
     final = folder / name
     if not final.is_dir():
         folder.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder))
         try:
-            for index in range(count):
-                (scratch / f"{index}.png").write_bytes(draw(index))
+            for file_name, data in files():
+                (scratch / file_name).write_bytes(data)
             scratch.chmod(0o755)  # mkdtemp's 0700 would hide it from a proxy serving static/ itself
             try:
                 scratch.rename(final)

@@ -24,6 +24,8 @@ import { inspector, unitInspector } from "./lecture/inspector.js";
 import { SIDE, applyTool, changedPixels, flipTool, keyAction, moveCursor, pixelAt } from "./among/pixel_edit.js";
 import { mapView } from "./among/map_view.js";
 import { forward } from "./net/network.js";
+import { unitDigits } from "./lecture/unit_digits.js";
+import { prefetchSheets } from "./among/sheets.js";
 import { COLUMN_GAP, INSPECTOR_WIDTH, chooseLayout, fixedWidth, inputSize } from "./lecture/layout.js";
 import { drawNetwork } from "./lecture/network.js";
 import { lecturePayload } from "./net/lecture_payload.js";
@@ -66,7 +68,6 @@ function mount(root, forget) {
     data.closeup = current ? view.meta.closeup : null;
     data.occlusion = current ? view.meta.occlusion || null : null;
     data.flip = view.meta.flip ? Object.assign({ current }, view.meta.flip) : null;
-    data.examples = view.meta.examples || null; // the unit's test digits: the same for every drawing
     data.map = view.meta.map || null;
     if (view.refit) fit(root, view); // once per run: what the server sent may change the height
     else render(root, view);
@@ -139,6 +140,48 @@ function decodedMeta(data) {
     divergingBytes: bytes(data.diverging),
     serverImage: serverInput(data),
   });
+}
+
+// The chosen unit's test digits, found in the page from the server's files (lecture/unit_digits.js:
+// fetched once per channel, then at once), or why there are none yet (the server's message).
+// Until a new unit's are in, a block for no unit: the panel says they are being found.
+function unitExamples(view, selected, redraw) {
+  const source = view.meta.unitDigits;
+  if (!selected) return null;
+  if (!source) return view.meta.examples ? Object.assign({}, view.meta.examples, { layer: selected.layer, channel: selected.channel }) : null;
+  const { layout, folder } = source.sheets;
+  prefetchSheets(folder, Math.ceil(source.searched / layout.digits)); // once: later units show at once
+  const key = [source.folder, selected.layer, selected.channel, selected.row, selected.column].join("/");
+  if (view.digits && view.digits.key === key) return view.digits.block;
+  if (view.digitsAsked !== key) {
+    view.digitsAsked = key;
+    const layer = view.meta.layers.find((l) => l.name === selected.layer) || (view.meta.dense && view.meta.dense.name === selected.layer ? view.meta.dense : null);
+    const asked = performance.now();
+    unitDigits(source, layer, view.meta.output && view.meta.output.name, selected).then(
+      (block) => {
+        if (view.digitsAsked !== key) return; // another unit was chosen meanwhile
+        block.sheets = source.sheets;
+        const kernel = layer && firstFilter(view.net, layer.name, selected.channel);
+        if (kernel) block.filter = kernel;
+        view.digits = { key, block };
+        redraw();
+        view.root.dataset.digitsMilliseconds = (performance.now() - asked).toFixed(2); // bench/unit_examples.py
+      },
+      (error) => {
+        view.digitsAsked = null; // asked again at the next render
+        console.warn(error);
+      },
+    );
+  }
+  return { pending: true };
+}
+
+// A filter that reads the image itself (one input channel: conv1's), as rows of its k x k weights.
+function firstFilter(net, name, channel) {
+  const layer = net && net.layers.find((l) => l.name === name);
+  if (!layer || layer.kind !== "Conv2D" || layer.kernelShape[2] !== 1) return null;
+  const [k, , , filters] = layer.kernelShape;
+  return Array.from({ length: k }, (_, r) => Array.from({ length: k }, (_, c) => layer.kernel[(r * k + c) * filters + channel]));
 }
 
 // The map for a hidden unit's panel: one element kept across renders (its picture and the map's
@@ -262,6 +305,7 @@ function render(root, view) {
     select(view, layerName, channel);
     redraw();
   };
+  data.examples = unitExamples(view, selected, redraw); // the unit's test digits: the same for every drawing
   const at = view.animator.step || selected;
   const edit = view.edit;
   const editing = {

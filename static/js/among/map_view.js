@@ -12,9 +12,9 @@
 
 import { element } from "../lib/dom.js";
 import { placeOnMap, pointUnder, readMap, sheetCell } from "./map_math.js";
+import { sheetAt } from "./sheets.js";
 
 const maps = new Map(); // map file URL -> Promise of the decoded map
-const sheets = new Map(); // sheet picture URL -> Promise of the loaded image
 const HOVER_RADIUS = 6; // picture pixels: a point's square is 3 px, a finger is wider
 const KEY_STEP = 6; // picture pixels per arrow key (Shift: four times as far)
 const KEY_RADIUS = 14; // the keyboard's cursor takes the nearest point this close
@@ -33,24 +33,6 @@ function mapAt(url) {
     maps.set(url, loading);
   }
   return maps.get(url);
-}
-
-function sheetAt(url) {
-  if (!sheets.has(url)) {
-    sheets.set(
-      url,
-      new Promise((resolve, reject) => {
-        const image = new Image();
-        image.onload = () => resolve(image);
-        image.onerror = () => {
-          sheets.delete(url);
-          reject(new Error(`digit sheet ${url} did not load`));
-        };
-        image.src = url;
-      }),
-    );
-  }
-  return sheets.get(url);
 }
 
 // A pixel of the picture (0 ... size) as a percentage of its side, so the picture may shrink.

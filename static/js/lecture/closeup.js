@@ -1,7 +1,9 @@
 // The close-up of one unit, as numbers (display/closeup.py computes them): for conv1 the input
 // patch x kernel = products, summed, plus bias, ReLU; for conv2 and conv3 the strongest input
-// channels' shares; for a pooling layer the window and its maximum.
+// channels' shares; for a pooling layer the window and its maximum. And the unit's test digits
+// (lecture/unit_digits.js finds them), each crop cut from the test digits' sheets.
 
+import { drawTestDigit } from "../among/sheets.js";
 import { diverging } from "../lib/colour.js";
 import { element } from "../lib/dom.js";
 
@@ -83,6 +85,7 @@ export function closeupBlock(c, redBlue) {
 // class the network is surest and least sure of. e.message: why there are none (yet).
 export function examplesBlock(e) {
   const block = element("div", "lv-examples");
+  block.dataset.unit = [e.layer, e.channel, e.row ?? "", e.column ?? ""].join("/"); // which unit's: for the bench
   if (e.message) {
     block.append(element("p", "lv-meta", e.message));
   } else if (e.kind === "class") {
@@ -105,11 +108,14 @@ function thumbs(e, list, title, quantity) {
   const [, , size] = e.crop;
   for (const x of list) {
     const tile = element("div", "lv-thumb");
-    const img = element("img");
-    img.src = `data:image/png;base64,${x.png}`;
-    img.alt = `a ${x.digit} (test digit ${x.index}), ${quantity} ${x.activation.toFixed(3)}`;
-    img.title = img.alt;
-    tile.append(img);
+    // The crop, cut from the test digits' sheet pictures (among/sheets.js), at its own pixels.
+    const picture = element("canvas");
+    picture.width = picture.height = size;
+    picture.setAttribute("role", "img");
+    picture.setAttribute("aria-label", `a ${x.digit} (test digit ${x.index}), ${quantity} ${x.activation.toFixed(3)}`);
+    picture.title = picture.getAttribute("aria-label");
+    drawTestDigit(picture, e.sheets.folder, e.sheets.layout, x.index, e.crop).then(() => (picture.dataset.drawn = "1"), console.warn);
+    tile.append(picture);
     if (e.field) {
       // The receptive field inside the crop, in percent of it (the crop is drawn at any size).
       const [top, left, extent] = e.field.map((v) => `${(v / size) * 100}%`);
