@@ -71,13 +71,13 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
             prepared = wall_drawing_input_ui(st.query_params.get("drawing"))
         reading = None
         if source == INPUT_SOURCES[0]:
-            drawing = canvas_ui()
+            drawing = canvas_ui(controls=False)  # its buttons come with the live reading, right under it
             prepared = preprocess(drawing) if drawing is not None else None
             if prepared is not None and not prepared.is_empty:
                 reading = read(loaded.extractor, prepared)  # here: the page's reading goes right under the canvas
-            live_reading_ui(loaded, reading)
+            live_reading_ui(loaded, reading, with_controls=True)
         readout = st.container(key="readout")  # right under the canvas: on a phone, on the same screen
-        sending = st.container()
+        sending = st.container(key="wall_send_row")  # filled once the server has read a drawing
         if source == INPUT_SOURCES[0]:
             pen_width_ui()
         elif source == "Class wall":
@@ -96,8 +96,7 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
     st.session_state.last_input = reading.image  # what a Retrain pressed now follows as it learns
     readout_ui(readout, reading)
     if source == INPUT_SOURCES[0]:
-        with sending:
-            send_to_wall_ui(loaded, reading)
+        send_to_wall_ui(sending, loaded, reading)
     with prediction_column:  # first, so the answer reaches the browser before the pictures
         # The server's answer: set back by page.css while the pen draws something it has not read.
         with st.container(key="server_answer"):

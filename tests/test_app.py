@@ -57,7 +57,7 @@ def test_a_real_mnist_digit_is_read_and_its_feature_maps_shown(canvas, model_cop
     assert all("data" not in layer and "peaks" not in layer for layer in layers)
     assert sent["live"] is True and sent["input"] is None  # the canvas: the page follows the pen
     # The live reading carries the server's input, to tell when the server's answer is an older drawing's.
-    live = component_data(app, "digit_lens.live_reading")
+    live = component_data(app, "digit_lens.canvas_reading")
     image = np.frombuffer(base64.b64decode(live["input"]), "<f4").reshape(28, 28)
     np.testing.assert_array_equal(image, app.session_state["last_input"])
     weights = REPO / "static" / sent["weights"].removeprefix("app/static/")
@@ -130,14 +130,14 @@ def wait_for_sidebar(app, text, timeout=120):
 def test_retrain_updates_the_model_card(canvas, model_copy, tiny_mnist):
     app = start_app()
     assert "on 60,000 images" in sidebar_text(app)
-    weights_before = component_data(app, "digit_lens.live_reading")["weights"]
+    weights_before = component_data(app, "digit_lens.canvas_reading")["weights"]
     app.selectbox(key="retrain_schedule").set_value("constant")
     press_retrain(app, epochs=2)
     wait_for_sidebar(app, "New model saved")
     text = wait_for_sidebar(app, "on 400 images")  # the card now describes the new model
     assert "for 2 epochs" in text
     # The page that runs the network itself is sent the new model's weights with the next run.
-    weights_after = component_data(app, "digit_lens.live_reading")["weights"]
+    weights_after = component_data(app, "digit_lens.canvas_reading")["weights"]
     assert weights_after != weights_before and (REPO / "static" / weights_after.removeprefix("app/static/")).is_file()
     card = model_copy.with_suffix(".json").read_text()
     saved = json.loads(card)

@@ -31,13 +31,15 @@ def module_loader(stem: str) -> str:
     )
 
 
-def own_component(stem: str, html: str):
+def own_component(stem: str, html: str, name: str | None = None, css: tuple[str, ...] | None = None):
+    """Piece `digit_lens.<name or stem>` run by static/js/<stem>.js, styled by the CSS of `css`'s
+    stems (default: its own): two pieces may share a module, one of them holding both's parts."""
     module = STATIC / "js" / f"{stem}.js"
     # A piece not yet moved to static/js/ is sent inline as before (it can import nothing).
     js = module_loader(stem) if module.is_file() else (STATIC / "components" / f"{stem}.js").read_text()
     return st.components.v2.component(
-        f"digit_lens.{stem}",
+        f"digit_lens.{name or stem}",
         html=html,
-        css=(STATIC / "components" / f"{stem}.css").read_text(),
+        css="\n".join((STATIC / "components" / f"{part}.css").read_text() for part in css or (stem,)),
         js=js,
     )

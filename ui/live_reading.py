@@ -15,9 +15,21 @@ import numpy as np
 from cnn.net.reading import Reading
 from cnn.serving.browser_files import published_weights
 from cnn.serving.model_store import LoadedModel
+from ui.canvas import CONTROLS_DATA, CONTROLS_HTML
 from ui.components import STATIC, own_component
 
-_live = own_component("live_reading", html='<div class="lr-root" data-state="loading"></div>')
+_ROOT = '<div class="lr-root" data-state="loading"></div>'
+_live = own_component("live_reading", html=_ROOT)
+# The same reading with the canvas's Undo / Redo / Clear above it, one piece right under the
+# canvas: each piece of ours costs the server ~0.3 ms to mount on every stroke (Streamlit's JSON,
+# hashing and widget bookkeeping), whether or not its data changed.
+# Under the buttons, the gap Streamlit leaves between two elements (as when they were two pieces).
+_live_with_controls = own_component(
+    "canvas_controls",
+    html=CONTROLS_HTML + _ROOT.replace("<div ", '<div style="margin-top: calc(1rem + 2px)" ', 1),
+    name="canvas_reading",
+    css=("canvas_controls", "live_reading"),
+)
 
 
 def weights_address(loaded: LoadedModel) -> str:
@@ -34,10 +46,16 @@ def page_network(loaded: LoadedModel, reading: Reading | None, follows_pen: bool
     return {"weights": weights_address(loaded), "input": image, "live": follows_pen}
 
 
-def live_reading_ui(loaded: LoadedModel | None, reading: Reading | None) -> None:
-    """`reading`: the server's reading of the drawing it received (None when there is none)."""
+def live_reading_ui(loaded: LoadedModel | None, reading: Reading | None, with_controls: bool = False) -> None:
+    """`reading`: the server's reading of the drawing it received (None when there is none).
+    with_controls: the canvas's buttons too, above the reading (the canvas drawn without them,
+    ui/canvas.py canvas_ui(controls=False), right before)."""
     if loaded is None:
         return
     # A tuple: the same JSON as a list, and Streamlit's search of the data for a dataframe skips it.
     server = None if reading is None else tuple(np.round(reading.probabilities.astype(float), 6).tolist())
-    _live(data=page_network(loaded, reading, True) | {"server": server}, key="live_reading")
+    data = page_network(loaded, reading, True) | {"server": server}
+    if with_controls:
+        _live_with_controls(data=data | CONTROLS_DATA, key="live_reading")
+    else:
+        _live(data=data, key="live_reading")

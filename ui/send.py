@@ -35,9 +35,11 @@ def model_version(loaded: LoadedModel) -> str:
     return f"v{loaded.version} {trained}"[:64]
 
 
-def send_to_wall_ui(loaded: LoadedModel, reading: Reading) -> None:
+def send_to_wall_ui(row, loaded: LoadedModel, reading: Reading) -> None:
+    """`row`: the page's container keyed "wall_send_row", where the send row goes (made by the
+    page in its place under the canvas: one container per stroke, not a second one inside it)."""
     drawing_key = hashlib.blake2b(reading.image.tobytes(), digest_size=6).hexdigest()
-    with st.container(key="wall_send_row"):
+    with row:
         # A new widget per drawing, so each starts at what the network read.
         meant = st.segmented_control(
             "The digit I meant", list(range(10)), default=reading.digit, key=f"wall_label_{drawing_key}"
@@ -52,7 +54,7 @@ def send_to_wall_ui(loaded: LoadedModel, reading: Reading) -> None:
         st.toast(outcome[2], icon="✅" if outcome[1] == "ok" else "⚠️")  # seen on a phone without scrolling
     sent = st.session_state.get("wall_sent")
     if sent and sent[0] == drawing_key:
-        (st.success if sent[1] == "ok" else st.warning)(sent[2])
+        (row.success if sent[1] == "ok" else row.warning)(sent[2])
 
 
 def _client_ui() -> Client | None:

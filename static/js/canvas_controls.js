@@ -8,6 +8,11 @@
 // canvas lands ~0.2 s later and wipes such a stroke).
 //
 // It also zooms the canvas to its column (canvas_fit.js): one component under the canvas, not two.
+//
+// In the detailed view the same piece holds the live reading under the buttons (ui/live_reading.py:
+// one element per stroke instead of two). The buttons and the zoom are mounted at once, as in a
+// piece of their own; the live reading's module (the network's code) is imported after, so the
+// canvas is fitted to a phone's screen before the student's first stroke.
 
 import { fitCanvas } from "./canvas_fit.js";
 import { element } from "./lib/dom.js";
@@ -31,7 +36,34 @@ function hideToolbar(root) {
   root.appendChild(style);
 }
 
-export default function ({ parentElement, data }) {
+const pieces = new WeakMap(); // parentElement -> the piece with the live reading: its parts, across reruns
+
+export default function (component) {
+  const { parentElement } = component;
+  if (!parentElement.querySelector(".lr-root")) return controls(component);
+  let piece = pieces.get(parentElement);
+  if (!piece) {
+    // Streamlit calls this again with every run's data (the reading's changes every stroke),
+    // without the cleanup first: the buttons are mounted once, the reading gets each run's data.
+    piece = { unmountControls: controls(component), read: null, unmountReading: null };
+    piece.cleanup = () => {
+      piece.unmountControls();
+      piece.unmountReading?.();
+      pieces.delete(parentElement);
+    };
+    pieces.set(parentElement, piece);
+    import("./live_reading.js").then(({ default: read }) => {
+      if (pieces.get(parentElement) !== piece) return; // unmounted meanwhile
+      piece.read = read;
+      piece.unmountReading = read(piece.latest);
+    });
+  }
+  piece.latest = component;
+  if (piece.read) piece.unmountReading = piece.read(component);
+  return piece.cleanup;
+}
+
+function controls({ parentElement, data }) {
   const ownRoot = parentElement.getRootNode();
   const buttons = [...parentElement.querySelectorAll("button[data-action]")];
   const libraryButton = (action) => {
