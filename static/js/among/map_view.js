@@ -11,6 +11,7 @@
 // What the tests read is on root's dataset: state, dot, dotFrom, hovered, placeMilliseconds.
 
 import { element } from "../lib/dom.js";
+import { fetchedOnce } from "../lib/fetched.js";
 import { placeOnMap, pointUnder, readMap, sheetCell } from "./map_math.js";
 import { sheetAt } from "./sheets.js";
 
@@ -21,19 +22,7 @@ const KEY_RADIUS = 14; // the keyboard's cursor takes the nearest point this clo
 // Its style travels with it: the lecture view's shadow root has none of the chapter's CSS.
 const STYLE = "app/static/components/digit_map.css";
 
-function mapAt(url) {
-  if (!maps.has(url)) {
-    const loading = fetch(url, { cache: "force-cache" })
-      .then((response) => {
-        if (!response.ok) throw new Error(`digit map: HTTP ${response.status}`);
-        return response.json();
-      })
-      .then(readMap);
-    loading.catch(() => maps.delete(url)); // asked again at the next run
-    maps.set(url, loading);
-  }
-  return maps.get(url);
-}
+const mapAt = (url) => fetchedOnce(maps, url, (response) => response.json().then(readMap), "digit map");
 
 // A pixel of the picture (0 ... size) as a percentage of its side, so the picture may shrink.
 const percent = (value, size) => `${((Math.min(size, Math.max(0, value)) / size) * 100).toFixed(2)}%`;

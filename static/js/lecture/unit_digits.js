@@ -5,6 +5,8 @@
 // without the pictures: the panel cuts each crop from the test digits' sheet pictures.
 // Pure, but for `unitDigits` (fetch): node's tests import it (tests/js/unit_digits.test.mjs).
 
+import { fetchedOnce } from "../lib/fetched.js";
+
 export const TOP = 9;
 export const NONE = 0xffff;
 const CONTEXT = 10; // as display/unit_examples.py: input pixels shown along each side of a crop, at least
@@ -69,19 +71,7 @@ export function classBlock(file, layerName, channel, searched) {
 
 const files = new Map(); // file URL -> Promise of its arrays
 
-function fileAt(url) {
-  if (!files.has(url)) {
-    const loading = fetch(url, { cache: "force-cache" })
-      .then((response) => {
-        if (!response.ok) throw new Error(`unit digits: HTTP ${response.status}`);
-        return response.arrayBuffer();
-      })
-      .then(readUnitFile);
-    loading.catch(() => files.delete(url)); // asked again at the next click
-    files.set(url, loading);
-  }
-  return files.get(url);
-}
+const fileAt = (url) => fetchedOnce(files, url, (response) => response.arrayBuffer().then(readUnitFile), "unit digits");
 
 // source: the server's { folder, searched } (ui/unit_examples.py published_examples); layer: the
 // lecture view's entry for a map or the hidden layer, or null for the outputs (outputName).
