@@ -221,13 +221,15 @@ def unit_digits_fixtures(mnist, count: int = 200) -> dict:
     from cnn.net.anatomy import anatomy as layer_anatomy
     from cnn.net.top_activations import top_activations
     from cnn.serving.example_files import example_files
+    from cnn.serving.unit_examples import ExampleDigits
     from display.lecture import lecture_meta
     from display.unit_examples import crop_of, unit_examples_block
 
     network = load_network(DEFAULT_MODEL_PATH)
     images, labels = mnist.x_test[:count, ..., 0], mnist.y_test[:count].astype(np.int64)
     examples = top_activations(network, images, labels)
-    test_set = type("TestSet", (), {"images": (images * 255).round().astype(np.uint8), "labels": labels})
+    pixels = (images * 255).round().astype(np.uint8)
+    test_set = ExampleDigits(images=pixels, labels=labels, digest="fixture", source="the first test digits")
     wanted = {"conv2-5.bin", "pool2-9.bin", "conv3-1.bin", "dense-12.bin", "classes.bin"}
     files = {name: base64.b64encode(data).decode() for name, data in example_files(examples, labels) if name in wanted}
     anatomy = layer_anatomy(network)

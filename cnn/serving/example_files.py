@@ -13,7 +13,7 @@ ten outputs; all little-endian, the top TOP (9) of each unit strongest first:
         uint16  indices[10][2][TOP]
         uint8   labels[10][2][TOP]
 
-A conv1 channel's file is 676 positions x 9 x 7 bytes = 42.6 KB; all of them about 2.3 MB on disk,
+A conv1 channel's file is 676 positions x 9 x 7 bytes = 42.6 KB; all 321 of them 2.3 MB,
 fetched one channel at a time when it is first opened (static/js/lecture/unit_digits.js reads
 them). No Streamlit, no Keras.
 """

@@ -156,7 +156,6 @@ function unitExamples(view, selected, redraw) {
   if (view.digitsAsked !== key) {
     view.digitsAsked = key;
     const layer = view.meta.layers.find((l) => l.name === selected.layer) || (view.meta.dense && view.meta.dense.name === selected.layer ? view.meta.dense : null);
-    const asked = performance.now();
     unitDigits(source, layer, view.meta.output && view.meta.output.name, selected).then(
       (block) => {
         if (view.digitsAsked !== key) return; // another unit was chosen meanwhile
@@ -165,7 +164,6 @@ function unitExamples(view, selected, redraw) {
         if (kernel) block.filter = kernel;
         view.digits = { key, block };
         redraw();
-        view.root.dataset.digitsMilliseconds = (performance.now() - asked).toFixed(2); // bench/unit_examples.py
       },
       (error) => {
         view.digitsAsked = null; // asked again at the next render

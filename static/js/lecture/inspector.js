@@ -3,20 +3,14 @@
 // test digits that excite the unit most (the same for every drawing: shown during Play too).
 
 import { channelOffset, mapPixels } from "../lib/bytes.js";
-import { canvasPoint, element, paintTile } from "../lib/dom.js";
+import { canvasPoint, element, focusButton, paintTile } from "../lib/dom.js";
 import { receptiveBox } from "../lib/geometry.js";
 import { shownPositions } from "./animator.js";
 import { closeupBlock, examplesBlock, filterPicture } from "./closeup.js";
 
 const BIG = 150;
 
-function button(text, focusKey, action) {
-  const node = element("button", "lv-button", text);
-  node.type = "button";
-  node.dataset.focus = focusKey;
-  node.onclick = action;
-  return node;
-}
+const button = (text, focusKey, action) => focusButton("lv-button", text, focusKey, action);
 
 // The chosen channel's map, filled in up to the animation's step, the position outlined.
 function bigMap(layer, selected, at, step, palette, choose) {
@@ -154,11 +148,8 @@ function flipSection(data, digit, extras) {
     }
     section.append(element("div", "lv-meta", "Each: before · change (red: ink added, blue: taken away) · after."));
   } else {
-    const ask = element("button", "lv-button", extras.asking ? "Finding it…" : `Find the smallest change to a ${digit}`);
-    ask.type = "button";
-    ask.dataset.focus = "flip";
+    const ask = button(extras.asking ? "Finding it…" : `Find the smallest change to a ${digit}`, "flip", extras.askFlip);
     ask.disabled = Boolean(extras.asking);
-    ask.onclick = extras.askFlip;
     section.append(ask, element("div", "lv-meta", "A few steps up the gradient of this digit's probability, for the convnet and the dense net: how little it takes."));
   }
   return section;

@@ -4,7 +4,7 @@
 
 import { mapPixels } from "../lib/bytes.js";
 import { GREY, sequential } from "../lib/colour.js";
-import { canvasPoint, element, onActivate, paintMaps, paintTile } from "../lib/dom.js";
+import { canvasPoint, element, focusButton, onActivate, paintMaps, paintTile } from "../lib/dom.js";
 import { flattenedUnit, receptiveBox } from "../lib/geometry.js";
 import { signed } from "./closeup.js";
 import { DENSE_WIDTH, OUTPUT_WIDTH, channelAt, gridSize, tileOrigin } from "./layout.js";
@@ -24,11 +24,8 @@ function column(net, name, meta, title, width) {
 }
 
 function smallButton(text, focusKey, action, pressed) {
-  const node = element("button", "lv-button lv-small", text);
-  node.type = "button";
-  node.dataset.focus = focusKey;
+  const node = focusButton("lv-button lv-small", text, focusKey, action);
   if (pressed !== undefined) node.setAttribute("aria-pressed", String(pressed));
-  node.onclick = action;
   return node;
 }
 

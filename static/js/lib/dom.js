@@ -8,6 +8,16 @@ export function element(tag, className, text) {
   return node;
 }
 
+// A button that does `action`; `focusKey` names it for a view that redraws itself and gives the
+// keyboard's focus back to the same control (the lecture view).
+export function focusButton(className, text, focusKey, action) {
+  const node = element("button", className, text);
+  node.type = "button";
+  node.dataset.focus = focusKey;
+  node.onclick = action;
+  return node;
+}
+
 // One (h, w) map of bytes from `pixels` at `offset`, coloured through `palette` (256 x 3 bytes),
 // drawn crisp (nearest neighbour) as a size x size square at (x, y).
 export function paintTile(ctx, pixels, offset, h, w, x, y, size, palette) {
