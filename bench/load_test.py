@@ -10,7 +10,7 @@ reports throughput, stroke-to-prediction latency (p50/p95), each tab's first pag
 server's CPU time per stroke and its memory per session.
 
     python bench/load_test.py [--users 20] [--seconds 60] [--retrain-at 15] [--think 0.2 0.6]
-                              [--view detailed|lecture] [--replicas N] [--ramp SECONDS]
+                              [--view detailed|lecture|floor] [--replicas N] [--ramp SECONDS]
                               [--rolling-restart-at SECONDS] [--recorded FILE | --synthetic]
 
 The recording is made against the server under test at the start (not counted): widget ids are
@@ -74,6 +74,7 @@ from harness.browser import AppUrl, free_port, running_app
 from harness.canvas_sim import random_drawing
 from harness.recorded import VIEWS, Recording, record, replayed, stale_ids, user_key
 
+FLOOR_PAGE = "bench/floor/app.py"  # --view floor: the canvas, one forward pass, one line (Streamlit's floor)
 READOUT = re.compile(r"The network reads \*\*(\d)\*\*")  # ui/prediction.py's line under the canvas, both views
 
 
@@ -585,7 +586,8 @@ async def run(
     tally["media_failures"] = []
     query = VIEWS[view]
     retrain = {}
-    serving = replicated_app(env, replicas) if replicas else running_app(env)
+    script = FLOOR_PAGE if view == "floor" else "app.py"
+    serving = replicated_app(env, replicas) if replicas else running_app(env, script=script)
     with serving as url:
         pids_now = getattr(url, "pids_now", lambda: [url.pid])
         server_cpu = ServerCpu(pids_now)
@@ -795,7 +797,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--retrain-at", type=float, default=15, help="seconds in; negative: no retrain")
     parser.add_argument("--think", type=float, nargs=2, default=(0.2, 0.6), help="seconds between strokes")
-    parser.add_argument("--view", choices=("detailed", "lecture"), default="detailed")
+    parser.add_argument(
+        "--view",
+        choices=("detailed", "lecture", "floor"),
+        default="detailed",
+        help="floor: bench/floor/app.py, the canvas and one line; a view's CPU per stroke as a ratio to it",
+    )
     parser.add_argument("--replicas", type=int, default=0, help="serve through deploy/local.sh with N processes")
     parser.add_argument("--ramp", type=float, default=0, help="students arrive over this many seconds first")
     parser.add_argument(
@@ -810,6 +817,8 @@ def main() -> None:
     recorded = args.recorded.resolve() if args.recorded else None
     os.chdir(REPO)
     retrain_at = args.retrain_at if args.retrain_at >= 0 else None
+    if args.view == "floor" and (retrain_at is not None or args.replicas or args.recorded or args.synthetic):
+        parser.error("--view floor is one process replaying its own recording, without a retrain (--retrain-at -1)")
     if args.rolling_restart_at is not None and not args.replicas:
         parser.error("--rolling-restart-at needs --replicas (deploy/local.sh does the restart)")
     asyncio.run(

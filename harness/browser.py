@@ -62,10 +62,13 @@ class AppUrl(str):
 
 
 @contextlib.contextmanager
-def running_app(env_extra: dict | None = None, timeout: float = 90.0):
-    """Start the app on a free port; yields its URL (with `.pid`); stops it afterwards."""
+def running_app(env_extra: dict | None = None, timeout: float = 90.0, script: str = "app.py"):
+    """Start the app (or another page of this repository, `script`, relative to it) on a free
+    port; yields its URL (with `.pid`); stops it afterwards."""
     port = free_port()
     env = dict(os.environ, **(env_extra or {}))
+    if script != "app.py":  # Streamlit puts the script's own folder on sys.path, not the repository
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     log = tempfile.NamedTemporaryFile("w+", prefix="streamlit-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [
@@ -73,7 +76,7 @@ def running_app(env_extra: dict | None = None, timeout: float = 90.0):
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            script,
             "--server.headless",
             "true",
             "--server.address",
