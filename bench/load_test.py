@@ -584,7 +584,7 @@ async def run(
     tally = {"latencies": [], "errors": [], "right": 0, "wrong": 0, "strokes": 0, "references": 0}
     tally |= {"page_loads": [], "first_loads": [], "answered_at": [], "reconnects": [], "lost_by_client": {}}
     tally["media_failures"] = []
-    query = VIEWS[view]
+    query = VIEWS.get(view, "")  # the floor page is at /
     retrain = {}
     script = FLOOR_PAGE if view == "floor" else "app.py"
     serving = replicated_app(env, replicas) if replicas else running_app(env, script=script)

@@ -23,7 +23,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from harness.browser import chromium, clear_canvas, draw_digit, open_page
 
-VIEWS = {"detailed": "", "lecture": "view=lecture", "floor": ""}  # floor: bench/floor/app.py, a page of its own
+VIEWS = {"detailed": "", "lecture": "view=lecture"}  # the app's; bench/floor/app.py is a page of its own, at /
 CANVAS_KEY = "canvas"  # ui/canvas.py's key; the canvas's widget id ends with it
 # Where the digits are drawn, as fractions of the canvas (left, top, size): a spread of sizes and places.
 PLACES = [(0.2, 0.15, 0.65), (0.05, 0.05, 0.5), (0.35, 0.3, 0.6), (0.1, 0.3, 0.45)]
@@ -139,7 +139,7 @@ def record(playwright, url: str, view: str, digits=(7, 1, 0, 4, 2, 7, 2, 0), war
         if websocket.url.endswith("/_stcore/stream"):
             websocket.on("framesent", lambda payload: isinstance(payload, bytes) and sent.append(payload))
 
-    query = VIEWS[view]
+    query = VIEWS.get(view, "")
     with chromium(playwright) as context:
         context.on("page", lambda page: page.on("websocket", on_websocket))
         page = open_page(context, url.rstrip("/") + "/" + (f"?{query}" if query else ""))
