@@ -5,8 +5,8 @@ per stroke can be given as a ratio to this page's, measured in the same run of t
 speed changes about 2x within a session; absolute milliseconds from different hours do not
 compare).
 
-Served from here with static/ linked to the app's (Streamlit serves the static folder beside the
-main script) and the repository on PYTHONPATH (harness/browser.py running_app does both).
+Served from here: `static` beside it is a link to the app's (Streamlit serves the static folder
+beside the main script), and harness/browser.py running_app puts the repository on PYTHONPATH.
 """
 
 import streamlit as st
