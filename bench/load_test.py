@@ -85,6 +85,35 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(field) for field in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+async def until_quiet(pids_now, busy_below: float = 0.05, for_seconds: float = 2.0, limit: float = 120.0) -> float:
+    """Waits until the server's processes use less than `busy_below` of a core for `for_seconds`
+    running, and returns how long that took. A fresh server works in the background after its
+    first page (the unit examples and the digit map, computed once per model version and then
+    read from beside the model); a lecture's server did that long before the hall arrived, so it
+    must not be charged to the strokes counted here."""
+    began = time.monotonic()
+
+    def used() -> float:
+        total = 0.0
+        for pid in pids_now():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                total += cpu_seconds(pid)
+        return total
+
+    quiet_since, before = None, used()
+    while time.monotonic() - began < limit:
+        await asyncio.sleep(0.5)
+        now = used()
+        if now - before < busy_below * 0.5:
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= for_seconds:
+                break
+        else:
+            quiet_since = None
+        before = now
+    return time.monotonic() - began
+
+
 def rss_mib(pid: int) -> float:
     try:
         lines = Path(f"/proc/{pid}/status").read_text().splitlines()
@@ -603,6 +632,7 @@ async def run(
             strokes = replaying(recording, url)
         warm = {**tally, "latencies": [], "errors": [], "first_loads": [], "answered_at": []}
         await visitor(url, -1, time.monotonic() + 1, strokes, warm, {}, think, query)
+        warmed_in = await until_quiet(pids_now)
         one_session = sum(rss_mib(pid) for pid in pids_now())
         model_before = model.stat().st_mtime_ns
         # Students arrive over `ramp` seconds; what is counted is the `seconds` after that.
@@ -682,6 +712,10 @@ async def run(
         )
     else:
         print("  strokes sent            synthetic: the canvas widget alone, a one-object Fabric JSON")
+    print(
+        f"  before counting         the server was quiet {warmed_in:.1f} s after its first page "
+        "(its background work, once per model version, not charged to the strokes)"
+    )
     print(
         f"  predictions             {len(latencies)} ({len(latencies) / elapsed:.1f}/s), right digit "
         f"{tally['right']}, other digit {tally['wrong']}"
