@@ -142,8 +142,28 @@ def playwright():
         yield instance
 
 
+@pytest.fixture(scope="session")
+def shipped_models_test_digit_files():
+    """The shipped model's unit examples and digit map, found once per run and kept beside it
+    (as a lecture's server has them long before the hall arrives): otherwise the first browser
+    test to open a unit or the map waits for the server's background build, which took more
+    than 30 s on a busy 2-core machine while Chromium drew. Nothing when MNIST is not here (the
+    page then says so, and the tests that need them skip on `mnist_path`)."""
+    from cnn import DEFAULT_MODEL_PATH
+    from cnn.net.network import load_network
+    from cnn.serving.digit_maps import DigitMapShelf
+    from cnn.serving.unit_examples import UnitExampleShelf, local_test_set
+
+    test_set = local_test_set()
+    if isinstance(test_set, str):
+        return
+    network = load_network(DEFAULT_MODEL_PATH)
+    for shelf in (UnitExampleShelf(test_set), DigitMapShelf(test_set)):
+        shelf.wait(network, DEFAULT_MODEL_PATH, timeout=300)
+
+
 @pytest.fixture(scope="module")
-def app_url():
+def app_url(shipped_models_test_digit_files):
     """The real app, served by `streamlit run` for one test module."""
     from harness.browser import running_app
 

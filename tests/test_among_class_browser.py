@@ -89,6 +89,8 @@ def _shown_digit(page) -> np.ndarray:
 
 def test_the_dot_moves_with_the_pen_and_a_point_shows_its_digit(playwright, app_url, mnist_path):
     with chromium(playwright, width=1280, height=900) as context:
+        map_files = []  # what the page asks of the maps folder: the points and picture, once per model
+        context.on("request", lambda r: "/app/static/maps/digit-map-" in r.url and map_files.append(r.url))
         page = open_page(context, f"{app_url}/?chapter=among")
         draw_digit(page, 7)
         expect(page.locator(".dm-picture")).to_be_visible(timeout=60_000)
@@ -131,6 +133,8 @@ def test_the_dot_moves_with_the_pen_and_a_point_shows_its_digit(playwright, app_
         assert np.abs(_shown_digit(page).astype(int) - expected).max() <= 2  # the digit itself, from its sheet
         page.mouse.move(5, 5)  # off the map: the tip goes
         expect(tip).to_be_hidden()
+        # Three strokes, three reruns: the map's numbers and picture were each fetched once.
+        assert sorted(url.rsplit(".", 1)[1] for url in map_files) == ["json", "png"], map_files
         assert page.errors == []
 
 

@@ -56,6 +56,8 @@ def test_the_chapter_shows_the_map_the_neighbours_the_occlusion_and_a_flip(canva
     assert (MAPS_FOLDER / name).is_file() and shelf.key(digit_map_network(app)) in name
     numbers = MAPS_FOLDER / data["map"].removeprefix("app/static/maps/")
     assert json.loads(numbers.read_bytes())["count"] == len(digit_map.labels)  # the page's numbers, written
+    # The 10,000 points travel in that file, fetched once per model version, never in a rerun's message.
+    assert len(json.dumps(data)) < 10_000 and not any(isinstance(v, list) and len(v) >= 100 for v in data.values())
     sheets = MAPS_FOLDER / data["sheets"].removeprefix("app/static/maps/")
     assert len(list(sheets.glob("*.png"))) == 100  # the test digits for the hover, 100 to a picture
     assert data["live"] is True and data["layer"] == "dense" and data["server"]["digit"] == 7

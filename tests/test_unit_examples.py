@@ -2,16 +2,21 @@
 activation by brute force, the cache beside the model (a new model file is new examples, old files
 cleaned), and the blocks the panels show."""
 
+import dataclasses
 import io
+import json
+import shutil
 import zipfile
 
 import h5py
 import numpy as np
 import pytest
 
+from cnn.files.candidates import FineTuneReport, adopt_candidate, candidate_path_for, model_signature, report_path
 from cnn.net import top_activations as top_module
 from cnn.net.network import load_network
 from cnn.net.top_activations import TOP, searched_layers, top_activations
+from cnn.serving.digit_maps import DigitMapShelf
 from cnn.serving.model_store import ModelStore
 from cnn.serving.unit_examples import KEPT_VERSIONS, NO_MNIST, ExampleDigits, UnitExampleShelf, local_test_set
 from display.unit_examples import crop_of, examples_picture, unit_examples_block
@@ -205,3 +210,39 @@ def _anatomy(network):
     from cnn.net.anatomy import anatomy
 
     return {layer.name: layer for layer in anatomy(network)}
+
+
+def _fine_tune_waiting(model, factor: float) -> None:
+    """A fine-tuned candidate beside `model` as cnn/training/fine_tune.py leaves one: other weights
+    (scaled, as `_retrained` makes them) and its report, naming the model it started from."""
+    candidate = candidate_path_for(model)
+    shutil.copyfile(model, candidate)
+    _retrained(candidate, factor)
+    report = FineTuneReport(0.7, 0.9, 0.99, 0.99, 160, 40, 0, (), (), 1.0, base_model=model_signature(model))
+    report_path(candidate).write_text(json.dumps(dataclasses.asdict(report)))
+
+
+@pytest.mark.parametrize("shelf_kind", [UnitExampleShelf, DigitMapShelf], ids=["unit examples", "digit map"])
+def test_an_adopted_fine_tune_is_found_again_not_read_from_the_old_file(tmp_path, some_digits, shelf_kind):
+    images, labels = some_digits
+    model = copy_shipped_model(tmp_path)
+    store = ModelStore(model)
+    shelf = shelf_kind(_small_test_set(images, labels))
+    before = shelf.wait(store.current().network, model).examples
+    assert shelf.builds == 1
+    old_files = set(model.parent.glob(f"{model.stem}.{shelf.KIND}-*.npz"))
+
+    _fine_tune_waiting(model, 0.6)
+    adopt_candidate(model)  # what the lecturer's Adopt does
+    loaded = store.current()
+    assert loaded.version == 2
+    after = shelf.wait(loaded.network, model).examples
+    assert shelf.builds == 2  # built for the tuned weights, not the old file read again
+    new_files = set(model.parent.glob(f"{model.stem}.{shelf.KIND}-*.npz")) - old_files
+    assert len(new_files) == 1
+    assert not np.allclose(_numbers(after), _numbers(before))  # the tuned weights give other numbers
+
+
+def _numbers(found) -> np.ndarray:
+    """Every real number the shelf keeps (the examples' activations, the map's points and units)."""
+    return np.concatenate([np.ravel(v) for v in found.arrays().values() if np.asarray(v).dtype.kind == "f"])
