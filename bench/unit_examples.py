@@ -3,7 +3,8 @@
 thread does it, with the server's one BLAS thread and with numpy's default), reading them back
 from the file beside the model (another replica), one unit's block for its panel, and, in
 Chromium, the click on a position of the lecture view's enlarged map to that unit's digits shown
-(found by the page in the server's files, no round trip), and a first click on another channel.
+(found by the page in the server's files, no round trip), a first click on another channel, and
+clicks on the dense units and on the ten outputs.
 
     python bench/unit_examples.py [--repeats 3] [--clicks 15] [--no-browser]
 
@@ -87,7 +88,8 @@ _CLICK_TO_SHOWN = """async ([how, a, b]) => {
   const root = [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
     .map(h => h.shadowRoot && h.shadowRoot.querySelector(".lv-root")).find(Boolean);
   // The view may be mid-redraw (a rerun of the page just arrived): wait for its panel first.
-  for (let waited = 0; !root.querySelector(how === "big" ? ".lv-big" : `section[data-layer=${a}] canvas`); waited++) {
+  const needed = { big: ".lv-big", unit: ".lv-unit", prob: ".lv-prob" }[how] || `section[data-layer=${a}] canvas`;
+  for (let waited = 0; !root.querySelector(needed); waited++) {
     if (waited > 100) return NaN;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -100,6 +102,11 @@ _CLICK_TO_SHOWN = """async ([how, a, b]) => {
     const x = box.left + (b + 0.5) / cells * box.width, y = box.top + (a + 0.5) / cells * box.height;
     big.dispatchEvent(new MouseEvent("click", { bubbles: true, clientX: x, clientY: y }));
     done = () => root.querySelector(".lv-examples")?.dataset.unit?.endsWith(`/${a}/${b}`);
+  } else if (how === "unit" || how === "prob") {  // a Dense(64) unit of the strip, or one of the ten outputs
+    const target = root.querySelectorAll(how === "unit" ? ".lv-unit" : ".lv-prob")[a];
+    target.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    const title = how === "unit" ? `dense · unit ${a}` : `· the ${a}`;
+    done = () => (root.querySelector(".lv-inspector-title")?.textContent || "").includes(title);
   } else {
     const grid = root.querySelector(`section[data-layer=${a}] canvas`);
     grid.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
@@ -152,6 +159,16 @@ def in_chromium(clicks: int) -> None:
                 firsts.append(page.evaluate(_CLICK_TO_SHOWN, ["grid", layer, 0]) / 1000)
                 page.wait_for_timeout(300)
             print(f"Chromium, first click on another layer's channel (its file fetched): {spread_ms(firsts)}")
+            dense = []
+            for number in range(clicks):  # Dense(64) units: whole test digits, their files fetched on first use
+                dense.append(page.evaluate(_CLICK_TO_SHOWN, ["unit", (number * 13) % 64, 0]) / 1000)
+                page.wait_for_timeout(100)
+            print(f"Chromium, click on a dense unit -> its digits shown: {spread_ms(dense)}  target <= 50 ms")
+            outputs = []
+            for digit in range(10):  # the ten outputs: the surest and least sure of each class
+                outputs.append(page.evaluate(_CLICK_TO_SHOWN, ["prob", digit, 0]) / 1000)
+                page.wait_for_timeout(100)
+            print(f"Chromium, click on an output -> its surest and least sure digits: {spread_ms(outputs)}  <= 50 ms")
 
 
 def main() -> None:

@@ -13,12 +13,14 @@ export function sheetAt(url) {
       url,
       new Promise((resolve, reject) => {
         const image = new Image();
-        image.onload = () => resolve(image);
         image.onerror = () => {
           sheets.delete(url);
           reject(new Error(`digit sheet ${url} did not load`));
         };
         image.src = url;
+        // Decoded now, while nothing waits on it: otherwise Chromium decodes a sheet on its first
+        // drawImage, inside the click that shows a unit's digits (up to nine sheets at once).
+        image.decode().then(() => resolve(image), image.onerror);
       }),
     );
   }
