@@ -133,6 +133,41 @@ def test_a_killed_replica_is_started_again_and_its_students_carry_on(hall, brows
             context.close()
 
 
+def test_a_student_who_draws_while_the_tab_reconnects_is_read_and_keeps_the_chapter(hall, browser):
+    """The stroke made at once after the kill ends while the catch-up run is still on its way on
+    the new process, where the fragment's rerun it sends is refused: it must be read all the same
+    (connection_watch.js asks for another catch-up), in the chapter the address names, and the
+    student is told once that the tab moved."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = open_student(context, f"{hall.url}/?chapter=compare")
+        draw_digit(page, 7)
+        expect(prediction(page)).to_contain_text("7", timeout=30_000)
+        dense = page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Dense net")
+        expect(dense).to_be_visible(timeout=20_000)
+        address = page.url
+        page.evaluate(_COLLECT_TOASTS)
+        victim = hall.replica_pid(int(replica_of(context)[1:]))
+        killed = time.monotonic()
+        os.kill(victim, signal.SIGKILL)
+        clear_canvas(page)  # straight away: offline, then reconnecting, then catching up
+        draw_digit(page, 4)
+        expect(prediction(page)).to_contain_text("4", timeout=20_000)
+        print(f"drawn straight after the kill: read after {time.monotonic() - killed:.1f} s")
+        expect(dense).to_be_visible()  # the same chapter, from the address
+        assert page.url == address
+        page.wait_for_timeout(2000)  # any late toast
+        print(f"catch-ups asked for by the tab: {page.evaluate(_WATCH_STATE)}")
+        moved = [t for t in page.evaluate("window.toastsSeen") if "another server process" in t]
+        assert len(moved) == 1, page.evaluate("window.toastsSeen")
+        assert page.errors == []
+    finally:
+        context.close()
+
+
+_WATCH_STATE = """() => [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+  .map(h => h.shadowRoot && h.shadowRoot.querySelector('.connection-watch')).filter(Boolean)
+  .map(w => ({...w.dataset}))"""
 _COLLECT_TOASTS = """() => { window.toastsSeen = [];
   new MutationObserver(() => document.querySelectorAll("[data-testid='stToast']").forEach(t => {
     if (!t.dataset.seen) { t.dataset.seen = "1"; window.toastsSeen.push(t.textContent); } }))

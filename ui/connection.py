@@ -5,6 +5,8 @@ connection is back, the server catches up with the drawing as it is. The CSS hal
 static/page/page.css, the script half in static/js/connection_watch.js (which says what
 Streamlit does on a dropped connection, and why each part is needed)."""
 
+import uuid
+
 import streamlit as st
 
 from ui.components import own_component
@@ -21,10 +23,22 @@ MOVED = (
 
 def connection_watch_ui() -> None:
     """Outside every fragment: its catch-up rerun is the whole page's, carrying every widget's state.
-    A catch-up that is the first run of its session came back to another process (a replica died or
-    was restarted): said once, plainly, with what could not come along."""
-    first_run_here = "page_ran_here" not in st.session_state
-    st.session_state.page_ran_here = True
-    result = _watch(key="connection_watch", width="content", height="content", on_reconnected_change=lambda: None)
-    if first_run_here and getattr(result, "reconnected", None):
+    The page is told which server process it is on; a catch-up from a page that was on another
+    one came back to this process (a replica died or was restarted): said once per move, plainly,
+    with what could not come along. (Not "the session's first run": Streamlit's own rerun may run
+    the page there before the catch-up does.)"""
+    result = _watch(
+        data={"process": THIS_PROCESS},
+        key="connection_watch",
+        width="content",
+        height="content",
+        on_reconnected_change=lambda: None,
+    )
+    came_back = getattr(result, "reconnected", None)
+    if isinstance(came_back, dict) and came_back.get("process") not in (None, THIS_PROCESS):
         st.toast(MOVED, icon="🔌", duration="long")
+
+
+# This server process, as the pages it serves know it: not its pid, which every pod's first
+# process shares on Kubernetes and a restarted replica may be given again.
+THIS_PROCESS = uuid.uuid4().hex[:16]
