@@ -1,8 +1,9 @@
 """The lecture view's panels for the digit among the class, in a real browser at 1280x720: a hidden
 unit's panel shows the map with the drawing's dot (moving while the pen is still down, test
-digits shown under the keyboard's cursor); the answer's output shows what the answer rests on;
-another output finds the smallest change to it; and the input, edited pixel by pixel in place,
-is read by every layer as the network (numpy, from the model file) reads it."""
+digits shown under the keyboard's cursor) and the drawing's nearest test digits under it; the
+answer's output shows what the answer rests on; another output finds the smallest change to it;
+and the input, edited pixel by pixel in place, is read by every layer as the network (numpy,
+from the model file) reads it."""
 
 import base64
 import re
@@ -35,6 +36,25 @@ def _blocking(page) -> list:
     return [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
 
 
+def _nearest_digits_are_shown(page, inspector, mnist) -> None:
+    """Under the map, the 8 test digits nearest the drawing: each labelled with its own label and
+    number, drawn from the sheets as MNIST has it, and wholly on screen (the panel clips its overflow)."""
+    pictures = inspector.locator(".lv-neighbours canvas")
+    expect(pictures).to_have_count(8, timeout=20_000)
+    labels = pictures.evaluate_all("c => c.map(p => p.getAttribute('aria-label'))")
+    found = [re.fullmatch(r"a (\d), test digit #(\d+)", label) for label in labels]
+    assert all(found), labels
+    indices = [int(f[2]) for f in found]
+    assert len(set(indices)) == 8 and [int(f[1]) for f in found] == [int(mnist["y_test"][i]) for i in indices]
+    expect(pictures.last).to_have_attribute("data-drawn", "1", timeout=10_000)
+    shown = pictures.last.evaluate("c => [...c.getContext('2d').getImageData(0, 0, 28, 28).data]")
+    shown = np.array(shown, np.uint8).reshape(28, 28, 4)[..., 0].astype(int)
+    assert np.abs(shown - mnist["x_test"][indices[-1]].reshape(28, 28)).max() <= 2  # that test digit itself
+    row, panel = inspector.locator(".lv-neighbours").bounding_box(), inspector.bounding_box()
+    assert in_viewport(page, inspector.locator(".lv-neighbours"))
+    assert row["y"] + row["height"] <= panel["y"] + panel["height"]  # not cut off by the panel
+
+
 def test_the_panels_show_the_map_what_the_answer_rests_on_and_what_flips_it(playwright, app_url, mnist_path):
     ARTIFACTS.mkdir(exist_ok=True)
     mnist = read_npz(mnist_path)
@@ -51,6 +71,7 @@ def test_the_panels_show_the_map_what_the_answer_rests_on_and_what_flips_it(play
         expect(picture).to_be_visible()
         assert picture.evaluate("i => i.complete && i.naturalWidth") == 420  # the chapter's own file
         assert _dataset(page, _MAP)["dotFrom"] == "page"
+        _nearest_digits_are_shown(page, inspector, mnist)
         page.screenshot(path=ARTIFACTS / "lecture-hidden-unit-map.png")
         assert in_viewport(page, inspector)  # on the projector's one screen
 

@@ -1,7 +1,7 @@
 """The lecture view's panels for a Dense unit, on the page (AppTest): the hidden layer's panel gets
-the map's published files (the chapter's own), the answer's output the occlusion map of the
-drawing the server read, and another output the smallest change, found only when asked, kept
-for that drawing, and gone after a new one."""
+the map's published files (the chapter's own) and the test digits nearest the drawing the server
+read, the answer's output the occlusion map of that drawing, and another output the smallest
+change, found only when asked, kept for that drawing, and gone after a new one."""
 
 import base64
 import re
@@ -11,11 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.among_class
+from cnn.net.digit_map import dense_activations
 from cnn.net.flip import smallest_flip
 from cnn.net.occlusion import occlusion_map
 from harness.canvas_sim import draw_on_canvas
 from tests.apptest_support import APP, component_data
-from ui.among_class import MAPS_FOLDER, digit_map_shelf
+from ui.among_class import MAPS_FOLDER, NEIGHBOURS, digit_map_shelf
 
 LECTURE = "digit_lens.lecture_view"
 
@@ -74,6 +75,25 @@ def test_the_hidden_units_panel_gets_the_map_and_the_answers_output_its_occlusio
         assert f"the largest fall, {float(drops.max()):.3f}," in occlusion["caption"]  # of the drawing the server read
     else:
         assert "leaves p(" in occlusion["caption"]
+
+
+def test_the_hidden_units_panel_lists_the_test_digits_nearest_the_drawing_the_server_read(canvas, mnist, ready_map):
+    from ui.resources import model_path
+
+    loaded, _ = _models()
+    digit_map = digit_map_shelf().examples(loaded.network, model_path()).examples
+    shown = []
+    for drawn in (0, 1):  # two drawings: the list is each one's own
+        drawing = draw_on_canvas(mnist.x_test[drawn, ..., 0], 0.5, left=60, top=40)
+        payload = component_data(_lecture(canvas, drawing, {"layer": "dense", "channel": 5}), LECTURE)
+        hidden, _ = dense_activations(loaded.network, _server_input(payload)[None])
+        expected = digit_map.nearest(hidden[0], NEIGHBOURS)  # the detailed view's list, for the server's input
+        nearest = payload["map"]["nearest"]
+        assert [n["index"] for n in nearest] == expected.tolist()
+        assert [n["digit"] for n in nearest] == mnist.y_test[expected].tolist()  # each one's own label
+        shown.append(nearest)
+    assert shown[0] != shown[1]
+    assert payload["map"]["sheet"] == {"digits": 100, "columns": 10}  # how the sheets are cut into digits
 
 
 def test_another_outputs_smallest_change_is_found_when_asked_and_kept_for_its_drawing(

@@ -9,7 +9,8 @@ found by the page itself (static/js/lecture/unit_digits.js) in files written onc
 version (ui/unit_examples.py published_examples), so they show without a round trip.
 
 A hidden dense unit's panel also has the map of the test digits with the drawing's dot (placed
-in the page, moving with the pen: static/js/among/map_view.js); the answer's output, what the
+in the page, moving with the pen: static/js/among/map_view.js) and under it the test digits
+nearest the drawing the server read (a search of 10,000 x 64 per run); the answer's output, what the
 answer rests on (the occlusion map); any other output, the smallest change to the drawing that
 makes the networks read that digit, found when asked (ui/among_class.py has all three for the
 detailed view). None of it costs a stroke anything while no such panel is open.
@@ -23,12 +24,15 @@ import weakref
 
 import streamlit as st
 
+from cnn.net.digit_map import DigitMap
 from cnn.net.features import DENSE_LAYER
 from cnn.net.reading import Reading
 from cnn.serving.model_store import LoadedModel
 from display.closeup import reading_closeup, strongest_point
+from display.digit_map import SHEET, SHEET_COLUMNS
 from display.lecture import lecture_meta
 from ui.among_class import (
+    NEIGHBOURS,
     NETWORK_NAMES,
     drawing_key,
     find_flips,
@@ -120,20 +124,35 @@ _sources: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # network -> 
 
 
 def _dense_panel(loaded: LoadedModel, reading: Reading, unit: dict) -> dict:
-    """What a Dense unit's panel shows beyond its test digits: for the hidden layer, the map;
-    for the answer's output, the occlusion map; for another output, the smallest change."""
+    """What a Dense unit's panel shows beyond its test digits: for the hidden layer, the map and
+    the drawing's nearest test digits; for the answer's output, the occlusion map; for another
+    output, the smallest change."""
     if unit["layer"] == DENSE_LAYER:
         published = published_map(loaded)
         if published is None:
             return {"map": {"building": True, "message": "Laying out the 10,000 test digits (once per model)…"}}
         if isinstance(published, str):
             return {"map": {"message": published}}
+        digit_map = published[0]
         alt = "The 10,000 test digits as points coloured by digit; the big dot is your drawing"
-        return {"map": published[2] | {"alt": alt}}
+        return {"map": published[2] | {"alt": alt, "nearest": _nearest(digit_map, reading), "sheet": _SHEET_LAYOUT}}
     if unit["channel"] == reading.digit:
         summary = occlusion_summary(loaded, reading)
         return {"occlusion": _with_picture(summary)}
     return {"flip": _flip_part(loaded, reading, unit["channel"])}
+
+
+_SHEET_LAYOUT = {"digits": SHEET, "columns": SHEET_COLUMNS}  # how the map's sheets hold the test digits
+
+
+def _nearest(digit_map: DigitMap, reading: Reading) -> list[dict]:
+    """The test digits nearest the server's reading in the hidden layer's 64 numbers (the detailed
+    view's list, ui/among_class.py map_ui), nearest first: [{index, digit (its label)}]. Inside the
+    map's part: the page's panel is drawn from the map the server sent, for the drawing it read."""
+    if reading.dense is None:
+        return []
+    nearest = digit_map.nearest(reading.dense, NEIGHBOURS)
+    return [{"index": int(i), "digit": int(digit_map.labels[i])} for i in nearest]
 
 
 def _flip_part(loaded: LoadedModel, reading: Reading, target: int) -> dict:

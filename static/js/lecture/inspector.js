@@ -2,6 +2,7 @@
 // the arrow keys), the receptive field in words, Play / Step / Whole map, the close-up, and the
 // test digits that excite the unit most (the same for every drawing: shown during Play too).
 
+import { drawTestDigit } from "../among/sheets.js";
 import { channelOffset, mapPixels } from "../lib/bytes.js";
 import { canvasPoint, element, focusButton, paintTile } from "../lib/dom.js";
 import { receptiveBox } from "../lib/geometry.js";
@@ -103,16 +104,43 @@ function picture(summary) {
 }
 
 // The hidden layer's panel: the drawing among the 10,000 test digits (extras.mapRoot: the map's
-// element, kept by lecture_view.js and placed there from this drawing's 64 units).
+// element, kept by lecture_view.js and placed there from this drawing's 64 units), and under it
+// the test digits nearest the drawing in those 64 numbers.
 function mapSection(data, mapRoot) {
   const section = element("div", "lv-map-section");
   section.append(element("h5", "lv-section", "Your drawing among 10,000 test digits"));
   const m = data.map;
   if (mapRoot) {
-    section.append(element("div", "lv-meta", "Each point a test digit, placed by these 64 units; the big dot is your drawing. Hover or tap a point (or Tab to the map and use the arrow keys) to see it."));
+    section.append(element("div", "lv-meta lv-note", "Each point a test digit, placed by these 64 units; the big dot is your drawing. Hover or tap one, or Tab to the map and use the arrows."));
     section.append(mapRoot);
   } else section.append(element("p", "lv-meta", m ? m.message || "Loading the map…" : "Loading the map…"));
+  if (m && m.nearest && m.nearest.length) section.append(neighbours(m, data.edited));
   return section;
+}
+
+// The server's nearest test digits (ui/lecture_view.py _nearest), cut from the map's sheets. They
+// are for the drawing the server last read: the dot above follows the pen and the edits, this
+// list waits for the server (a stroke's end); with the input edited, it says whose it is.
+function neighbours(m, edited) {
+  const box = element("figure", "lv-thumbs-box lv-neighbours-box");
+  const whose = edited ? " (the drawing as drawn, not as edited)" : "";
+  box.append(element("figcaption", "lv-thumbs-title", `Nearest ${m.nearest.length} of the 10,000 to your drawing${whose}`));
+  const row = element("div", "lv-neighbours");
+  for (const { index, digit } of m.nearest) {
+    const tile = element("div", "lv-thumb");
+    const picture = element("canvas");
+    picture.width = picture.height = 28;
+    picture.setAttribute("role", "img");
+    picture.setAttribute("aria-label", `a ${digit}, test digit #${index}`);
+    picture.title = picture.getAttribute("aria-label");
+    drawTestDigit(picture, m.sheets, m.sheet, index).then(() => (picture.dataset.drawn = "1"), console.warn);
+    const words = element("span", "lv-thumb-caption", String(digit));
+    words.setAttribute("aria-hidden", "true"); // the picture's label says it
+    tile.append(picture, words);
+    row.append(tile);
+  }
+  box.append(row);
+  return box;
 }
 
 // The answer's output: which parts of the drawing the answer rests on (the server's occlusion map).
@@ -173,7 +201,7 @@ export function unitInspector(data, selected, close, extras) {
   const now = output
     ? `p(${selected.channel}) = ${(data.probabilities[selected.channel] * 100).toFixed(1)}% for this drawing`
     : `Dense + ReLU, ${layer.values[selected.channel].toFixed(3)} for this drawing`;
-  panel.append(element("div", "lv-meta", now));
+  panel.append(element("div", "lv-meta lv-note", now));
   const e = data.examples;
   if (e && e.layer === selected.layer && e.channel === selected.channel) panel.append(examplesBlock(e));
   else if (e) panel.append(element("p", "lv-meta lv-examples", "Finding the test digits that excite it…"));
