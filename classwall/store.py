@@ -4,10 +4,16 @@
     drawing_id = store.add(drawing)          # one transaction; durable once it returns
     store.recent(24), store.get(drawing_id), store.delete(drawing_id), store.clear()
     store.set_status(drawing_id, HIDDEN)     # moderation: only SHOWN drawings reach the wall
+    store.generation()                       # changes whenever a drawing leaves (or joins) the wall
 
 Moderation lives in the database, not in a process: a drawing is HELD (waiting for the lecturer),
 SHOWN or HIDDEN, and every reader of the wall's contents (the wall, its numbers, the export, a
 fine-tune) asks for SHOWN ones, so a held drawing is kept out in every session of every process.
+
+A wall caches what it shows for a couple of seconds (ui/wall.py), keyed by the store's
+generation: a counter in the wall's settings that every hide, approve, delete and clear bumps in
+the same transaction, so each process's wall reads the change at its very next refresh. A plain
+send does not bump it (it may wait for the cache; sends are many, removals few and urgent).
 
 SQLAlchemy Core, not hand-written SQL for each database: one code path runs on SQLite (the
 default, a file in WAL mode, safe for several processes on one machine) and on PostgreSQL (for
@@ -33,6 +39,7 @@ from cnn import IMAGE_SIZE
 # address, newcomer: the per-client limits) and the wall's settings.
 SCHEMA_VERSION = 2
 HELD, SHOWN, HIDDEN = "held", "shown", "hidden"
+GENERATION = "generation"  # the wall_settings row: bumped by every change that takes a drawing off the wall
 DEFAULT_SQLITE = Path(__file__).resolve().parent.parent / "data" / "class_wall.sqlite"
 
 _metadata = sa.MetaData()
@@ -266,13 +273,13 @@ class WallStore:
             raise ValueError(f"a drawing is held, shown or hidden, not {status!r}")
         update = _drawings.update().where(_drawings.c.id == int(drawing_id)).values(status=status)
         with self._connection(write=True) as connection:
-            return connection.execute(update).rowcount > 0
+            return _bump_generation(connection, connection.execute(update).rowcount) > 0
 
     def set_status_of_all(self, old: str, new: str) -> int:
         """Every drawing of status `old` to `new` (e.g. approve all held); how many changed."""
         update = _drawings.update().where(_drawings.c.status == old).values(status=new)
         with self._connection(write=True) as connection:
-            return connection.execute(update).rowcount
+            return _bump_generation(connection, connection.execute(update).rowcount)
 
     def sent_since(self, since: float, **who: str | bool) -> int:
         """How many drawings were sent after `since` (rate limits), by everyone or by those whose
@@ -313,12 +320,18 @@ class WallStore:
 
     def delete(self, drawing_id: int) -> bool:
         with self._connection(write=True) as connection:
-            return connection.execute(_drawings.delete().where(_drawings.c.id == int(drawing_id))).rowcount > 0
+            deleted = connection.execute(_drawings.delete().where(_drawings.c.id == int(drawing_id))).rowcount
+            return _bump_generation(connection, deleted) > 0
 
     def clear(self) -> int:
         """Remove every drawing; returns how many there were."""
         with self._connection(write=True) as connection:
-            return connection.execute(_drawings.delete()).rowcount
+            return _bump_generation(connection, connection.execute(_drawings.delete()).rowcount)
+
+    def generation(self) -> str:
+        """A value that changes whenever a drawing is hidden, approved, deleted or cleared (in any
+        process): one primary-key read, cheap enough for every wall's every refresh."""
+        return self.setting(GENERATION) or "0"
 
     def setting(self, name: str) -> str | None:
         """A wall setting every process shares (e.g. whether new drawings are held); None if unset."""
@@ -362,6 +375,35 @@ class WallStore:
         query = sa.select(_log.c.at, _log.c.action, _log.c.detail).order_by(_log.c.id.desc()).limit(limit)
         with self._connection(write=False) as connection:
             return [(row.at, row.action, row.detail) for row in connection.execute(query)]
+
+
+def _bump_generation(connection, changed: int) -> int:
+    """In the transaction that changed `changed` drawings (if any): count the wall's generation
+    up, so every wall's cache sees the change at its next read. `value + 1` in one UPDATE: on
+    PostgreSQL a second writer waits for the first's row lock and adds to its value, on SQLite
+    writers take turns, so no bump is lost. The row is made the first time (ON CONFLICT DO
+    NOTHING: a process making it at the same moment is not an error), then counted up."""
+    if not changed:
+        return changed
+    bump = (
+        _settings.update()
+        .where(_settings.c.name == GENERATION)
+        .values(value=sa.cast(sa.cast(_settings.c.value, sa.Integer) + 1, sa.Text))
+    )
+    if connection.execute(bump).rowcount == 0:
+        insert = _dialect_insert(connection.dialect.name)(_settings).values(name=GENERATION, value="0")
+        connection.execute(insert.on_conflict_do_nothing(index_elements=[_settings.c.name]))
+        connection.execute(bump)
+    return changed
+
+
+def _dialect_insert(dialect: str):
+    """INSERT with ON CONFLICT, which SQLAlchemy offers per dialect (both speak the same SQL)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def _drawing(row) -> WallDrawing:

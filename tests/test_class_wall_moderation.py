@@ -1,9 +1,13 @@
 """Moderation in the class wall's store, on SQLite and PostgreSQL: a held drawing is kept out of
 everything the wall shows, the export and a fine-tune, in this process and in another, until the
-lecturer approves it; a hidden one goes at once; the choice to hold is shared; a database from
-before moderation is brought up to date with its drawings still shown."""
+lecturer approves it; a hidden one goes at once, from another process's wall too, cache and all;
+the choice to hold is shared; a database from before moderation is brought up to date with its
+drawings still shown."""
 
+import contextlib
 import multiprocessing
+import os
+import re
 
 import numpy as np
 import sqlalchemy as sa
@@ -52,6 +56,53 @@ def test_a_held_drawing_is_nowhere_until_approved_and_gone_once_hidden(wall_url)
     assert [d.id for d in store.recent()] == [held] and store.get(shown) is None
     assert another_process_sees(wall_url) == ([held], 1, [held])
     assert not store.set_status(999, HIDDEN)  # no such drawing
+
+
+def _a_wall(url, asked, answers):
+    """A second server process's wall: each request, the drawings its wall_contents would put on
+    the projector now (its own cache of the contents included), newest first."""
+    os.environ["DATABASE_URL"] = url
+    from ui.wall import wall_contents
+
+    for _ in iter(asked.get, None):
+        answers.put([int(i) for i in re.findall(r'href="\?drawing=(\d+)"', wall_contents(url).grid)])
+
+
+@contextlib.contextmanager
+def a_wall_in_another_process(url):
+    """Yields a function that reads that process's wall once, as its next refresh would."""
+    context = multiprocessing.get_context("spawn")
+    asked, answers = context.Queue(), context.Queue()
+    wall = context.Process(target=_a_wall, args=(url, asked, answers))
+    wall.start()
+    try:
+
+        def read_wall() -> list[int]:
+            asked.put(True)
+            return answers.get(timeout=60)
+
+        yield read_wall
+    finally:
+        asked.put(None)
+        wall.join(30)
+
+
+def test_a_hidden_drawing_leaves_another_processs_wall_at_its_very_next_read(wall_url):
+    """Its wall caches the contents for 2 s; each read below comes milliseconds after the last, so
+    only the store's generation (bumped by the hide, the approve, the delete) makes it read anew."""
+    store = WallStore(wall_url)
+    first = send(store, a_drawing(7, 7, "s1"), now=1000.0)
+    second = send(store, a_drawing(4, 9, "s2", seed=1), now=1001.0)
+    with a_wall_in_another_process(wall_url) as read_wall:
+        assert read_wall() == [second, first]
+        assert store.set_status(second, HIDDEN)
+        assert read_wall() == [first]
+        assert store.set_status(second, SHOWN)  # approved again: back at once too
+        assert read_wall() == [second, first]
+        assert store.delete(first)
+        assert read_wall() == [second]
+        assert store.clear() == 1
+        assert read_wall() == []
 
 
 def test_the_class_data_set_never_holds_a_held_or_hidden_drawing(wall_url, tmp_path):

@@ -1,8 +1,11 @@
 """Moderation and the per-client limits on the page (AppTest, real model, a real SQLite database):
 with a passcode set a student's drawing waits for the lecturer and no other session's wall shows
-it; one tap approves it, one tap hides it again; a fine-tune is given only what the wall shows;
-a script reloading the page as fast as it can does not stop another student's send."""
+it; the lecturer's panel, under the projected wall, shows only how many wait until the lecturer
+turns on the switch that shows them; one tap approves it, one tap hides it again; a fine-tune is
+given only what the wall shows; a script reloading the page as fast as it can does not stop
+another student's send."""
 
+import base64
 import re
 import time
 
@@ -49,6 +52,22 @@ def markdown(app) -> str:
     return "\n".join(m.value for m in app.main.markdown)
 
 
+def shows_drawing(app, drawing) -> bool:
+    """Whether any part of the page carries the drawing: its picture's bytes, or its tile's label."""
+    picture = base64.b64encode(drawing.picture).decode("ascii")
+    html = [str(e.proto.body) for e in app.get("html")]
+    images = [str(e.proto) for e in app.get("imgs")]
+    text = [markdown(app), *(c.value for c in app.main.caption)]
+    return any(picture in part or f'title="#{drawing.id}"' in part for part in html + images) or any(
+        f"Drawing #{drawing.id}:" in part for part in html + text
+    )
+
+
+def show_held(lecturer):
+    lecturer.toggle(key="wall_show_held").set_value(True).run()
+    assert not lecturer.exception, lecturer.exception
+
+
 def test_a_held_drawing_waits_for_the_lecturer_then_shows_then_hides(a_seven, model_copy, wall_db, monkeypatch):
     monkeypatch.setenv("DIGIT_LENS_PASSCODE", PASSCODE)  # holding is on by default with a lecturer
     wall = open_wall()
@@ -65,6 +84,7 @@ def test_a_held_drawing_waits_for_the_lecturer_then_shows_then_hides(a_seven, mo
 
     lecturer = a_lecturer()
     assert "Waiting for you: 1" in markdown(lecturer)
+    show_held(lecturer)
     lecturer.button(key="wall_approve_1").click().run()
     assert "Waiting for you" not in markdown(lecturer)
     wall.run()
@@ -76,6 +96,40 @@ def test_a_held_drawing_waits_for_the_lecturer_then_shows_then_hides(a_seven, mo
     store = WallStore(wall_db)
     assert store.get(1, status=None).status == HIDDEN
     assert [action for _, action, _ in store.actions()][:2] == ["hide", "approve"]
+
+
+def send_digit(canvas, mnist, index):
+    """A student sends MNIST test digit `index`: each its own picture, so a tile is told apart."""
+    canvas.drawing = draw_on_canvas(mnist.x_test[index, ..., 0], 0.5, left=60, top=40)
+    send_one()
+
+
+def test_on_the_projected_wall_held_drawings_show_only_as_a_count_until_asked_for(
+    canvas, mnist, model_copy, wall_db, monkeypatch
+):
+    monkeypatch.setenv("DIGIT_LENS_PASSCODE", PASSCODE)
+    send_digit(canvas, mnist, 0)
+    send_digit(canvas, mnist, 1)
+    store = WallStore(wall_db)
+    held = [store.get(i, status=None) for i in (1, 2)]
+    assert [d.status for d in held] == [HELD, HELD] and held[0].picture != held[1].picture
+    lecturer = a_lecturer()  # the passcode typed on the wall page, the one on the projector
+    assert "Waiting for you: 2" in markdown(lecturer)
+    assert not any(shows_drawing(lecturer, d) for d in held)
+    assert not [b for b in lecturer.main.button if b.key.startswith(("wall_approve", "wall_hide"))]  # no blind taps
+    assert not lecturer.toggle(key="wall_show_held").value
+
+    show_held(lecturer)
+    assert all(shows_drawing(lecturer, d) for d in held)
+    lecturer.button(key="wall_approve_2").click().run()  # one tap
+    lecturer.button(key="wall_hide_1").click().run()
+    assert [store.get(i, status=None).status for i in (1, 2)] == [HIDDEN, SHOWN]
+    assert 'href="?drawing=2"' in wall_grid(open_wall()) and "Waiting for you" not in markdown(lecturer)
+
+    send_digit(canvas, mnist, 2)  # the queue emptied meanwhile: the next held drawing arrives unseen again
+    lecturer.run()
+    assert "Waiting for you: 1" in markdown(lecturer)
+    assert not shows_drawing(lecturer, store.get(3, status=None)) and shows_drawing(lecturer, held[1])
 
 
 def test_the_lecturer_can_let_drawings_show_at_once(a_seven, model_copy, wall_db, monkeypatch):

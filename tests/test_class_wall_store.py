@@ -13,7 +13,7 @@ import pytest
 from classwall.dataset import class_dataset_npz, confusion, held_out
 from classwall.lecturer import configured_passcode, passcode_matches
 from classwall.sending import MAX_PER_MINUTE, Refused, send, wall_drawing
-from classwall.store import SCHEMA_VERSION, WallStore, WallStoreError
+from classwall.store import HELD, HIDDEN, SCHEMA_VERSION, SHOWN, WallStore, WallStoreError
 from cnn.files.mnist import load_mnist
 from tests.support import REPO
 
@@ -106,6 +106,47 @@ def test_passcode(monkeypatch):
     assert passcode_matches("tawny owl", expected)
     assert not passcode_matches("tawny ow", expected) and not passcode_matches("", expected)
     assert not passcode_matches(None, expected)
+
+
+def test_the_generation_changes_with_every_change_that_takes_a_drawing_off_the_wall(wall_url):
+    store = WallStore(wall_url)
+    generations = [store.generation()]
+
+    def changed() -> bool:
+        generations.append(WallStore(wall_url).generation())  # as another process reads it
+        return generations[-1] != generations[-2]
+
+    first = send(store, a_drawing(7, 7, "s1"), now=1000.0)
+    second = send(store, a_drawing(4, 9, "s2", seed=1), now=1001.0)
+    assert not changed()  # a send waits for the wall's cache: many of them, none urgent
+    assert store.set_status(first, HIDDEN) and changed()
+    assert store.set_status(first, SHOWN) and changed()
+    assert not store.set_status(999, HIDDEN) and not changed()  # nothing changed on the wall
+    assert store.set_status_of_all(SHOWN, HELD) == 2 and changed()
+    assert store.set_status_of_all(SHOWN, HELD) == 0 and not changed()
+    assert store.delete(second) and changed()
+    assert not store.delete(second) and not changed()
+    assert store.clear() == 1 and changed()
+    assert len(set(generations)) == 6  # never back to an earlier value, which a wall may still have cached
+
+
+def _hide_many(url, ids):
+    store = WallStore(url)
+    for drawing_id in ids:
+        store.set_status(drawing_id, HIDDEN)
+
+
+def test_hides_in_several_processes_at_once_each_count_the_generation_up(wall_url):
+    store = WallStore(wall_url)
+    ids = [send(store, a_drawing(session=f"s{n}", seed=n), now=float(n)) for n in range(24)]
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_hide_many, args=(wall_url, ids[n::3])) for n in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    assert store.count() == 0 and store.generation() == "24"  # not one bump lost to a race
 
 
 def _send_many(url, session, count):

@@ -1,10 +1,12 @@
 """The lecturer's side of the class wall, behind the passcode: moderate (hold new drawings, approve
 or hide each with one tap, hide one already on the wall), delete a drawing, clear the wall,
 export the class's data set, and fine-tune the convnet on the class's drawings (then adopt or
-discard the result). Every action is logged, to the server log and the database.
+discard the result). Every action is logged, to the server log and the database. The panel sits
+under the projected wall, so held drawings show only their count until the lecturer turns on
+"Show held drawings (not on the projector)".
 
-Session state it owns: `lecturer_passcode`, `lecturer_ok`, `wall_hold`, `wall_approve_*`, `wall_hide_*`,
-`wall_approve_all`, `wall_delete_id`, `wall_clear_sure`, `wall_clear_confirmed`, `wall_fine_tune*`,
+Session state it owns: `lecturer_passcode`, `lecturer_ok`, `wall_hold`, `wall_show_held`, `wall_approve_*`,
+`wall_hide_*`, `wall_approve_all`, `wall_delete_id`, `wall_clear_sure`, `wall_clear_confirmed`, `wall_fine_tune*`,
 `wall_adopt`, `wall_discard`, `wall_export`.
 """
 
@@ -29,6 +31,7 @@ WRONG_PASSCODE = "wrong passcode"  # as logged in the database
 MAX_WRONG_PER_MINUTE = 5
 QUEUE_REFRESH_SECONDS = 3  # as often as the wall itself: a new drawing waits at most this long to be seen
 MODERATED_AT_ONCE = 12  # held drawings, and drawings on the wall, offered at a time: two rows of six
+SHOW_HELD = "wall_show_held"  # the switch that shows the held drawings' tiles (off: only their count)
 
 
 def lecturer_passcode() -> str | None:
@@ -106,18 +109,38 @@ def moderation_queue_ui(store: WallStore) -> None:
         st.error(f"The class wall's database cannot be read: {error}")
         return
     if waiting:
-        heading, approve_all = st.columns([3, 1], vertical_alignment="center")
-        heading.markdown(f"**Waiting for you: {waiting}** (newest first; only you see them, here)")
-        approve_all.button(
-            f"Approve all {waiting}", key="wall_approve_all", on_click=_approve_all, args=(store,), type="primary"
-        )
-        st.caption("Open this panel on your own screen, not the projected one: held drawings show here.")
-        _drawing_buttons(store, held, (("Approve", SHOWN), ("Hide", HIDDEN)))
+        held_queue_ui(store, held, waiting)
     else:
+        st.session_state.pop(SHOW_HELD, None)  # the queue is empty: the next held drawing arrives unseen again
         st.caption("No drawing is waiting for approval.")
     if shown:
         st.markdown("**On the wall now** (newest first): Hide takes one off every wall at its next refresh.")
         _drawing_buttons(store, shown, (("Hide", HIDDEN),))
+
+
+def held_queue_ui(store: WallStore, held, waiting: int) -> None:
+    """How many wait, and, only once the lecturer asks for them, their tiles with Approve / Hide.
+    This panel sits under the projected wall: a lecturer who unlocks it there must not put what
+    they have not approved in front of the hall, so the tiles are behind an explicit switch, off
+    by default and off again whenever the queue empties."""
+    heading, approve_all = st.columns([3, 1], vertical_alignment="center")
+    heading.markdown(f"**Waiting for you: {waiting}** (newest first)")
+    showing = st.toggle(
+        "Show held drawings (not on the projector)",
+        key=SHOW_HELD,
+        help="They show on this page, which is the projected one: turn this on on your own screen only.",
+    )
+    if not showing:
+        st.caption(
+            "Held drawings are not shown: this page is on the projector. On your own phone or laptop, "
+            "open this page, unlock this panel and turn on the switch to approve or hide them."
+        )
+        return
+    approve_all.button(
+        f"Approve all {waiting}", key="wall_approve_all", on_click=_approve_all, args=(store,), type="primary"
+    )
+    st.caption("While the switch is on, every new held drawing shows here as it arrives.")
+    _drawing_buttons(store, held, (("Approve", SHOWN), ("Hide", HIDDEN)))
 
 
 def _drawing_buttons(store: WallStore, drawings, actions) -> None:

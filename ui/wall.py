@@ -63,10 +63,18 @@ class WallContents:
     grid: str  # HTML tiles of the newest drawings; "" when the wall is empty
 
 
-@st.cache_data(ttl=REFRESH_SECONDS - 1, max_entries=4, show_spinner=False)
 def wall_contents(url: str) -> WallContents:
+    """What the wall shows now. The store's generation is read first, every time (one cheap
+    read): a drawing hidden, approved or deleted in any process changes it, so the cache below is
+    passed over at this wall's very next refresh rather than up to its TTL later."""
+    return _wall_contents_at(url, wall_store().generation())
+
+
+@st.cache_data(ttl=REFRESH_SECONDS - 1, max_entries=4, show_spinner=False)
+def _wall_contents_at(url: str, generation: str) -> WallContents:
     """What the wall shows, read and drawn once per refresh for every open wall of this process
-    (forty students opening the wall must not mean forty table scans every 3 s)."""
+    (forty students opening the wall must not mean forty table scans every 3 s). `generation` is
+    only the cache's key: a new one is a new entry. A new send waits for the TTL (at most 2 s)."""
     store = wall_store()
     labels, reads = store.labels_and_reads()
     newest = store.recent(NEWEST)
@@ -136,9 +144,10 @@ def wall_page_ui(models: ModelStore) -> None:
 
 
 def refresh_wall() -> None:
-    """After a send, delete or clear in this process: the next look at the wall reads it anew
-    (other processes' walls catch up within REFRESH_SECONDS)."""
-    wall_contents.clear()
+    """After a send, delete or clear in this process: the next look at the wall reads it anew.
+    (Other processes' walls see a hide, approve, delete or clear at their next refresh, through
+    the store's generation; a send within REFRESH_SECONDS.)"""
+    _wall_contents_at.clear()
 
 
 def close_wall_drawing() -> None:
