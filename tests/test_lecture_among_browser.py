@@ -129,6 +129,22 @@ def test_the_panels_show_the_map_what_the_answer_rests_on_and_what_flips_it(play
         assert page.errors == []
 
 
+def _layers_drawn(page) -> dict[str, str]:
+    """Each layer's pictures in the view, as their pixels (PNG data URLs), by layer name."""
+    return dict(
+        page.locator(VIEW).evaluate(
+            """root => [...root.querySelectorAll("section[data-layer]")].map(s =>
+              [s.dataset.layer, [...s.querySelectorAll("canvas")].map(c => c.toDataURL()).join("|")])"""
+        )
+    )
+
+
+def _dense_shown(page) -> np.ndarray:
+    """The hidden Dense(64) layer's values as the view gives them (each unit's title, 3 decimals)."""
+    titles = page.locator(f"{VIEW} .lv-unit").evaluate_all("c => c.map(u => u.title)")
+    return np.array([float(title.split(": ")[1]) for title in titles])
+
+
 def _edited(page) -> np.ndarray:
     return np.frombuffer(base64.b64decode(_dataset(page, VIEW)["editedImage"]), "<f4").reshape(28, 28)
 
@@ -146,6 +162,7 @@ def test_the_input_edited_in_place_is_read_by_every_layer(playwright, app_url):
         page.get_by_role("button", name="Edit pixels").click()
         expect(page.locator(VIEW)).to_have_attribute("data-edited", "0")
         drawn = _edited(page).copy()
+        layers_before = _layers_drawn(page)
 
         # Drag the top bar of a 7 over the 1: every layer reads the edited input.
         box = page.locator(f"{VIEW} .lv-input").bounding_box()
@@ -162,6 +179,16 @@ def test_the_input_edited_in_place_is_read_by_every_layer(playwright, app_url):
         expect(page.locator(f"{VIEW} .lv-digit")).to_have_text(str(int(expected.argmax())))
         shown = page.locator(f"{VIEW} .lv-p").evaluate_all("t => t.map(p => Number(p.textContent.slice(0, -1)))")
         assert np.abs(np.array(shown) - expected * 100).max() <= 0.51  # whole percents, as rounded
+        # Every layer responds, and as the network does: each Conv2D and pooling layer's pictures
+        # are new, and the 64 hidden units are numpy's own for the edited input.
+        page.wait_for_timeout(300)  # the frame that redraws the view
+        layers_after = _layers_drawn(page)
+        assert {"conv1", "conv2", "conv3"} <= set(layers_after), layers_after.keys()
+        pictured = [name for name, pixels in layers_before.items() if pixels]  # the dense strip and answer are text
+        unchanged = [name for name in pictured if layers_after.get(name) == layers_before[name]]
+        assert unchanged == [], f"layers not redrawn for the edited input: {unchanged}"
+        dense = network.forward(edited[None])["dense"][0]
+        assert np.abs(_dense_shown(page) - dense).max() <= 0.002, (_dense_shown(page), dense)
         assert page.locator(f"{VIEW} .lv-input.lv-editing").count() == 1
 
         # The keyboard on the focused input: Space flips the pixel under the cursor.
