@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# Serve Digit lens from REPLICAS Streamlit processes behind nginx, on 127.0.0.1:PORT, in the
-# foreground; Ctrl-C or SIGTERM stops all of them.
+# Serve Digit lens from REPLICAS Streamlit processes behind nginx, on BIND:PORT (default
+# 127.0.0.1:8501), in the foreground; Ctrl-C or SIGTERM stops all of them.
 #
-#   deploy/local.sh                      # 2 replicas on http://127.0.0.1:8501
+#   deploy/local.sh                      # 2 replicas on http://127.0.0.1:8501, this machine only
 #   REPLICAS=3 PORT=8080 deploy/local.sh
 #   TLS_CERT=hall.crt TLS_KEY=hall.key PORT=8443 HTTP_PORT=8080 deploy/local.sh
 #                                        # https on 8443; plain http on 8080 (and 8443) redirects
+#   BIND=0.0.0.0 TLS_CERT=hall.crt TLS_KEY=hall.key PORT=443 HTTP_PORT=80 deploy/local.sh
+#                                        # a lecture hall: the students reach it over the Wi-Fi
 #   deploy/local.sh --check              # only write the nginx config and test it (nginx -t)
+#   deploy/local.sh --check --print      # the same, and print the site config it would serve
 #   kill -HUP <pid of local.sh>          # rolling restart: one replica at a time (a deploy)
 #
+# BIND is the address nginx listens on (its https, plain and redirect servers): 127.0.0.1 by
+# default, so a laptop (and a test) serves nobody else; 0.0.0.0 (every IPv4 address of this
+# machine), one of its addresses, or an IPv6 one such as :: for the hall's network.
+#
 # Needs nginx (Debian: apt-get install nginx) and the app's requirements. The replicas listen on
-# 127.0.0.1:FIRST_REPLICA_PORT and up (default PORT+100); they share the model file
+# 127.0.0.1:FIRST_REPLICA_PORT and up (default PORT+100) whatever BIND is: only nginx, which sets
+# the client's address for them (nginx.conf.template), may reach them. They share the model file
 # (CNN_MODEL_PATH), so a retrain in one reaches all, and only one trains at a time.
 #
 # Supervision: a replica that stops is started again (nginx sends its students to the others
@@ -18,6 +26,7 @@
 set -euo pipefail
 
 REPLICAS=${REPLICAS:-2}
+BIND=${BIND:-127.0.0.1}
 PORT=${PORT:-8501}
 FIRST_REPLICA_PORT=${FIRST_REPLICA_PORT:-$((PORT + 100))}
 TLS_CERT=${TLS_CERT:-}
@@ -93,14 +102,16 @@ upstreams() {
     echo "}"
 }
 
-listen="127.0.0.1:${PORT}" tls="" redirect=""
+# An IPv6 address goes in brackets in nginx's listen (and in a URL).
+bind=$BIND; [[ "$bind" == *:* && "$bind" != \[* ]] && bind="[$bind]"
+listen="${bind}:${PORT}" tls="" redirect=""
 if [ -n "$TLS_CERT" ]; then
     listen+=" ssl"
     tls="    ssl_certificate $(realpath "$TLS_CERT");"$'\n'"    ssl_certificate_key $(realpath "$TLS_KEY");"
     # Plain HTTP spoken to the https port (nginx's code 497) goes to https too.
     tls+=$'\n'"    error_page 497 =301 https://\$host:${PORT}\$request_uri;"
     if [ -n "$HTTP_PORT" ]; then
-        redirect="server { listen 127.0.0.1:${HTTP_PORT}; return 301 https://\$host:${PORT}\$request_uri; }"
+        redirect="server { listen ${bind}:${HTTP_PORT}; return 301 https://\$host:${PORT}\$request_uri; }"
     fi
 fi
 
@@ -140,7 +151,8 @@ http {
 CONF
 nginx -t -q -p "$run" -c "$run/nginx.conf"
 if [ "${1:-}" = "--check" ]; then
-    echo "nginx config OK: $REPLICAS replicas behind 127.0.0.1:$PORT${TLS_CERT:+ (https)}"
+    [ "${2:-}" = "--print" ] && cat "$run/site.conf"
+    echo "nginx config OK: $REPLICAS replicas behind $bind:$PORT${TLS_CERT:+ (https)}"
     exit 0
 fi
 
@@ -205,7 +217,7 @@ nginx -p "$run" -c "$run/nginx.conf" &
 nginx_pid=$!
 say "nginx (pid $nginx_pid) on port $PORT"
 scheme=http; [ -n "$TLS_CERT" ] && scheme=https
-echo "Digit lens on ${scheme}://127.0.0.1:${PORT} (${REPLICAS} replicas on ports ${FIRST_REPLICA_PORT}-$((FIRST_REPLICA_PORT + REPLICAS - 1)))"
+echo "Digit lens on ${scheme}://${bind}:${PORT} (${REPLICAS} replicas on ports ${FIRST_REPLICA_PORT}-$((FIRST_REPLICA_PORT + REPLICAS - 1)))"
 
 restart_wanted=0
 trap 'restart_wanted=1' HUP

@@ -2,9 +2,11 @@
 and the small probes the deployment tests share (is a port healthy, who answers through nginx)."""
 
 import contextlib
+import ipaddress
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -67,6 +69,48 @@ def fetch_status(url: str, timeout: float = 10) -> int:
         return error.code
     except OSError:
         return 0
+
+
+def own_address() -> str | None:
+    """This machine's first IPv4 address that is not loopback (as `hostname -I` lists them), the one
+    a student on the same network would reach it by; None if it has none."""
+    try:
+        listed = subprocess.run(["hostname", "-I"], capture_output=True, text=True, timeout=10).stdout.split()
+    except OSError:
+        return None
+    for address in listed:
+        parsed = ipaddress.ip_address(address)
+        if parsed.version == 4 and not parsed.is_loopback:
+            return address
+    return None
+
+
+def self_signed(folder: Path, *addresses: str) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1, localhost and `addresses`, and its key, made with the openssl CLI."""
+    assert shutil.which("openssl"), "openssl is missing (apt-get install openssl)"
+    cert, key = folder / "hall.crt", folder / "hall.key"
+    names = ",".join(["IP:127.0.0.1", "DNS:localhost", *(f"IP:{address}" for address in addresses)])
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=digit-lens-test"]
+        + ["-addext", f"subjectAltName={names}", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def first_answer(url: str) -> tuple[int, str]:
+    """The status and Location of `url`'s own answer, its redirect not followed."""
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(url, timeout=10) as response:
+            return response.status, response.headers.get("Location", "")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Location", "")
 
 
 def _bindable(port: int) -> bool:

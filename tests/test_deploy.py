@@ -4,6 +4,7 @@ through the proxy, Ctrl-C stops everything, only one replica trains at a time, a
 import os
 import re
 import signal
+import ssl
 import subprocess
 import time
 import urllib.parse
@@ -14,8 +15,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from harness.browser import chromium, draw_digit, open_page
-from tests.deploy_support import LOCAL, PAGE_READY, listening, local_hall
+from harness.browser import chromium, draw_digit, free_port, open_page
+from tests.deploy_support import LOCAL, PAGE_READY, first_answer, listening, local_hall, self_signed
 from tests.support import REPO, make_mnist_arrays
 
 
@@ -28,6 +29,33 @@ def test_the_nginx_config_is_valid():
     )
     assert result.returncode == 0, result.stderr
     assert "nginx config OK: 3 replicas" in result.stdout
+
+
+def _local_site(tmp_path, **env: str) -> str:
+    """The nginx site config deploy/local.sh would serve with `env`, checked (nginx -t), not started."""
+    env = dict(os.environ, REPLICAS="2", PORT="18555", FIRST_REPLICA_PORT="18655", **env)
+    result = subprocess.run(["bash", str(LOCAL), "--check", "--print"], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _listens(site: str) -> list[str]:
+    return re.findall(r"listen ([^;]+);", site)
+
+
+def test_nginx_listens_on_loopback_unless_bind_says_otherwise_and_the_replicas_always_do(tmp_path):
+    cert, key = self_signed(tmp_path)
+    tls = {"TLS_CERT": str(cert), "TLS_KEY": str(key), "HTTP_PORT": "18580"}
+    assert _listens(_local_site(tmp_path)) == ["127.0.0.1:18555"]  # a laptop serves nobody else
+    assert sorted(_listens(_local_site(tmp_path, **tls))) == ["127.0.0.1:18555 ssl", "127.0.0.1:18580"]
+    # A lecture hall: the https server and the plain http one that redirects, on every address.
+    hall = _local_site(tmp_path, BIND="0.0.0.0", **tls)
+    assert sorted(_listens(hall)) == ["0.0.0.0:18555 ssl", "0.0.0.0:18580"]
+    assert _listens(_local_site(tmp_path, BIND="0.0.0.0")) == ["0.0.0.0:18555"]
+    assert _listens(_local_site(tmp_path, BIND="::")) == ["[::]:18555"]
+    # Only nginx is reachable from outside: the replicas stay on loopback.
+    replicas = set(re.findall(r"server (\S+) max_fails", hall))
+    assert replicas == {"127.0.0.1:18655", "127.0.0.1:18656"}
 
 
 def test_compose_fills_in_exactly_what_the_template_asks_for():
@@ -60,25 +88,97 @@ def _proxy_environment(compose: str) -> dict[str, str]:
     return {name: value.replace("$$", "$") for name, value in environment.items()}
 
 
+def _compose_site(*files: str, **addresses: str) -> str:
+    """The site config the nginx image writes from the template, given the proxy's environment
+    as these compose files merge it (a later file's variable replaces an earlier one's). `addresses`
+    replace what only exists inside compose: a listen line's port (listen_80="127.0.0.1:18556")
+    and the "app" service (app="127.0.0.1:8501")."""
+    environment = {}
+    for name in files:
+        environment.update(_proxy_environment((REPO / "deploy" / name).read_text()))
+    template = (REPO / "deploy" / "nginx.conf.template").read_text()
+    site = re.sub(r"\$\{(\w+)\}", lambda m: environment[m.group(1)], template)
+    site = site.replace("server app:8501", f"server {addresses.pop('app', '127.0.0.1:8501')}")
+    for name, address in addresses.items():
+        site = re.sub(rf"listen {name.removeprefix('listen_')}\b", f"listen {address}", site)
+    return site
+
+
+def _nginx_test(folder, site: str) -> subprocess.CompletedProcess:
+    (folder / "site.conf").write_text(site)
+    (folder / "nginx.conf").write_text(
+        f"pid {folder}/nginx.pid; error_log stderr; events {{}} http {{ include {folder}/site.conf; }}"
+    )
+    return subprocess.run(
+        ["nginx", "-t", "-p", str(folder), "-c", str(folder / "nginx.conf")], capture_output=True, text=True
+    )
+
+
 def test_the_config_compose_renders_is_valid(tmp_path):
     # As the nginx image does it: every ${NAME} of the template replaced from the proxy's
     # environment. "app" resolves only inside compose, so a local address stands in for it.
     compose = (REPO / "deploy" / "compose.yaml").read_text()
-    environment = _proxy_environment(compose)
-    template = (REPO / "deploy" / "nginx.conf.template").read_text()
-    site = re.sub(r"\$\{(\w+)\}", lambda m: environment[m.group(1)], template)
-    site = site.replace("server app:8501", "server 127.0.0.1:8501").replace("listen 80;", "listen 127.0.0.1:18556;")
+    site = _compose_site("compose.yaml", listen_80="127.0.0.1:18556")
     assert "hash $digit_lens_served consistent" in site
-    (tmp_path / "site.conf").write_text(site)
-    (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid; error_log stderr; events {{}} http {{ include {tmp_path}/site.conf; }}"
-    )
-    result = subprocess.run(
-        ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True
-    )
+    result = _nginx_test(tmp_path, site)
     assert result.returncode == 0, result.stderr
     # A replica (or the proxy, or the database) that dies is started again by Docker.
     assert len(re.findall(r"^    restart: unless-stopped$", compose, re.M)) == 3
+    # The app trusts the proxy's X-Forwarded-For (another container's address), which nginx
+    # writes itself: the real client's address reaches the class wall's per-address cap.
+    assert re.search(r'^      FORWARDED_ALLOW_IPS: "\*"$', compose[: compose.index("\n  db:")], re.M)
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in site
+
+
+def _compose_tls_site(folder, **addresses: str) -> str:
+    """compose.yaml with compose.tls.yaml's TLS, the certificate and key the override mounts
+    replaced by a self-signed pair made here (the container's paths exist only inside it)."""
+    override = (REPO / "deploy" / "compose.tls.yaml").read_text()
+    site = _compose_site("compose.yaml", "compose.tls.yaml", **addresses)
+    cert, key = self_signed(folder)
+    for inside, made in (("/etc/nginx/certs/hall.crt", cert), ("/etc/nginx/certs/hall.key", key)):
+        assert re.search(rf"^      - \S+:{inside}:ro$", override, re.M), f"{inside} is not mounted"
+        assert inside in site
+        site = site.replace(inside, str(made))
+    return site
+
+
+def test_the_config_compose_tls_renders_is_valid_and_serves_https_only(tmp_path):
+    site = _compose_tls_site(tmp_path, listen_443="127.0.0.1:18557", listen_80="127.0.0.1:18558")
+    assert re.search(r"^    listen 127\.0\.0\.1:18557 ssl;$", site, re.M)
+    assert "return 301 https://$host$request_uri;" in site  # the plain http server
+    assert "error_page 497 =301 https://$host$request_uri;" in site  # plain http spoken to 443
+    result = _nginx_test(tmp_path, site)
+    assert result.returncode == 0, result.stderr
+    override = (REPO / "deploy" / "compose.tls.yaml").read_text()
+    assert '- "443:443"' in override and '- "80:80"' in override
+
+
+@pytest.mark.slow
+def test_nginx_with_compose_tls_serves_the_certificate_and_redirects_plain_http(tmp_path):
+    """The override's config served by nginx here (no replica behind it: only what nginx answers
+    itself): the certificate the files hold, and plain http, on 80 or 443, sent to https."""
+    https, plain = free_port(), free_port()
+    site = _compose_tls_site(tmp_path, listen_443=f"127.0.0.1:{https}", listen_80=f"127.0.0.1:{plain}")
+    (tmp_path / "site.conf").write_text(site)
+    config = (
+        f"pid {tmp_path}/nginx.pid; error_log stderr; daemon off; events {{}} http {{ include {tmp_path}/site.conf; }}"
+    )
+    (tmp_path / "nginx.conf").write_text(config)
+    nginx = subprocess.Popen(["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while not (listening(https) and listening(plain)):
+            assert nginx.poll() is None and time.monotonic() < deadline, nginx.stderr.read().decode()
+            time.sleep(0.1)
+        served = ssl.get_server_certificate(("127.0.0.1", https))
+        assert ssl.PEM_cert_to_DER_cert(served) == ssl.PEM_cert_to_DER_cert((tmp_path / "hall.crt").read_text())
+        # The test's "443" and "80" are other ports; what nginx answers is what a hall would see.
+        assert first_answer(f"http://127.0.0.1:{plain}/?view=lecture") == (301, "https://127.0.0.1/?view=lecture")
+        assert first_answer(f"http://127.0.0.1:{https}/_stcore/health") == (301, "https://127.0.0.1/_stcore/health")
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -1,59 +1,46 @@
 """TLS at the proxy (issue 22): deploy/local.sh given a certificate and key (TLS_CERT, TLS_KEY)
 serves https only: the page and its websocket go over TLS with the test's own self-signed
 certificate, and plain HTTP (on HTTP_PORT, or spoken to the https port) is redirected to https,
-so the lecturer's passcode never crosses the hall's Wi-Fi in the clear."""
+so the lecturer's passcode never crosses the hall's Wi-Fi in the clear.
+
+The hall here runs as the README's lecture hall does, with BIND=0.0.0.0: a student on the network
+reaches nginx on the machine's own address (and never a replica), and the address the class wall
+counts a send against is the one nginx saw, whatever the student's browser wrote in its headers."""
 
 import re
-import shutil
+import socket
 import ssl
-import subprocess
-import urllib.error
 import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
+from classwall.store import WallStore
 from harness.browser import chromium, draw_digit, free_port
-from tests.deploy_support import local_hall, open_student
+from tests.deploy_support import first_answer, healthy, local_hall, open_student, own_address, self_signed
 
 pytestmark = pytest.mark.slow
-
-
-def self_signed(folder) -> tuple:
-    """A certificate for 127.0.0.1 and localhost, and its key, made with the openssl CLI."""
-    assert shutil.which("openssl"), "openssl is missing (apt-get install openssl)"
-    cert, key = folder / "hall.crt", folder / "hall.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=digit-lens-test"]
-        + ["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
 
 
 @pytest.fixture(scope="module")
 def tls_hall(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tls")
-    cert, key = self_signed(folder)
+    own = own_address()
+    cert, key = self_signed(folder, *([own] if own else []))
     http_port = free_port()
-    with local_hall(folder, replicas=1, TLS_CERT=str(cert), TLS_KEY=str(key), HTTP_PORT=str(http_port)) as hall:
-        hall.cert, hall.http_port = cert, http_port
+    wall = f"sqlite:///{folder / 'wall.sqlite'}"
+    with local_hall(
+        folder,
+        replicas=1,
+        BIND="0.0.0.0",
+        TLS_CERT=str(cert),
+        TLS_KEY=str(key),
+        HTTP_PORT=str(http_port),
+        DATABASE_URL=wall,
+        DIGIT_LENS_PASSCODE="",  # no moderation: a send goes on the wall at once
+    ) as hall:
+        hall.cert, hall.http_port, hall.own, hall.wall = cert, http_port, own, wall
         yield hall
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def first_answer(url: str) -> tuple[int, str]:
-    """The status and Location of `url`'s own answer, its redirect not followed."""
-    try:
-        with urllib.request.build_opener(_NoRedirect).open(url, timeout=10) as response:
-            return response.status, response.headers.get("Location", "")
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("Location", "")
 
 
 def test_https_serves_the_page_with_the_given_certificate_and_plain_http_is_redirected(tls_hall):
@@ -92,3 +79,40 @@ def test_the_page_and_its_websocket_work_over_https(tls_hall, playwright):
         streams = [url for url in sockets if url.endswith("/_stcore/stream")]
         assert streams and all(url.startswith(f"wss://127.0.0.1:{tls_hall.port}/") for url in streams), sockets
         assert page.errors == []
+
+
+def test_the_machines_own_address_reaches_nginx_and_never_a_replica(tls_hall):
+    if tls_hall.own is None:
+        pytest.skip("`hostname -I` gives no address but loopback: nothing to reach the hall by")
+    own, port = tls_hall.own, tls_hall.port
+    assert healthy(f"https://{own}:{port}")
+    assert first_answer(f"http://{own}:{tls_hall.http_port}/?view=wall") == (301, f"https://{own}:{port}/?view=wall")
+    for replica in tls_hall.replica_ports:  # BIND is nginx's alone: the replicas stay on loopback
+        with socket.socket() as sock:
+            assert sock.connect_ex((own, replica)) != 0, replica
+
+
+FORGED = "203.0.113.9"  # TEST-NET-3: no student has it
+
+
+@pytest.mark.browser
+def test_an_address_the_browser_writes_in_its_headers_is_not_the_one_the_wall_counts(tls_hall, playwright):
+    """The per-address cap reads the address nginx passes on; a student who writes X-Real-IP and
+    X-Forwarded-For themselves (into the page's requests and the websocket's handshake) must still
+    be counted at the address nginx saw: 127.0.0.1 from this machine, the machine's own address
+    when reached by it, as a student on the Wi-Fi would."""
+    hosts = ["127.0.0.1", *([tls_hall.own] if tls_hall.own else [])]
+    forged = {"X-Real-IP": FORGED, "X-Forwarded-For": FORGED}
+    for host in hosts:
+        with chromium(playwright, ignore_https_errors=True, extra_http_headers=forged) as context:
+            page = open_student(context, f"https://{host}:{tls_hall.port}/")
+            draw_digit(page, 7)
+            prediction = (
+                page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
+            )
+            expect(prediction).to_contain_text(re.compile(r"Prediction\s*7"), timeout=30_000)
+            page.get_by_role("button", name="Send to the class wall").click()
+            sent = page.get_by_test_id("stAlertContentSuccess").get_by_text("Sent: your 7 is on the class wall")
+            expect(sent).to_be_visible(timeout=20_000)
+    recorded = sorted(drawing.address for drawing in WallStore(tls_hall.wall).recent())
+    assert recorded == sorted(hosts)
