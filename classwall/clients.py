@@ -80,11 +80,13 @@ def client_address(headers: Mapping[str, str], peer: str | None) -> str:
     """The client's address for the per-address cap.
 
     `peer` is Streamlit's st.context.ip_address. Streamlit 1.67 serves through uvicorn, which
-    already puts the last X-Forwarded-For entry in its place when the connection comes from a
-    trusted proxy (FORWARDED_ALLOW_IPS, by default 127.0.0.1 and ::1: nginx in deploy/local.sh),
-    so it is the address nginx saw (the entries before it are whatever the client wrote); it is
-    None when that is this machine. Only then are the headers read (X-Real-IP, else the last
-    X-Forwarded-For entry), for a proxy that passes them without uvicorn having used them. Behind
+    puts an X-Forwarded-For entry in its place when the connection comes from a trusted proxy
+    (FORWARDED_ALLOW_IPS, by default 127.0.0.1 and ::1: nginx in deploy/local.sh). It reads the
+    list from the right and skips trusted entries, so a list the client began could lend it a
+    client-written address: that is why deploy/nginx.conf.template replaces X-Forwarded-For and
+    X-Real-IP with the address nginx saw ($remote_addr) instead of appending to them. `peer` is
+    None when that address is this machine. Only then are the headers read (X-Real-IP, else the
+    last X-Forwarded-For entry), for a proxy that passes them without uvicorn having used them. Behind
     an untrusted proxy (another container's address) every student shares the proxy's address:
     the per-address cap is generous for that reason. IPv6 addresses count by their /64, which one
     device can fill with addresses of its own."""
