@@ -147,6 +147,11 @@ def test_a_finger_taps_a_point_on_a_phone(playwright, app_url, mnist_path):
         picture = page.locator(".dm-picture")
         expect(picture).to_be_visible(timeout=60_000)
         page.wait_for_function(f"() => ({_STATE})()?.state === 'ready' && ({_DOT})()", timeout=20_000)
+        # The server's run for the stroke has arrived and the page is laid out: a rerun landing
+        # after the tap redraws the map under the finger (the tip closed, or the point moved away).
+        page.wait_for_function(f"() => ({_STATE})()?.serverDot", timeout=20_000)
+        expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
+        page.wait_for_timeout(500)
         picture.scroll_into_view_if_needed()
         box = picture.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # the map fits the phone's width

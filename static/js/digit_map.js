@@ -11,6 +11,7 @@
 
 import { mapView } from "./among/map_view.js";
 import { followDrawing, sameInput, scheduleReading, serverInput } from "./live/reader.js";
+import { newestCleanup } from "./lib/cleanup.js";
 
 const views = new WeakMap(); // parentElement -> what this mount keeps across reruns
 
@@ -62,5 +63,5 @@ export default function (component) {
     if (map !== before && view.data.live) scheduleReading(); // a new map: the drawing as it is now, by the page's own reading
   }, console.warn);
   if (view.map.map) view.showServer();
-  return view.unmount;
+  return newestCleanup(view, view.unmount);
 }

@@ -14,6 +14,7 @@ import { channelAt, gridLayout, tileOrigin } from "./lib/grid.js";
 import { quantise } from "./net/lecture_payload.js";
 import { forward } from "./net/network.js";
 import { followDrawing, network, retryWeights, scheduleReading, serverInput } from "./live/reader.js";
+import { newestCleanup } from "./lib/cleanup.js";
 
 const ZOOM = 240;
 const picks = new Map(); // layer name -> channel clicked, kept across strokes and chapter switches
@@ -126,7 +127,7 @@ export default function ({ parentElement, data }) {
     view = mount(root, () => views.delete(parentElement));
     views.set(parentElement, view);
   }
-  if (!data) return view.unmount;
+  if (!data) return newestCleanup(view, view.unmount);
   // A new run: the layers shown may have changed (the pooling toggle, a retrain); rebuilt once.
   view.data = data;
   const palette = bytes(data.palette);
@@ -141,7 +142,7 @@ export default function ({ parentElement, data }) {
     if (data.live) scheduleReading(); // the canvas as it is now
     else if (serverImage) view.paint(forward(net, serverImage));
   }, view.fail);
-  return view.unmount;
+  return newestCleanup(view, view.unmount);
 }
 
 function mount(root, forget) {

@@ -16,6 +16,7 @@ import { SIDE, applyTool, changedPixels, flipTool, keyAction, moveCursor, pixelA
 import { quantise } from "./net/lecture_payload.js";
 import { forward } from "./net/network.js";
 import { network, retryWeights, serverInput } from "./live/reader.js";
+import { newestCleanup } from "./lib/cleanup.js";
 
 const SCALE = 10; // the editor's canvas pixels per input pixel
 const FRAME = { columns: 16, gap: 2, label: 0 }; // the small grids: no labels, 16 maps a row
@@ -205,7 +206,7 @@ export default function ({ parentElement, data }) {
   const old = view.data;
   view.data = data || {};
   const input = serverInput(view.data);
-  if (!input) return view.unmount;
+  if (!input) return newestCleanup(view, view.unmount);
   // A new drawing from the server starts the editing again; the same one keeps the edits.
   if (!view.original || old.input !== view.data.input) {
     view.original = input;
@@ -227,5 +228,5 @@ export default function ({ parentElement, data }) {
       console.warn(error);
     },
   );
-  return view.unmount;
+  return newestCleanup(view, view.unmount);
 }

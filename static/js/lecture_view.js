@@ -30,6 +30,7 @@ import { COLUMN_GAP, INSPECTOR_WIDTH, chooseLayout, fixedWidth, inputSize } from
 import { drawNetwork } from "./lecture/network.js";
 import { lecturePayload } from "./net/lecture_payload.js";
 import { followDrawing, forgetServerAnswer, markServerAnswer, network, retryWeights, sameInput, scheduleReading, serverInput } from "./live/reader.js";
+import { newestCleanup } from "./lib/cleanup.js";
 
 const HINT = "Click any map, dense unit or digit to open it; hover a dense unit or a digit to see what feeds it.";
 const views = new WeakMap();
@@ -45,14 +46,14 @@ export default function (component) {
   view.setStateValue = setStateValue;
   view.asking = false; // a smallest change asked for comes with the run that follows the ask
   view.meta = data && data.layers ? decodedMeta(data) : null;
-  if (!view.meta) return view.unmount;
+  if (!view.meta) return newestCleanup(view, view.unmount);
   if (data.selected && !view.selected) view.selected = data.selected;
   if (data.map && data.map.map) shownMap(view).show(data.map).then(() => view.data && render(root, view), console.warn);
   askAgainWhileFinding(view);
   view.refit = true;
   retryWeights(view.meta.weights);
   network(view.meta.weights).then(scheduleReading, view.fail); // the canvas as it is now
-  return view.unmount;
+  return newestCleanup(view, view.unmount);
 }
 
 function mount(root, forget) {

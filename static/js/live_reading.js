@@ -13,6 +13,7 @@
 import { GREY } from "./lib/colour.js";
 import { digitBars, element, paintTile, showBars } from "./lib/dom.js";
 import { followDrawing, forgetServerAnswer, markServerAnswer, network, retryWeights, scheduleReading, serverInput } from "./live/reader.js";
+import { newestCleanup } from "./lib/cleanup.js";
 
 const views = new WeakMap(); // parentElement -> what this mount keeps across reruns
 
@@ -73,7 +74,7 @@ export default function (component) {
       scheduleReading(); // a (re)mount or a new model version reads the drawing as it is now
     }, view.showError);
   }
-  return view.unmount;
+  return newestCleanup(view, view.unmount);
 }
 
 function mount(root, forget) {
