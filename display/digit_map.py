@@ -30,6 +30,7 @@ DIGIT_COLOURS = (
 _PANEL = 112  # flip pictures: each panel's side (28 x 4)
 SHEET = 100  # test digits per sheet picture (the hover fetches the one sheet it needs, ~17 KB)
 SHEET_COLUMNS = 10
+SHEET_LAYOUT = {"digits": SHEET, "columns": SHEET_COLUMNS}  # what the page needs to cut a digit from a sheet
 _POINT_STEPS = 100  # map_file: a point's pixels in hundredths (uint16: up to 655 px)
 
 
@@ -73,7 +74,7 @@ def map_file(digit_map, frame: MapFrame, size: int = SIZE) -> dict:
         "pointSteps": _POINT_STEPS,
         "labels": encode(np.asarray(digit_map.labels, np.uint8)),
         "predicted": encode(np.asarray(digit_map.predicted, np.uint8)),
-        "sheet": {"digits": SHEET, "columns": SHEET_COLUMNS},
+        "sheet": SHEET_LAYOUT,
         "colours": list(DIGIT_COLOURS),
     }
 

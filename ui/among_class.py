@@ -28,7 +28,7 @@ from cnn.serving.digit_maps import DigitMapShelf, published_file, published_pict
 from cnn.serving.model_store import LoadedModel
 from display.digit_map import (
     SHEET,
-    SHEET_COLUMNS,
+    SHEET_LAYOUT,
     SIZE,
     MapFrame,
     digit_sheet,
@@ -94,7 +94,7 @@ def test_digit_sheets() -> dict | None:
     if isinstance(test_set, str):
         return None
     name = _published_sheets(test_set.digest, test_set)
-    return {"folder": f"app/static/maps/{name}", "layout": {"digits": SHEET, "columns": SHEET_COLUMNS}}
+    return {"folder": f"app/static/maps/{name}", "layout": SHEET_LAYOUT}
 
 
 def among_class_ui(loaded: LoadedModel, reading: Reading, dense: LoadedModel | None, follows_pen: bool) -> None:

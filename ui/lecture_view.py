@@ -29,7 +29,7 @@ from cnn.net.features import DENSE_LAYER
 from cnn.net.reading import Reading
 from cnn.serving.model_store import LoadedModel
 from display.closeup import reading_closeup, strongest_point
-from display.digit_map import SHEET, SHEET_COLUMNS
+from display.digit_map import SHEET_LAYOUT
 from display.lecture import lecture_meta
 from ui.among_class import (
     NEIGHBOURS,
@@ -135,14 +135,11 @@ def _dense_panel(loaded: LoadedModel, reading: Reading, unit: dict) -> dict:
             return {"map": {"message": published}}
         digit_map = published[0]
         alt = "The 10,000 test digits as points coloured by digit; the big dot is your drawing"
-        return {"map": published[2] | {"alt": alt, "nearest": _nearest(digit_map, reading), "sheet": _SHEET_LAYOUT}}
+        return {"map": published[2] | {"alt": alt, "nearest": _nearest(digit_map, reading), "sheet": SHEET_LAYOUT}}
     if unit["channel"] == reading.digit:
         summary = occlusion_summary(loaded, reading)
         return {"occlusion": _with_picture(summary)}
     return {"flip": _flip_part(loaded, reading, unit["channel"])}
-
-
-_SHEET_LAYOUT = {"digits": SHEET, "columns": SHEET_COLUMNS}  # how the map's sheets hold the test digits
 
 
 def _nearest(digit_map: DigitMap, reading: Reading) -> list[dict]:
