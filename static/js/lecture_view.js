@@ -31,6 +31,7 @@ import { drawNetwork } from "./lecture/network.js";
 import { lecturePayload } from "./net/lecture_payload.js";
 import { followDrawing, forgetServerAnswer, markServerAnswer, network, retryWeights, sameInput, scheduleReading, serverInput } from "./live/reader.js";
 import { newestCleanup } from "./lib/cleanup.js";
+import { pressHold } from "./lib/press_hold.js";
 
 const HINT = "Click any map, dense unit or digit to open it; hover a dense unit or a digit to see what feeds it.";
 const views = new WeakMap();
@@ -59,6 +60,9 @@ export default function (component) {
 function mount(root, forget) {
   const view = { root, selected: null, data: null, reserve: undefined, refit: true, edit: null, lastReading: null };
   view.animator = new Animator(() => render(root, view));
+  // Painting on the input redraws while the finger is down; every other press holds the redraws
+  // until its click (lib/press_hold.js), so the element clicked is still the one there.
+  view.hold = pressHold(root, { ignore: (event) => Boolean(view.edit && event.target.closest && event.target.closest(".lv-input")) });
   root.dataset.state = "loading";
   root.replaceChildren(element("p", "lv-empty", "Loading the network into the page…"));
   view.show = (data) => {
@@ -111,6 +115,7 @@ function mount(root, forget) {
   window.addEventListener("resize", onResize);
   const stopEditing = editWithPointerAndKeys(root, view);
   view.unmount = () => {
+    view.hold.stop();
     stopEditing();
     if (view.map) view.map.unmount();
     clearTimeout(view.askAgain);
@@ -255,6 +260,8 @@ function editWithPointerAndKeys(root, view) {
 // Draw, then check the view ends inside the window (the page must not scroll in a lecture); if
 // it does not, draw again with that much less height for the grids.
 function fit(root, view) {
+  if (held(root, view, true)) return;
+  view.fitHeld = false;
   if (view.reserve === undefined) view.reserve = 96;
   render(root, view);
   requestAnimationFrame(() => {
@@ -279,7 +286,14 @@ function select(view, layerName, channel, row, column) {
   view.setStateValue("unit", view.selected);
 }
 
+// While a press is down, a redraw waits for its click (lib/press_hold.js); a held fit stays a fit.
+function held(root, view, fitting) {
+  view.fitHeld = Boolean(view.fitHeld || fitting);
+  return view.hold.defer(() => (view.fitHeld ? fit : render)(root, view));
+}
+
 function render(root, view) {
+  if (held(root, view, false)) return;
   const data = view.data;
   if (!data) return; // cleared: nothing to draw (a late animation step, a resize's frame)
   // Every render replaces the elements: keep the keyboard focus on the same control. Asked first:
