@@ -175,6 +175,9 @@ def test_offline_the_page_draws_and_reads_and_the_server_catches_up(proxy, wall_
         expect(readout(page)).to_contain_text(re.compile(r"reads\s*3"), timeout=20_000)
         expect(prediction(page)).to_contain_text("3")
         assert connection_state(page) == "CONNECTED"
+        # The page marks the server's answer as current at its next reading after the new data,
+        # a moment after Streamlit drew it (CI once looked in between: opacity 0.45).
+        expect(page.locator("html")).not_to_have_attribute("data-server-answer", "previous", timeout=5_000)
         assert float(prediction(page).evaluate(_OPACITY)) == 1.0
         assert note.evaluate(_BEFORE) == "none"
         # The digit the student meant is prefilled from the server's new reading: Send sends a 3.
