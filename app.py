@@ -12,15 +12,18 @@ CNN_MLP_PATH (the dense net it is compared with; default: the shipped one), MNIS
 retraining reads MNIST; else Keras downloads it).
 """
 
-import streamlit as st
+from typing import NamedTuple
 
-from cnn.net.preprocess import preprocess
-from cnn.net.reading import read
-from cnn.serving.model_store import ModelStore
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from cnn.net.preprocess import Preprocessed, preprocess
+from cnn.net.reading import Reading, read
+from cnn.serving.model_store import LoadedModel, ModelStore
 from ui.among_class import among_class_ui
 from ui.canvas import canvas_ui, pen_width_ui
 from ui.chapters import AMONG, COMPARE, FEATURE_MAPS, chapter_ui
-from ui.closeup import closeup_ui, forget_closeup
+from ui.closeup import closeup_heading_ui, closeup_ui, forget_closeup
 from ui.compare import compare_ui, dense_line_ui
 from ui.feature_maps import feature_maps_ui
 from ui.inputs import INPUT_SOURCES, empty_message, test_digit_ui, upload_ui
@@ -30,8 +33,8 @@ from ui.lecturer import lecturer_ui
 from ui.lesson.frame import Lesson
 from ui.lesson.steps import lesson_ui
 from ui.live_reading import live_reading_ui
-from ui.network_input import network_input_ui
-from ui.prediction import prediction_ui, readout_ui, why_ui
+from ui.network_input import network_input_ui, steps_asked_ui, steps_ui
+from ui.prediction import prediction_ui, readout_ui, why_asked_ui, why_ui
 from ui.resources import (
     first_filters_png,
     mlp_path,
@@ -59,64 +62,140 @@ def input_source_ui() -> str:
     return st.radio("Input", INPUT_SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
 
 
+class ReadingSlots(NamedTuple):
+    """Where the server's parts that depend on the reading go, made by drawing_ui in the page's
+    layout. reading_ui fills every one on every run that reads the input; for the canvas that is
+    the stroke's own fragment (pen_ui), which Streamlit lets write into containers its parent made."""
+
+    readout: DeltaGenerator  # the answer in one line, under the canvas
+    sending: DeltaGenerator  # the send row, once the server has read a drawing
+    seen: DeltaGenerator  # the 28 x 28 input
+    steps: DeltaGenerator | None  # how the drawing became it (None: not asked)
+    answer: DeltaGenerator  # the Prediction, its bars and the dense net's line
+    why: DeltaGenerator | None  # saliency (None: not asked)
+    chapter: DeltaGenerator  # the close-up, or the whole chapter when it is the reading's
+
+
 @st.fragment
 def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
-    """Reruns on its own after every stroke: the sidebar and the rest stay as they are."""
+    """Reruns on its own when one of its widgets changes (a toggle, the chapter, the pen width):
+    the sidebar and the rest stay as they are. A stroke reruns less: only pen_ui, inside it.
+
+    Every element of a fragment is re-sent on every run, the unchanging ones too (headings,
+    toggles, the chapter radio, the feature grids the page draws itself), and Streamlit's cost per
+    element and per widget is most of a stroke's server CPU (bench/RESULTS.md). So what does not
+    depend on the drawing is made here, once, and a stroke reruns only the canvas and what the
+    server reads from it."""
     loaded, dense = store.current(), dense_store.current()
+    pen = source == INPUT_SOURCES[0]
     draw_column, input_column, prediction_column = st.columns([1.3, 1, 1], gap="medium")
+    with prediction_column:  # first, so the answer reaches the browser before the pictures
+        # The server's answer: set back by page.css while the pen draws something it has not read.
+        answer = st.container(key="server_answer")
+        why = st.container() if why_asked_ui() else None
+    with input_column:
+        st.subheader("What the network sees")
+        seen = st.container()
+        steps = st.container() if steps_asked_ui() else None
+        chapter = chapter_ui()  # one deep-dive at a time (ui/chapters.py says why), on the first screen
+    maps = st.container()
+    if chapter == FEATURE_MAPS and pen:  # the page draws the maps from the pen: nothing of the server's
+        with maps:
+            feature_maps_ui(loaded, None, follows_pen=True)
+    closeup_asked = chapter == FEATURE_MAPS and closeup_heading_ui(loaded)
+    if chapter != FEATURE_MAPS:
+        forget_closeup()
+    below = st.container()
     with draw_column:
-        if source == "Class wall":
-            if not st.query_params.get("drawing"):  # "Back to drawing my own", pressed in this fragment
-                st.rerun()  # the whole page: the input choice above is shown again
-            prepared = wall_drawing_input_ui(st.query_params.get("drawing"))
-        reading = None
-        if source == INPUT_SOURCES[0]:
-            drawing = canvas_ui(controls=False)  # its buttons come with the live reading, right under it
-            prepared = preprocess(drawing) if drawing is not None else None
-            if prepared is not None and not prepared.is_empty:
-                reading = read(loaded.extractor, prepared)  # here: the page's reading goes right under the canvas
-            live_reading_ui(loaded, reading, with_controls=True)
-        readout = st.container(key="readout")  # right under the canvas: on a phone, on the same screen
-        sending = st.container(key="wall_send_row")  # filled once the server has read a drawing
-        if source == INPUT_SOURCES[0]:
+        if source == "Class wall" and not st.query_params.get("drawing"):  # "Back to drawing my own", pressed here
+            st.rerun()  # the whole page: the input choice above is shown again
+        slots = ReadingSlots(None, None, seen, steps, answer, why, below)
+        if pen:
+            pen_ui(store, dense_store, slots, chapter, closeup_asked)
             pen_width_ui()
-        elif source == "Class wall":
-            pass
-        elif source == INPUT_SOURCES[1]:
+            return
+        if source == "Class wall":
+            prepared = wall_drawing_input_ui(st.query_params.get("drawing"))
+        readout = st.container(key="readout")  # right under the canvas: on a phone, on the same screen
+        if source == INPUT_SOURCES[1]:
             prepared = test_digit_ui(loaded)
-        else:
+        elif source != "Class wall":
             prepared = upload_ui()
     if prepared is None or prepared.is_empty:
         if source != "Class wall":
             readout.info(empty_message(source, prepared))
         return
-    if reading is None:  # the only forward pass of this drawing per network
-        reading = read(loaded.extractor, prepared)
-    dense_reading = read(dense.extractor, prepared) if dense else None
-    st.session_state.last_input = reading.image  # what a Retrain pressed now follows as it learns
-    readout_ui(readout, reading)
-    if source == INPUT_SOURCES[0]:
-        send_to_wall_ui(sending, loaded, reading)
-    with prediction_column:  # first, so the answer reaches the browser before the pictures
-        # The server's answer: set back by page.css while the pen draws something it has not read.
-        with st.container(key="server_answer"):
-            prediction_ui(reading)
-            dense_line_ui(dense_reading)
-            why_ui(loaded, reading)
-    with input_column:
-        network_input_ui(prepared)
-        chapter = chapter_ui()  # one deep-dive at a time (ui/chapters.py says why), on the first screen
+    reading = read(loaded.extractor, prepared)
     if chapter == FEATURE_MAPS:
-        feature_maps_ui(loaded, reading, follows_pen=source == INPUT_SOURCES[0])
-        closeup_ui(loaded, reading)
-    elif chapter == COMPARE:
-        forget_closeup()
-        filters_png = first_filters_png(loaded, store.path.as_posix(), loaded.version)
-        compare_ui(loaded, reading, dense, dense_reading, filters_png, dense_store.problem)
-        shift_map_ui(reading, loaded, dense)
-    elif chapter == AMONG:
-        forget_closeup()
-        among_class_ui(loaded, reading, dense, follows_pen=source == INPUT_SOURCES[0])
+        with maps:
+            feature_maps_ui(loaded, reading, follows_pen=False)
+    slots = slots._replace(readout=readout)
+    reading_ui(slots, (store, dense_store), (loaded, dense), prepared, reading, chapter, closeup_asked, False)
+
+
+@st.fragment
+def pen_ui(store: ModelStore, dense_store: ModelStore, slots: ReadingSlots, chapter: str, closeup_asked: bool) -> None:
+    """A stroke reruns this alone: the canvas, its reading and the server's parts that depend on
+    it, written into the places drawing_ui made for them."""
+    loaded, dense = store.current(), dense_store.current()
+    drawing = canvas_ui(controls=False)  # its buttons come with the live reading, right under it
+    prepared = preprocess(drawing) if drawing is not None else None
+    reading = None
+    if prepared is not None and not prepared.is_empty:
+        reading = read(loaded.extractor, prepared)  # here: the page's reading goes right under the canvas
+    live_reading_ui(loaded, reading, with_controls=True)
+    slots = slots._replace(readout=st.container(key="readout"), sending=st.container(key="wall_send_row"))
+    if reading is None:
+        slots.readout.info(empty_message(INPUT_SOURCES[0], prepared))
+        # Every place is written on every run: Streamlit keeps this fragment's position in each.
+        slots.seen.caption("The 28 x 28 input appears here once you draw.")
+        for slot in (slots.steps, slots.answer, slots.why, slots.chapter):
+            if slot is not None:
+                slot.empty()
+        return
+    reading_ui(slots, (store, dense_store), (loaded, dense), prepared, reading, chapter, closeup_asked, True)
+
+
+def reading_ui(
+    slots: ReadingSlots,
+    stores: tuple[ModelStore, ModelStore],
+    models: tuple[LoadedModel, LoadedModel | None],
+    prepared: Preprocessed,
+    reading: Reading,
+    chapter: str,
+    closeup_asked: bool,
+    follows_pen: bool,
+) -> None:
+    """Everything the server shows of one reading, each part in its place (see ReadingSlots)."""
+    (store, dense_store), (loaded, dense) = stores, models
+    dense_reading = read(dense.extractor, prepared) if dense else None  # the only dense pass of this drawing
+    st.session_state.last_input = reading.image  # what a Retrain pressed now follows as it learns
+    readout_ui(slots.readout, reading)
+    if slots.sending is not None:
+        send_to_wall_ui(slots.sending, loaded, reading)
+    with slots.answer:
+        prediction_ui(reading)
+        dense_line_ui(dense_reading)
+    if slots.why is not None:
+        with slots.why:
+            why_ui(loaded, reading)
+    with slots.seen:
+        network_input_ui(prepared)
+    if slots.steps is not None:
+        with slots.steps:
+            steps_ui(prepared)
+    with slots.chapter:
+        if chapter == FEATURE_MAPS:
+            if closeup_asked:
+                closeup_ui(loaded, reading)
+            else:
+                st.empty()
+        elif chapter == COMPARE:
+            filters_png = first_filters_png(loaded, store.path.as_posix(), loaded.version)
+            compare_ui(loaded, reading, dense, dense_reading, filters_png, dense_store.problem)
+            shift_map_ui(reading, loaded, dense)
+        elif chapter == AMONG:
+            among_class_ui(loaded, reading, dense, follows_pen=follows_pen)
 
 
 def show_view(name: str) -> None:

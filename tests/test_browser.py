@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from harness.browser import chromium, clear_canvas, draw_digit, open_page, running_app, tensorflow_loaded
+from harness.browser import (
+    chromium,
+    clear_canvas,
+    draw_digit,
+    open_page,
+    running_app,
+    tensorflow_loaded,
+)
 from tests.support import REPO
 
 pytestmark = pytest.mark.browser
@@ -73,6 +81,73 @@ def test_feature_maps_and_sidebar_are_on_the_page(page):
     page.set_viewport_size({"width": 1280, "height": 720})
     page.screenshot(path=ARTIFACTS / "browser-1280x720.png")
     assert page.errors == []
+
+
+def _elements_sent(frames: list) -> list[str]:
+    """Each new element in Streamlit's messages, as its kind and its words (a heading's text, a
+    widget's label, a component's name)."""
+    sent = []
+    for frame in frames:
+        message = ForwardMsg.FromString(frame) if isinstance(frame, bytes) else None
+        if message is None or message.WhichOneof("type") != "delta":
+            continue
+        if message.delta.WhichOneof("type") != "new_element":
+            continue
+        kind = message.delta.new_element.WhichOneof("type")
+        proto = getattr(message.delta.new_element, kind)
+        words = next((getattr(proto, name) for name in ("label", "component_name", "body") if hasattr(proto, name)), "")
+        sent.append(f"{kind}: {words}")
+    return sent
+
+
+def test_a_stroke_reruns_the_canvas_and_what_the_server_reads_but_not_the_rest(playwright, app_url):
+    # app.py pen_ui: the headings, the switches, the chapter and the grids the page draws itself
+    # are made once; a stroke's run sends only what depends on the drawing, and that follows it.
+    with chromium(playwright) as context:
+        frames = []
+        context.on(
+            "page",
+            lambda tab: tab.on("websocket", lambda ws: ws.on("framereceived", lambda frame: frames.append(frame))),
+        )
+        page = open_page(context, app_url)
+        main = page.get_by_test_id("stMainBlockContainer")
+        grids = page.locator("[data-testid='stBidiComponentIsolated'] .fg-root")
+        expect(grids).to_have_attribute("data-state", "empty")  # mounted before the first stroke, hidden
+        expect(grids.locator(".fg-empty")).to_contain_text("Each layer's maps appear here")
+        expect(main.get_by_text("The 28 x 28 input appears here once you draw.")).to_be_visible()
+        idle = page.get_by_test_id("stApp")
+        for switch in ("Show how one value of a feature map is computed", "Why this answer?"):
+            page.get_by_text(switch).click()
+            page.wait_for_timeout(300)
+            expect(idle).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
+        frames.clear()
+        draw_digit(page, 7)
+        expect(prediction(page)).to_contain_text(re.compile(r"Prediction\s*7\s*\("), timeout=20_000)
+        sums = main.get_by_text(re.compile(r"^Sum of the products"))
+        expect(sums).to_be_visible()
+        seven = sums.inner_text()
+        why = main.get_by_text(re.compile(r"^Bright: pixels"))
+        expect(why).to_contain_text("probability of 7")
+        expect(grids).to_have_attribute("data-state", "live")
+        expect(idle).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
+        sent = _elements_sent(frames)
+        kinds = {element.split(":")[0] for element in sent}
+        assert {"metric", "imgs", "dataframe"} <= kinds, sent  # the Prediction, the input, the close-up
+        assert not kinds & {"heading", "checkbox", "radio", "slider"}, sent  # made once, not per stroke
+        pieces = {element for element in sent if element.startswith("bidi_component")}
+        canvas = "bidi_component: streamlit-drawable-canvas.streamlit_drawable_canvas"
+        assert pieces == {canvas, "bidi_component: digit_lens.canvas_reading"}, pieces  # no feature grid
+
+        clear_canvas(page)
+        expect(prediction(page)).to_have_count(0)
+        expect(sums).to_have_count(0)
+        expect(grids).to_have_attribute("data-state", "empty")  # not the 7 that is gone
+        draw_digit(page, 1)
+        expect(prediction(page)).to_contain_text(re.compile(r"Prediction\s*1\s*\("), timeout=20_000)
+        expect(sums).not_to_have_text(seven)  # the close-up follows the new drawing
+        expect(why).to_contain_text("probability of 1")
+        expect(grids).to_have_attribute("data-state", "live")
+        assert page.errors == []
 
 
 def test_both_networks_read_the_drawing_and_the_shift_map_opens(page):

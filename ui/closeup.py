@@ -20,14 +20,21 @@ def forget_closeup() -> None:
     st.session_state.pop("closeup_choice", None)
 
 
-def closeup_ui(loaded: LoadedModel, reading: Reading) -> None:
-    """One output value of a Conv2D layer, computed in front of the class, and the test digits
-    that excite it most; for a Dense unit or one of the ten digits, those digits alone."""
+def closeup_heading_ui(loaded: LoadedModel) -> bool:
+    """The close-up's heading and switch, apart from closeup_ui so a stroke does not send them
+    again; whether it is asked for."""
     st.header("Convolution close-up")
     start_finding_examples(loaded)  # in the background, once per model: ready when someone looks
-    if not st.toggle("Show how one value of a feature map is computed", key="show_closeup"):
-        forget_closeup()
-        return
+    if st.toggle("Show how one value of a feature map is computed", key="show_closeup"):
+        return True
+    forget_closeup()
+    return False
+
+
+def closeup_ui(loaded: LoadedModel, reading: Reading) -> None:
+    """One output value of a Conv2D layer, computed in front of the class, and the test digits
+    that excite it most; for a Dense unit or one of the ten digits, those digits alone (under
+    closeup_heading_ui, when it is asked for)."""
     conv_layers = [layer.name for layer in loaded.layers if layer.kind == "Conv2D"]
     dense_layers = [layer.name for layer in loaded.layers if layer.kind == "Dense"]
     layer_column, channel_column, row_column, column_column = st.columns(4)

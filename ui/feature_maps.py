@@ -6,9 +6,10 @@ The page runs the network itself and draws the maps from it while the pen moves,
 sends no maps: the layers' words and shapes, the weights' address and its own input
 (ui/live_reading.py page_network).
 
-All layers go to the browser as ONE element: Streamlit re-sends every element on every stroke,
-and the heading, story, grid and download button of three layers as separate elements (13 in
-all) cost the server more per stroke than the arrays themselves. The filters go as their 288
+All layers go to the browser as ONE element: Streamlit re-sends every element of a fragment on
+every run, and the heading, story, grid and download button of three layers as separate elements
+(13 in all) cost the server more per stroke than the arrays themselves. Following the pen, the
+element is made once, outside the stroke's own fragment (app.py pen_ui), and not sent again. The filters go as their 288
 weights, not as a picture (a 14 KB PNG in every stroke's message).
 
 Session state it owns: `show_pooling`, `feature_maps`.
@@ -30,11 +31,12 @@ from ui.live_reading import page_network
 _feature_grid = own_component("feature_grid", html='<div class="fg-root"></div>')
 
 
-def feature_maps_ui(loaded: LoadedModel, reading: Reading, follows_pen: bool) -> None:
-    """follows_pen: the input is the canvas, which the page reads itself on every pen move."""
+def feature_maps_ui(loaded: LoadedModel, reading: Reading | None, follows_pen: bool) -> None:
+    """follows_pen: the input is the canvas, which the page reads itself on every pen move (then
+    `reading` is not needed, and the grids are made once, not on every stroke: app.py pen_ui)."""
     st.header("Feature maps: the network's view, layer by layer")
     show_pooling = st.toggle("Show the pooling layers too", key="show_pooling")
-    data = _model_part(loaded, tuple(reading.maps), show_pooling)
+    data = _model_part(loaded, loaded.extractor.layer_names, show_pooling)
     # Following the pen, the page needs no input from here: the data then stays the same from
     # stroke to stroke, and Streamlit neither re-sends the grids' sections nor rebuilds them.
     _feature_grid(data=data | page_network(loaded, None if follows_pen else reading, follows_pen), key="feature_maps")

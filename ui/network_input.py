@@ -23,7 +23,7 @@ STEP_ALTS = (
 
 
 def network_input_ui(prepared: Preprocessed) -> None:
-    st.subheader("What the network sees")
+    """The input, under the page's heading "What the network sees" (made once, not per stroke)."""
     # 28 x 28 pixels sent, shown as wide as the column (page.css keeps them crisp): 81 times less to encode.
     # Inline, as a data: address of ~1 KB in the message: a picture of its own per stroke cost the
     # server more (Streamlit's media file store, then the browser's request for it) than the bytes.
@@ -35,8 +35,15 @@ def network_input_ui(prepared: Preprocessed) -> None:
         caption="28 x 28 input, enlarged",
         width="stretch",
     )
-    if not st.toggle("Show how the drawing became this", key="show_steps"):
-        return
+
+
+def steps_asked_ui() -> bool:
+    """The switch for steps_ui; apart from it, so a stroke does not send it again."""
+    return st.toggle("Show how the drawing became this", key="show_steps")
+
+
+def steps_ui(prepared: Preprocessed) -> None:
+    """The preprocessing's three steps, each a picture."""
     rows, cols = prepared.shift
     steps = [
         (outline_box(prepared.ink, prepared.crop_box), "1. Find the ink's bounding box"),

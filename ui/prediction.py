@@ -41,10 +41,13 @@ def probability_chart_ui(probabilities: np.ndarray) -> None:
     st.html(probability_bars_html(probabilities))
 
 
+def why_asked_ui() -> bool:
+    """The switch for why_ui; apart from it, so a stroke does not send it again."""
+    return st.toggle("Why this answer?", key="show_saliency")
+
+
 def why_ui(loaded: LoadedModel, reading: Reading) -> None:
     """Saliency: which pixels the chosen class' probability is most sensitive to."""
-    if not st.toggle("Why this answer?", key="show_saliency"):
-        return
     asked = st.selectbox("For the digit", range(10), index=reading.digit, key="saliency_class")
     heat = saliency(loaded.network, reading.image, int(asked))
     show_picture(

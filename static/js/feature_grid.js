@@ -149,12 +149,20 @@ function mount(root, forget) {
   const view = { data: null, sections: [] };
   view.paint = (outputs) => {
     const byName = new Map(outputs.map((output) => [output.name, output]));
-    for (const { layer, repaint } of view.sections) {
+    for (const { layer, section, repaint } of view.sections) {
       const output = byName.get(layer.name);
       if (output) repaint(quantise(output.values, layer.shape));
+      section.hidden = false;
     }
+    root.querySelector(".fg-empty")?.remove();
     root.dataset.state = "live";
-
+  };
+  // Nothing to read on the canvas (before the first stroke, after Clear): the grids stay mounted
+  // (app.py makes them once, not per stroke), so they hide rather than show a drawing that is gone.
+  view.blank = (message) => {
+    for (const { section } of view.sections) section.hidden = true;
+    if (!root.querySelector(".fg-empty")) root.prepend(element("p", "fg-story fg-empty", `${message} Each layer's maps appear here as the pen moves.`));
+    root.dataset.state = "empty";
   };
   view.fail = (error) => {
     if (root.dataset.state === "failed") return; // said once
@@ -163,7 +171,8 @@ function mount(root, forget) {
     console.warn(error);
   };
   const onReading = (reading) => {
-    if (!view.data || !view.data.live || !reading.outputs) return;
+    if (!view.data || !view.data.live) return;
+    if (!reading.outputs) return view.blank(reading.message);
     view.paint(reading.outputs);
     root.dataset.moveToDrawnMilliseconds = (performance.now() - reading.askedAt).toFixed(2); // bench/browser_network.py
   };
