@@ -67,8 +67,8 @@ class ReadingSlots(NamedTuple):
     layout. reading_ui fills every one on every run that reads the input; for the canvas that is
     the stroke's own fragment (pen_ui), which Streamlit lets write into containers its parent made."""
 
-    readout: DeltaGenerator  # the answer in one line, under the canvas
-    sending: DeltaGenerator  # the send row, once the server has read a drawing
+    readout: DeltaGenerator | None  # the answer in one line, under the canvas (made beside the input)
+    sending: DeltaGenerator | None  # the send row, for a drawing of one's own (None: another input)
     seen: DeltaGenerator  # the 28 x 28 input
     steps: DeltaGenerator | None  # how the drawing became it (None: not asked)
     answer: DeltaGenerator  # the Prediction, its bars and the dense net's line

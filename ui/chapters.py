@@ -25,9 +25,8 @@ _IN_THE_ADDRESS = {FEATURE_MAPS: "maps", COMPARE: "compare", AMONG: "among"}
 def chapter_ui() -> str:
     """The chapter to show under the answer (a radio: it fits the narrow middle column).
 
-    The choice is kept outside the widget too: the radio is not drawn while the canvas is empty,
-    and Streamlit forgets an undrawn widget's value, which would reopen the first chapter after
-    every Clear."""
+    The choice is kept outside the widget too: Streamlit forgets the value of a widget that a run
+    does not draw (a visit to the lecture view or the wall), which would reopen the first chapter."""
     from_address = {v: k for k, v in _IN_THE_ADDRESS.items()}.get(st.query_params.get("chapter"), FEATURE_MAPS)
     chosen = st.session_state.get("chosen_chapter", from_address)
     if "chapter" not in st.session_state:
