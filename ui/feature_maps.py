@@ -9,8 +9,8 @@ sends no maps: the layers' words and shapes, the weights' address and its own in
 All layers go to the browser as ONE element: Streamlit re-sends every element of a fragment on
 every run, and the heading, story, grid and download button of three layers as separate elements
 (13 in all) cost the server more per stroke than the arrays themselves. Following the pen, the
-element is made once, outside the stroke's own fragment (app.py pen_ui), and not sent again. The filters go as their 288
-weights, not as a picture (a 14 KB PNG in every stroke's message).
+element is made once, outside the stroke's own fragment (app.py pen_ui), and not sent again.
+The filters go as their 288 weights, not as a picture (a 14 KB PNG in every stroke's message).
 
 Session state it owns: `show_pooling`, `feature_maps`.
 """
