@@ -3,7 +3,7 @@ what the network read; one tap corrects it). When the lecturer holds new drawing
 (classwall/moderation.py) the student is told theirs waits for the lecturer; a refused send says
 why and when to send again (classwall/sending.py).
 
-Session state it owns: `wall_session_id`, `wall_label_*`, `wall_send`, `wall_sent`.
+Session state it owns: `wall_session_id`, `wall_label`, `wall_label_for`, `wall_send`, `wall_sent`.
 """
 
 import hashlib
@@ -39,11 +39,14 @@ def send_to_wall_ui(row, loaded: LoadedModel, reading: Reading) -> None:
     """`row`: the page's container keyed "wall_send_row", where the send row goes (made by the
     page in its place under the canvas: one container per stroke, not a second one inside it)."""
     drawing_key = hashlib.blake2b(reading.image.tobytes(), digest_size=6).hexdigest()
+    if st.session_state.get("wall_label_for") != drawing_key:
+        # Each new drawing starts at what the network read. One widget for all drawings, its
+        # value set here: a new widget per drawing (a key of its own) cost the server ~1 ms a
+        # stroke more (bench/RESULTS.md), and the old one's state had to be dropped each time.
+        st.session_state.wall_label_for = drawing_key
+        st.session_state.wall_label = reading.digit
     with row:
-        # A new widget per drawing, so each starts at what the network read.
-        meant = st.segmented_control(
-            "The digit I meant", list(range(10)), default=reading.digit, key=f"wall_label_{drawing_key}"
-        )
+        meant = st.segmented_control("The digit I meant", list(range(10)), key="wall_label")
         pressed = st.button("Send to the class wall", key="wall_send", icon=":material/send:")
         # Who is sending: worked out when the row first shows (the browser's id is made then, so
         # a page open a while is no newcomer) and at a send, not on every stroke in between.
