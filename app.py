@@ -21,7 +21,7 @@ from cnn.net.preprocess import Preprocessed, preprocess
 from cnn.net.reading import Reading, read
 from cnn.serving.model_store import LoadedModel, ModelStore
 from ui.among_class import among_class_ui
-from ui.canvas import canvas_ui, pen_width_ui
+from ui.canvas import canvas_controls_ui, canvas_ui, pen_width_ui
 from ui.chapters import AMONG, COMPARE, FEATURE_MAPS, chapter_ui
 from ui.closeup import closeup_heading_ui, closeup_ui, forget_closeup
 from ui.compare import compare_ui, dense_line_ui
@@ -212,14 +212,18 @@ def show_view(name: str) -> None:
 @st.fragment
 def lecture_drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
     """The lecture view: canvas on the left, the whole network reading it on the right, and one
-    line with what the dense net reads, for the notebook's comparison."""
-    loaded, dense = store.current(), dense_store.current()
+    line with what the dense net reads, for the notebook's comparison. Reruns on its own when one
+    of its buttons is pressed; a stroke reruns only lecture_pen_ui, inside it, so the title, the
+    columns and the buttons are not sent again on every stroke (each element costs the server)."""
     canvas_column, network_column = st.columns([290, 1000], gap="small")
+    network = network_column.container()
     with canvas_column:
         st.container(key="lecture_title").markdown("**Digit lens** · the whole network")
-        drawing = canvas_ui()
-        prepared = preprocess(drawing) if drawing is not None else None
+        pen = st.container()  # the canvas goes here, then its buttons, then the readout
+        canvas_controls_ui()
         readout = st.container(key="readout")
+        with pen:
+            lecture_pen_ui(store, dense_store, readout, network)
         # In this fragment a button reruns only the fragment: the switch needs the whole app's run
         # (from /lecture it goes through the drawing page, see main()).
         for label, view, key in (
@@ -229,7 +233,19 @@ def lecture_drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
             if st.button(label, key=key):
                 show_view(view)
                 st.rerun(scope="app")
-    with network_column:
+
+
+@st.fragment
+def lecture_pen_ui(
+    store: ModelStore, dense_store: ModelStore, readout: DeltaGenerator, network: DeltaGenerator
+) -> None:
+    """A stroke reruns this alone: the canvas, and what the server reads from it written into
+    the places lecture_drawing_ui made (the readout under the canvas's buttons, the network's
+    column). Both are written on every run: Streamlit keeps this fragment's position in each."""
+    loaded, dense = store.current(), dense_store.current()
+    drawing = canvas_ui(controls=False)  # its buttons are mounted once, outside this fragment
+    prepared = preprocess(drawing) if drawing is not None else None
+    with network:
         if prepared is None or prepared.is_empty:
             readout.info(empty_message(INPUT_SOURCES[0], prepared))
             lecture_view_ui(loaded, None)  # the page reads the pen itself from the first stroke on

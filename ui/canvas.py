@@ -74,8 +74,15 @@ def _canvas(initial_drawing: dict | None, controls: bool = True):
         key=CANVAS_KEY,
     )
     if controls:
-        _controls(key="canvas_controls", data=CONTROLS_DATA, width="content", height="content")
+        canvas_controls_ui()
     return result
+
+
+def canvas_controls_ui() -> None:
+    """The canvas's Undo / Redo / Clear and its zoom to the column. They need nothing from the
+    server after their mount (canvas_controls.js follows the canvas itself), so a page may mount
+    them outside the stroke's fragment, once, right under the place the canvas goes."""
+    _controls(key="canvas_controls", data=CONTROLS_DATA, width="content", height="content")
 
 
 def pen_width_ui() -> None:

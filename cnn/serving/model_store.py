@@ -60,11 +60,12 @@ class LoadedModel:
         return sum(layer.parameters for layer in self.layers)
 
 
-def _signature(path: Path) -> tuple | None:
+def _signature(path: str) -> tuple | None:
     """What tells us a file changed: inode, size and modification time (atomic renames change
-    the inode even when the size and second-resolution time do not)."""
+    the inode even when the size and second-resolution time do not). `path` as a string: every
+    run of every page asks, and os.stat on a str skips pathlib's conversion each time."""
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError:
         return None
     return (info.st_ino, info.st_size, info.st_mtime_ns)
@@ -73,6 +74,7 @@ def _signature(path: Path) -> tuple | None:
 class ModelStore:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
+        self._watched = (str(self.path), str(card_path_for(self.path)))  # the model file and its card
         self._lock = threading.Lock()
         self._loaded: LoadedModel | None = None
         self._seen: tuple | None = ("never looked",)
@@ -81,8 +83,7 @@ class ModelStore:
 
     def current(self) -> LoadedModel | None:
         """The model to use now; None only if no good model was ever loaded."""
-        signature = _signature(self.path)
-        card_signature = _signature(card_path_for(self.path))
+        signature, card_signature = (_signature(watched) for watched in self._watched)
         if signature == self._seen and card_signature == self._card_seen:
             return self._loaded
         with self._lock:
