@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -266,3 +268,20 @@ def violations_report(violations: list[dict]) -> str:
         lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}, {len(violation['nodes'])} nodes")
         lines += [f"    {node['target']}  {node['html'][:160]}" for node in violation["nodes"]]
     return "\n".join(lines)
+
+
+def elements_sent(frames: list) -> list[str]:
+    """Each new element in Streamlit's messages, as its kind and its words (a heading's text, a
+    widget's label, a component's name)."""
+    sent = []
+    for frame in frames:
+        message = ForwardMsg.FromString(frame) if isinstance(frame, bytes) else None
+        if message is None or message.WhichOneof("type") != "delta":
+            continue
+        if message.delta.WhichOneof("type") != "new_element":
+            continue
+        kind = message.delta.new_element.WhichOneof("type")
+        proto = getattr(message.delta.new_element, kind)
+        words = next((getattr(proto, name) for name in ("label", "component_name", "body") if hasattr(proto, name)), "")
+        sent.append(f"{kind}: {words}")
+    return sent

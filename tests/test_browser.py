@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from harness.browser import (
     chromium,
     clear_canvas,
     draw_digit,
+    elements_sent,
     open_page,
     running_app,
     tensorflow_loaded,
@@ -83,23 +83,6 @@ def test_feature_maps_and_sidebar_are_on_the_page(page):
     assert page.errors == []
 
 
-def _elements_sent(frames: list) -> list[str]:
-    """Each new element in Streamlit's messages, as its kind and its words (a heading's text, a
-    widget's label, a component's name)."""
-    sent = []
-    for frame in frames:
-        message = ForwardMsg.FromString(frame) if isinstance(frame, bytes) else None
-        if message is None or message.WhichOneof("type") != "delta":
-            continue
-        if message.delta.WhichOneof("type") != "new_element":
-            continue
-        kind = message.delta.new_element.WhichOneof("type")
-        proto = getattr(message.delta.new_element, kind)
-        words = next((getattr(proto, name) for name in ("label", "component_name", "body") if hasattr(proto, name)), "")
-        sent.append(f"{kind}: {words}")
-    return sent
-
-
 def test_a_stroke_reruns_the_canvas_and_what_the_server_reads_but_not_the_rest(playwright, app_url):
     # app.py pen_ui: the headings, the switches, the chapter and the grids the page draws itself
     # are made once; a stroke's run sends only what depends on the drawing, and that follows it.
@@ -130,7 +113,7 @@ def test_a_stroke_reruns_the_canvas_and_what_the_server_reads_but_not_the_rest(p
         expect(why).to_contain_text("probability of 7")
         expect(grids).to_have_attribute("data-state", "live")
         expect(idle).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
-        sent = _elements_sent(frames)
+        sent = elements_sent(frames)
         kinds = {element.split(":")[0] for element in sent}
         assert {"metric", "imgs", "dataframe"} <= kinds, sent  # the Prediction, the input, the close-up
         assert not kinds & {"heading", "checkbox", "radio", "slider"}, sent  # made once, not per stroke

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from harness.browser import CANVAS, chromium, draw_digit, in_viewport, open_page
+from harness.browser import CANVAS, chromium, clear_canvas, draw_digit, elements_sent, in_viewport, open_page
 from tests.support import REPO
 
 pytestmark = pytest.mark.browser
@@ -16,6 +16,45 @@ VIEW = "[data-testid='stBidiComponentIsolated'] .lv-root"
 
 def open_lecture(context, url):
     return open_page(context, f"{url}/?view=lecture")
+
+
+def test_a_stroke_reruns_the_canvas_and_what_the_server_reads_but_not_the_buttons(playwright, app_url):
+    # app.py lecture_pen_ui: the title, the columns, the view switches and the canvas's buttons
+    # are mounted once; a stroke's run sends the canvas, the readout and the network's piece.
+    with chromium(playwright, width=1280, height=720) as context:
+        frames = []
+        context.on(
+            "page",
+            lambda tab: tab.on("websocket", lambda ws: ws.on("framereceived", lambda frame: frames.append(frame))),
+        )
+        page = open_lecture(context, app_url)
+        idle = page.get_by_test_id("stApp")
+        readout = page.locator(".st-key-readout")
+        expect(readout).to_contain_text("Draw one digit", timeout=20_000)
+        expect(idle).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
+        frames.clear()
+        draw_digit(page, 7)
+        expect(readout).to_contain_text("reads 7", timeout=20_000)
+        expect(readout).to_contain_text("The dense net")
+        expect(page.locator(f"{VIEW} .lv-digit")).to_have_text("7")
+        expect(idle).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
+        sent = elements_sent(frames)
+        assert not [element for element in sent if element.startswith("button")], sent  # made once
+        assert not [element for element in sent if "Digit lens" in element], sent  # the title too
+        pieces = {element for element in sent if element.startswith("bidi_component")}
+        canvas = "bidi_component: streamlit-drawable-canvas.streamlit_drawable_canvas"
+        assert pieces == {canvas, "bidi_component: digit_lens.lecture_view"}, pieces  # not its buttons
+
+        # The buttons mounted once still work on the canvas of the later runs, and the switch too.
+        undo = page.get_by_role("button", name="Undo", exact=True)
+        expect(undo).to_be_enabled()
+        clear_canvas(page)
+        expect(readout).to_contain_text("Draw one digit", timeout=20_000)
+        draw_digit(page, 1)
+        expect(readout).to_contain_text("reads 1", timeout=20_000)
+        page.get_by_role("button", name="Detailed view").click()
+        expect(page.get_by_role("button", name="Lecture view")).to_be_visible(timeout=20_000)
+        assert page.errors == []
 
 
 def test_the_whole_network_fits_a_projector_and_a_unit_opens(playwright, app_url):

@@ -41,8 +41,8 @@ def send_to_wall_ui(row, loaded: LoadedModel, reading: Reading) -> None:
     drawing_key = hashlib.blake2b(reading.image.tobytes(), digest_size=6).hexdigest()
     if st.session_state.get("wall_label_for") != drawing_key:
         # Each new drawing starts at what the network read. One widget for all drawings, its
-        # value set here: a new widget per drawing (a key of its own) cost the server ~1 ms a
-        # stroke more (bench/RESULTS.md), and the old one's state had to be dropped each time.
+        # value set here: a new widget per drawing (a key of its own, the old one's state
+        # dropped each time) made the send row the dearest part of a stroke (bench/RESULTS.md).
         st.session_state.wall_label_for = drawing_key
         st.session_state.wall_label = reading.digit
     with row:
