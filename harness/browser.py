@@ -270,6 +270,16 @@ def violations_report(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def frames_received(context) -> list:
+    """Every websocket frame the pages of `context` receive from now on, appended as they come."""
+    frames = []
+    context.on(
+        "page",
+        lambda tab: tab.on("websocket", lambda ws: ws.on("framereceived", lambda frame: frames.append(frame))),
+    )
+    return frames
+
+
 def elements_sent(frames: list) -> list[str]:
     """Each new element in Streamlit's messages, as its kind and its words (a heading's text, a
     widget's label, a component's name)."""

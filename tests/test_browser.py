@@ -14,6 +14,7 @@ from harness.browser import (
     clear_canvas,
     draw_digit,
     elements_sent,
+    frames_received,
     open_page,
     running_app,
     tensorflow_loaded,
@@ -87,11 +88,7 @@ def test_a_stroke_reruns_the_canvas_and_what_the_server_reads_but_not_the_rest(p
     # app.py pen_ui: the headings, the switches, the chapter and the grids the page draws itself
     # are made once; a stroke's run sends only what depends on the drawing, and that follows it.
     with chromium(playwright) as context:
-        frames = []
-        context.on(
-            "page",
-            lambda tab: tab.on("websocket", lambda ws: ws.on("framereceived", lambda frame: frames.append(frame))),
-        )
+        frames = frames_received(context)
         page = open_page(context, app_url)
         main = page.get_by_test_id("stMainBlockContainer")
         grids = page.locator("[data-testid='stBidiComponentIsolated'] .fg-root")

@@ -6,7 +6,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from harness.browser import CANVAS, chromium, clear_canvas, draw_digit, elements_sent, in_viewport, open_page
+from harness.browser import (
+    CANVAS,
+    chromium,
+    clear_canvas,
+    draw_digit,
+    elements_sent,
+    frames_received,
+    in_viewport,
+    open_page,
+)
 from tests.support import REPO
 
 pytestmark = pytest.mark.browser
@@ -22,11 +31,7 @@ def test_a_stroke_reruns_the_canvas_and_what_the_server_reads_but_not_the_button
     # app.py lecture_pen_ui: the title, the columns, the view switches and the canvas's buttons
     # are mounted once; a stroke's run sends the canvas, the readout and the network's piece.
     with chromium(playwright, width=1280, height=720) as context:
-        frames = []
-        context.on(
-            "page",
-            lambda tab: tab.on("websocket", lambda ws: ws.on("framereceived", lambda frame: frames.append(frame))),
-        )
+        frames = frames_received(context)
         page = open_lecture(context, app_url)
         idle = page.get_by_test_id("stApp")
         readout = page.locator(".st-key-readout")
