@@ -20,6 +20,7 @@ from streamlit.delta_generator import DeltaGenerator
 from cnn.net.preprocess import Preprocessed, preprocess
 from cnn.net.reading import Reading, read
 from cnn.serving.model_store import LoadedModel, ModelStore
+from display.answer import prediction_html
 from ui.among_class import among_class_ui
 from ui.canvas import canvas_controls_ui, canvas_ui, pen_width_ui
 from ui.chapters import AMONG, COMPARE, FEATURE_MAPS, chapter_ui
@@ -46,6 +47,7 @@ from ui.resources import (
     tune_server_process,
 )
 from ui.send import send_to_wall_ui
+from ui.server_reading import server_answer_ui, server_input_ui
 from ui.shift_map import shift_map_ui
 from ui.sidebar import model_card_ui, retrain_ui
 from ui.style import page_style
@@ -69,11 +71,13 @@ class ReadingSlots(NamedTuple):
 
     readout: DeltaGenerator | None  # the answer in one line, under the canvas (made beside the input)
     sending: DeltaGenerator | None  # the send row, for a drawing of one's own (None: another input)
-    seen: DeltaGenerator  # the 28 x 28 input
+    # The 28 x 28 input, and the Prediction with its bars and the dense net's line. None for a
+    # drawing of one's own: the page draws them (ui/server_reading.py) from the stroke's piece.
+    seen: DeltaGenerator | None
+    answer: DeltaGenerator | None
     steps: DeltaGenerator | None  # how the drawing became it (None: not asked)
-    answer: DeltaGenerator  # the Prediction, its bars and the dense net's line
     why: DeltaGenerator | None  # saliency (None: not asked)
-    chapter: DeltaGenerator  # the close-up, or the whole chapter when it is the reading's
+    chapter: DeltaGenerator | None  # the close-up, or the whole chapter (None: nothing of the reading's)
 
 
 @st.fragment
@@ -92,10 +96,16 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
     with prediction_column:  # first, so the answer reaches the browser before the pictures
         # The server's answer: set back by page.css while the pen draws something it has not read.
         answer = st.container(key="server_answer")
+        if pen:
+            with answer:
+                server_answer_ui()
         why = st.container() if why_asked_ui() else None
     with input_column:
         st.subheader("What the network sees")
-        seen = st.container()
+        seen = st.container(key="server_seen")
+        if pen:
+            with seen:
+                server_input_ui()
         steps = st.container() if steps_asked_ui() else None
         chapter = chapter_ui()  # one deep-dive at a time (ui/chapters.py says why), on the first screen
     maps = st.container()
@@ -109,8 +119,13 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
     with draw_column:
         if source == "Class wall" and not st.query_params.get("drawing"):  # "Back to drawing my own", pressed here
             st.rerun()  # the whole page: the input choice above is shown again
-        slots = ReadingSlots(None, None, seen, steps, answer, why, below)
+        slots = ReadingSlots(None, None, seen, answer, steps, why, below)
         if pen:
+            # Written by every stroke's run, or by none of them (Streamlit keeps the fragment's
+            # place in each): the page draws the Prediction and the input; the close-up or the
+            # chapter only when there is one.
+            nothing_below = chapter == FEATURE_MAPS and not closeup_asked
+            slots = slots._replace(seen=None, answer=None, chapter=None if nothing_below else below)
             pen_ui(store, dense_store, slots, chapter, closeup_asked)
             pen_width_ui()
             return
@@ -130,7 +145,8 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
         with maps:
             feature_maps_ui(loaded, reading, follows_pen=False)
     slots = slots._replace(readout=readout)
-    reading_ui(slots, (store, dense_store), (loaded, dense), prepared, reading, chapter, closeup_asked, False)
+    readings = (reading, read(dense.extractor, prepared) if dense else None)  # the only dense pass of this input
+    reading_ui(slots, (store, dense_store), (loaded, dense), prepared, readings, chapter, closeup_asked, False)
 
 
 @st.fragment
@@ -140,20 +156,24 @@ def pen_ui(store: ModelStore, dense_store: ModelStore, slots: ReadingSlots, chap
     loaded, dense = store.current(), dense_store.current()
     drawing = canvas_ui(controls=False)  # its buttons come with the live reading, right under it
     prepared = preprocess(drawing) if drawing is not None else None
-    reading = None
+    reading = dense_reading = None
     if prepared is not None and not prepared.is_empty:
         reading = read(loaded.extractor, prepared)  # here: the page's reading goes right under the canvas
-    live_reading_ui(loaded, reading, with_controls=True)
+        dense_reading = read(dense.extractor, prepared) if dense else None  # the only dense pass of this drawing
+    answer = None
+    if reading is not None:
+        answer = prediction_html(reading.probabilities, dense_reading.probabilities if dense_reading else None)
+    live_reading_ui(loaded, reading, with_controls=True, answer=answer)
     slots = slots._replace(readout=st.container(key="readout"), sending=st.container(key="wall_send_row"))
     if reading is None:
         slots.readout.info(empty_message(INPUT_SOURCES[0], prepared))
         # Every place is written on every run: Streamlit keeps this fragment's position in each.
-        slots.seen.caption("The 28 x 28 input appears here once you draw.")
-        for slot in (slots.steps, slots.answer, slots.why, slots.chapter):
+        for slot in (slots.steps, slots.why, slots.chapter):
             if slot is not None:
                 slot.empty()
         return
-    reading_ui(slots, (store, dense_store), (loaded, dense), prepared, reading, chapter, closeup_asked, True)
+    models = (loaded, dense)
+    reading_ui(slots, (store, dense_store), models, prepared, (reading, dense_reading), chapter, closeup_asked, True)
 
 
 def reading_ui(
@@ -161,29 +181,32 @@ def reading_ui(
     stores: tuple[ModelStore, ModelStore],
     models: tuple[LoadedModel, LoadedModel | None],
     prepared: Preprocessed,
-    reading: Reading,
+    readings: tuple[Reading, Reading | None],
     chapter: str,
     closeup_asked: bool,
     follows_pen: bool,
 ) -> None:
     """Everything the server shows of one reading, each part in its place (see ReadingSlots)."""
-    (store, dense_store), (loaded, dense) = stores, models
-    dense_reading = read(dense.extractor, prepared) if dense else None  # the only dense pass of this drawing
+    (store, dense_store), (loaded, dense), (reading, dense_reading) = stores, models, readings
     st.session_state.last_input = reading.image  # what a Retrain pressed now follows as it learns
     readout_ui(slots.readout, reading)
     if slots.sending is not None:
         send_to_wall_ui(slots.sending, loaded, reading)
-    with slots.answer:
-        prediction_ui(reading)
-        dense_line_ui(dense_reading)
+    if slots.answer is not None:
+        with slots.answer:
+            prediction_ui(reading)
+            dense_line_ui(dense_reading)
     if slots.why is not None:
         with slots.why:
             why_ui(loaded, reading)
-    with slots.seen:
-        network_input_ui(prepared)
+    if slots.seen is not None:
+        with slots.seen:
+            network_input_ui(prepared)
     if slots.steps is not None:
         with slots.steps:
             steps_ui(prepared)
+    if slots.chapter is None:
+        return
     with slots.chapter:
         if chapter == FEATURE_MAPS:
             if closeup_asked:

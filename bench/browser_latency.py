@@ -24,8 +24,10 @@ from harness.browser import CANVAS, chromium, clear_canvas, draw_digit, draw_dig
 
 _RECORD_MOUSE_UP = """() => { for (const kind of ["mouseup", "touchend"]) window.addEventListener(kind, () => {
   window.__mouseUp = performance.now(); window.__seen = {}; }, {capture: true}); }"""
-# The Prediction metric (the page has other metrics, e.g. under "Watch it learn", drawing or not).
-_PREDICTION = """[...document.querySelectorAll("[data-testid='stMainBlockContainer'] [data-testid='stMetric']")]
+# The Prediction, drawn by the page from the stroke's piece (ui/server_reading.py; the page has
+# Streamlit metrics too, e.g. under "Watch it learn", drawing or not).
+_PREDICTION = """[...document.querySelectorAll(
+  "[data-testid='stMainBlockContainer'] :is([data-testid='stMetric'], .sr-metric)")]
   .some(metric => metric.textContent.startsWith("Prediction"))"""
 _NO_PREDICTION = f"() => !{_PREDICTION}"
 # Notes when each moment first happens; true once all three have.

@@ -243,6 +243,8 @@ class Session:
                         self.canvas_id, self.fragment_id = component.id, forward.delta.fragment_id
                     elif component.component_name == "digit_lens.lecture_view" and '"digit"' in component.json:
                         answered = True
+                    elif component.component_name == "digit_lens.canvas_reading" and '"server": [' in component.json:
+                        answered = True  # the detailed view: the page draws the server's answer itself
                 elif which == "imgs":
                     media += [image.url for image in element.imgs.imgs]
                 elif which == "download_button" and element.download_button.url:

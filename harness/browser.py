@@ -270,6 +270,22 @@ def violations_report(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# The Prediction as the page shows it: Streamlit's metric for a test digit, an upload or a wall
+# drawing, or, for a drawing of one's own, the piece that draws the server's (ui/server_reading.py).
+PREDICTION = "[data-testid='stMetric'], .sr-metric"
+PREDICTION_VALUE = "[data-testid='stMetricValue'], .sr-value"
+
+
+def prediction_shown(page):
+    """The Prediction (label and value) in the page's main part."""
+    return page.get_by_test_id("stMainBlockContainer").locator(PREDICTION).filter(has_text="Prediction")
+
+
+def prediction_value(page):
+    """Its value alone ("7  (99%)")."""
+    return prediction_shown(page).locator(PREDICTION_VALUE)
+
+
 def frames_received(context) -> list:
     """Every websocket frame the pages of `context` receive from now on, appended as they come."""
     frames = []

@@ -1,5 +1,9 @@
 """Running the page headless with Streamlit's AppTest, and reading what it shows."""
 
+import html
+import json
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from tests.support import REPO
@@ -29,8 +33,21 @@ def feature_maps(app) -> list[dict]:
     return data["layers"] if data else []
 
 
-def main_metrics(app):
-    return [m for m in app.main.metric if m.label == "Prediction"]
+def predictions(app) -> list[str]:
+    """The Prediction's value as the page shows it ("7  (99%)"): Streamlit's metric for a test
+    digit, an upload or a wall drawing; for a drawing of one's own, the markup the stroke's piece
+    carries for the page to draw (ui/server_reading.py)."""
+    shown = [m.value for m in app.main.metric if m.label == "Prediction"]
+    answer = answer_markup(app)
+    if answer:
+        shown.append(html.unescape(re.search(r'<div class="sr-value">([^<]*)</div>', answer).group(1)))
+    return shown
+
+
+def answer_markup(app) -> str:
+    """The server's Prediction as markup, carried by the stroke's piece ("" when there is none)."""
+    pieces = [e for e in app.get("bidi_component") if e.proto.component_name == "digit_lens.canvas_reading"]
+    return (json.loads(pieces[-1].proto.json or "{}").get("answer") or "") if pieces else ""
 
 
 def sidebar_text(app) -> str:
@@ -44,8 +61,6 @@ def sidebar_text(app) -> str:
 
 def component_data(app, name: str):
     """The data a Components v2 piece of ours (e.g. "digit_lens.lecture_view") was sent last run."""
-    import json
-
     shown = [e for e in app.get("bidi_component") if e.proto.component_name == name]
     assert shown, f"{name} is not on the page"
     return json.loads(shown[-1].proto.json) if shown[-1].proto.json else None

@@ -20,6 +20,7 @@ from harness.browser import (
     draw_digit_by_touch,
     open_page,
     phone,
+    prediction_shown,
     running_app,
     violations_report,
 )
@@ -71,7 +72,7 @@ def wall_app(tmp_path_factory):
 
 
 def prediction(page):
-    return page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
+    return prediction_shown(page)
 
 
 def readout(page):

@@ -16,9 +16,10 @@ from cnn.net.browser_weights import read_browser_weights
 from harness.browser import free_port
 from harness.canvas_sim import draw_on_canvas
 from tests.apptest_support import (
+    answer_markup,
     component_data,
     feature_maps,
-    main_metrics,
+    predictions,
     press_retrain,
     sidebar_text,
     start_app,
@@ -28,7 +29,7 @@ from tests.support import REPO
 
 def test_empty_canvas_shows_a_hint_and_no_prediction(canvas, model_copy):
     app = start_app()
-    assert not main_metrics(app)
+    assert not predictions(app)
     assert any("Draw one digit" in info.value for info in app.main.info)
     import json
 
@@ -41,9 +42,9 @@ def test_a_real_mnist_digit_is_read_and_its_feature_maps_shown(canvas, model_cop
     for index in (0, 1, 2):  # a 7, a 2 and a 1, drawn small and off-centre
         canvas.drawing = draw_on_canvas(mnist.x_test[index, ..., 0], 0.45, left=140, top=20)
         app = start_app()
-        prediction = main_metrics(app)
+        prediction = predictions(app)
         assert len(prediction) == 1
-        assert prediction[0].value.split()[0] == str(mnist.y_test[index])
+        assert prediction[0].split()[0] == str(mnist.y_test[index])
         headings = [layer["heading"] for layer in feature_maps(app)]
         assert [h.split(":")[0] for h in headings] == ["conv1", "conv2", "conv3"]  # pooling: off
         assert "conv1: Conv2D 3x3 + ReLU, 26 x 26 x 32" in headings
@@ -84,7 +85,7 @@ def test_a_dot_is_not_a_digit(canvas, model_copy):
     drawing[100:108, 100:108, :3] = 255
     canvas.drawing = drawing
     app = start_app()
-    assert not main_metrics(app)
+    assert not predictions(app)
     assert any("Too little ink" in info.value for info in app.main.info)
 
 
@@ -179,7 +180,7 @@ def test_a_corrupt_model_file_says_so_and_offers_retraining(canvas, tmp_path, mo
     assert any("cannot load the model file" in e.value for e in app.main.error)
     assert any("Retrain" in i.value for i in app.main.info)
     assert [b for b in app.sidebar.button if b.label == "Retrain"]
-    assert not main_metrics(app)
+    assert not predictions(app)
 
 
 def _canvas(size=(280, 280), fill=0):
@@ -231,25 +232,25 @@ def test_bad_drawings_get_an_answer_or_a_message_never_a_traceback(canvas, model
     app = start_app()  # asserts no exception
     messages = " ".join(str(e.value) for e in [*app.main.info, *app.main.warning])
     if message:
-        assert message in messages and not main_metrics(app)
+        assert message in messages and not predictions(app)
     else:
-        prediction = main_metrics(app)
+        prediction = predictions(app)
         assert len(prediction) == 1  # a line is no digit, but it is read and answered
         if digit is not None:
-            assert prediction[0].value.split()[0] == str(digit)
+            assert prediction[0].split()[0] == str(digit)
 
 
 def test_a_model_file_corrupted_while_the_page_runs_is_rejected(canvas, model_copy, mnist):
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
     app = start_app()
-    assert main_metrics(app)[0].value.startswith("7")
+    assert predictions(app)[0].startswith("7")
     broken = model_copy.with_name("incoming.keras")
     broken.write_bytes(b"PK\x03\x04" + b"\x00" * 3000)
     broken.replace(model_copy)
     app.run()
     assert not app.exception
     assert any("rejected" in w.value for w in app.main.warning)
-    assert main_metrics(app)[0].value.startswith("7")  # still predicting with the last good model
+    assert predictions(app)[0].startswith("7")  # still predicting with the last good model
 
 
 def test_a_missing_model_file_at_start(canvas, tmp_path, monkeypatch):
@@ -270,7 +271,7 @@ def test_streamlit_does_not_reset_keras_after_each_run(canvas, model_copy, monke
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.7, left=30, top=30)
     app = start_app()
     app.run()
-    assert main_metrics(app) and calls == []
+    assert predictions(app) and calls == []
 
 
 @pytest.mark.parametrize("unsure", [True, False])
@@ -285,4 +286,5 @@ def test_unsure_answers_are_said_in_words(canvas, model_copy, extractor, mnist, 
     canvas.drawing = drawing
     app = start_app()
     warnings = [w.value for w in app.main.warning if w.value.startswith("Not sure")]
+    warnings += re.findall(r'class="sr-unsure"[^>]*>(Not sure[^<]*)<', answer_markup(app))  # the page draws it
     assert bool(warnings) == unsure

@@ -15,7 +15,16 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from harness.browser import CANVAS, chromium, draw_digit_by_touch, in_viewport, ink_at, open_page, phone
+from harness.browser import (
+    CANVAS,
+    chromium,
+    draw_digit_by_touch,
+    in_viewport,
+    ink_at,
+    open_page,
+    phone,
+    prediction_shown,
+)
 from tests.support import REPO
 from ui.canvas import CANVAS_PIXELS
 from ui.network_input import INPUT_ALT
@@ -35,7 +44,8 @@ def network_input(page) -> np.ndarray:
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
     picture = page.get_by_role("img", name=INPUT_ALT)
     expect(picture).to_be_visible(timeout=20_000)
-    url = page.evaluate("(img) => img.src", picture.element_handle())
+    # A picture (Streamlit's) or, for a drawing of one's own, the page's 28 x 28 canvas (ui/server_reading.py).
+    url = page.evaluate("(node) => node.src || node.toDataURL()", picture.element_handle())
     png = base64.b64decode(url.split(",", 1)[1]) if url.startswith("data:") else page.request.get(url).body()
     grey = np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.float32) / 255
     step = grey.shape[0] // 28
@@ -87,7 +97,7 @@ def test_the_phone_canvas_gives_the_network_the_projectors_input(playwright, app
     with chromium(playwright, width=1280, height=720, has_touch=True) as context:
         page = open_page(context, app_url)
         draw_digit_by_touch(page, 7)
-        expect(page.get_by_test_id("stMetric").filter(has_text="Prediction")).to_contain_text("7", timeout=20_000)
+        expect(prediction_shown(page)).to_contain_text("7", timeout=20_000)
         assert page.locator(CANVAS).bounding_box()["width"] == CANVAS_PIXELS
         on_projector = network_input(page)
     ink = on_projector > 0.1

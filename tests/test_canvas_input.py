@@ -20,6 +20,7 @@ from harness.browser import (
     ink_at,
     open_page,
     phone,
+    prediction_shown,
 )
 from tests.support import REPO
 
@@ -38,7 +39,7 @@ def page(playwright, app_url):
 
 
 def prediction(page):
-    return page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
+    return prediction_shown(page)
 
 
 def stroke_from(page, start, through=((140, 140), (200, 250))):

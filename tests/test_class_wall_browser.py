@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from classwall.clients import COOKIE_NAME
 from classwall.store import WallStore
-from harness.browser import CANVAS, chromium, draw_digit, in_viewport, open_page, running_app
+from harness.browser import CANVAS, chromium, draw_digit, in_viewport, open_page, prediction_shown, running_app
 from tests.support import REPO
 
 pytestmark = pytest.mark.browser
@@ -18,7 +18,7 @@ ARTIFACTS = REPO / "artifacts"
 
 
 def prediction(page):
-    return page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
+    return prediction_shown(page)
 
 
 def draw_and_send(page, digit):

@@ -15,7 +15,7 @@ from classwall import sending
 from classwall.clients import COOKIE_NAME, mint_token, read_token
 from classwall.store import HELD, HIDDEN, SHOWN, WallDrawing, WallStore
 from harness.canvas_sim import draw_on_canvas
-from tests.apptest_support import main_metrics, start_app
+from tests.apptest_support import predictions, start_app
 from tests.test_class_wall_page import open_wall, wall_grid
 
 PASSCODE = "tawny owl"
@@ -80,7 +80,7 @@ def test_a_held_drawing_waits_for_the_lecturer_then_shows_then_hides(a_seven, mo
     viewer = start_app()
     viewer.query_params["drawing"] = "1"
     viewer.run()
-    assert "not on the class wall" in viewer.main.warning[0].value and not main_metrics(viewer)
+    assert "not on the class wall" in viewer.main.warning[0].value and not predictions(viewer)
 
     lecturer = a_lecturer()
     assert "Waiting for you: 1" in markdown(lecturer)

@@ -8,7 +8,7 @@ import pytest
 
 from classwall.store import WallStore
 from harness.canvas_sim import draw_on_canvas
-from tests.apptest_support import main_metrics, start_app
+from tests.apptest_support import predictions, start_app
 
 
 @pytest.fixture
@@ -75,13 +75,13 @@ def test_a_corrected_label_counts_as_wrong_and_opens_in_the_main_view(canvas, mo
     viewer = start_app()
     viewer.query_params["drawing"] = "1"
     viewer.run()
-    assert main_metrics(viewer)[0].value.split()[0] == "7"  # the wall's drawing, read again
+    assert predictions(viewer)[0].split()[0] == "7"  # the wall's drawing, read again
     assert any("Meant **1**" in m.value for m in viewer.main.markdown)
     assert "input_source" not in [r.key for r in viewer.radio]  # the wall's drawing is the input
     viewer.button(key="close_wall_drawing").click().run()  # pressed inside the drawing's fragment
     assert not viewer.exception, viewer.exception
     assert "drawing" not in viewer.query_params and viewer.radio(key="input_source").value == "Draw"
-    assert main_metrics(viewer)[0].value.split()[0] == "7"  # the student's own canvas, read
+    assert predictions(viewer)[0].split()[0] == "7"  # the student's own canvas, read
 
 
 def test_the_digit_meant_starts_at_each_new_drawings_reading(canvas, model_copy, wall_db, mnist):
@@ -191,4 +191,4 @@ def test_a_bad_drawing_link_is_a_message_not_a_crash(canvas, model_copy, wall_db
         viewer.query_params["drawing"] = link
         viewer.run()
         assert not viewer.exception, viewer.exception
-        assert viewer.main.warning and not main_metrics(viewer)
+        assert viewer.main.warning and not predictions(viewer)

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from harness.browser import chromium, draw_digit, free_port, open_page
+from harness.browser import chromium, draw_digit, free_port, open_page, prediction_shown
 from tests.deploy_support import LOCAL, PAGE_READY, first_answer, listening, local_hall, self_signed
 from tests.support import REPO, make_mnist_arrays
 
@@ -197,9 +197,7 @@ def test_a_drawing_is_read_through_the_proxy(replicas, playwright):
     with chromium(playwright) as context:
         page = open_page(context, f"http://127.0.0.1:{port}")
         draw_digit(page, 7)
-        prediction = (
-            page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
-        )
+        prediction = prediction_shown(page)
         expect(prediction).to_contain_text(re.compile(r"Prediction\s*7"), timeout=30_000)
         # A picture the server keeps as a media file (the network's input goes inline; "Watch it
         # learn" does not), fetched from the replica that made it: sticky by cookie.

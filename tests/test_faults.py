@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from classwall.store import WallStore
-from harness.browser import CHROMIUM, CHROMIUM_ARGS, clear_canvas, draw_digit
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, clear_canvas, draw_digit, prediction_value
 from tests.deploy_support import fetch_status, healthy, listening, local_hall, open_student
 from tests.support import REPO
 
@@ -46,8 +46,7 @@ def browser(playwright):
 
 
 def prediction(page):
-    metric = page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
-    return metric.get_by_test_id("stMetricValue")
+    return prediction_value(page)
 
 
 def replica_of(context) -> str:

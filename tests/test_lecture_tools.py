@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from display.render import kernel_grid
-from tests.apptest_support import component_data, main_metrics, start_app
+from tests.apptest_support import component_data, predictions, start_app
 
 
 def labelled(app) -> int:
@@ -25,7 +25,7 @@ def test_a_test_digit_of_a_chosen_class(canvas, model_copy, mnist_env):
     app.selectbox(key="gallery_digit").set_value(3).run()
     assert not app.exception
     assert labelled(app) == 3
-    assert main_metrics(app)[0].value.split()[0] == "3"
+    assert predictions(app)[0].split()[0] == "3"
     first = app.session_state["gallery_index"]
     app.button(key="gallery_next").click().run()
     assert labelled(app) == 3  # another one, still of the chosen class
@@ -37,7 +37,7 @@ def test_one_the_model_gets_wrong(canvas, model_copy, mnist_env):
     app.radio(key="input_source").set_value("MNIST test digit").run()
     app.selectbox(key="gallery_mode").set_value("one the model gets wrong").run()
     assert not app.exception
-    assert main_metrics(app)[0].value.split()[0] != str(labelled(app))
+    assert predictions(app)[0].split()[0] != str(labelled(app))
 
 
 def test_an_uploaded_photo_of_a_digit(canvas, model_copy, mnist):
@@ -53,7 +53,7 @@ def test_an_uploaded_photo_of_a_digit(canvas, model_copy, mnist):
     assert any("Upload a picture of one digit" in i.value for i in app.main.info)  # not "draw"
     app.file_uploader(key="upload").set_value(("seven.jpg", buffer.getvalue(), "image/jpeg")).run()
     assert not app.exception
-    assert main_metrics(app)[0].value.split()[0] == "7"
+    assert predictions(app)[0].split()[0] == "7"
 
 
 def test_a_broken_upload_gets_a_clear_message(canvas, model_copy):
@@ -62,7 +62,7 @@ def test_a_broken_upload_gets_a_clear_message(canvas, model_copy):
     app.file_uploader(key="upload").set_value(("digit.png", b"\x89PNG\r\n\x1a\n broken", "image/png")).run()
     assert not app.exception
     assert any("cannot be used" in e.value for e in app.main.error)
-    assert not main_metrics(app)
+    assert not predictions(app)
 
 
 def test_filters_and_downloads_are_shown_with_the_maps(canvas, model_copy, mnist):
@@ -155,7 +155,7 @@ def test_training_report_confusion_matrix_and_mistakes_as_input(canvas, model_co
     assert not app.exception
     assert app.radio(key="input_source").value == "MNIST test digit"
     assert app.session_state["gallery_index"] == index and labelled(app) == int(true_digit)
-    assert main_metrics(app)[0].value.split()[0] == read_as  # the page now shows that mistake
+    assert predictions(app)[0].split()[0] == read_as  # the page now shows that mistake
 
 
 def test_convolution_close_up_opens_on_the_strongest_unit(canvas, model_copy, mnist, extractor):

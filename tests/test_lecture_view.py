@@ -7,7 +7,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from harness.canvas_sim import draw_on_canvas
-from tests.apptest_support import APP, component_data, main_metrics
+from tests.apptest_support import APP, component_data, predictions
 from tests.support import REPO
 
 LECTURE = "digit_lens.lecture_view"
@@ -46,7 +46,7 @@ def test_every_layer_dense_and_softmax_reach_the_view(canvas, model_copy, mnist,
     assert extractor.run(image).digit == payload["digit"]
     assert (REPO / "static" / payload["weights"].removeprefix("app/static/")).is_file()
     assert payload["parameters"] == shipped_model.count_params()
-    assert not main_metrics(app)  # the detailed view's sections are not drawn underneath
+    assert not predictions(app)  # the detailed view's sections are not drawn underneath
     assert any(f"reads **{payload['digit']}**" in m.value for m in app.main.markdown)
     # The notebook's comparison, one line under the answer: what the dense net reads.
     assert any(f"The dense net (no convolutions) reads **{payload['digit']}**" in c.value for c in app.main.caption)

@@ -10,7 +10,7 @@ import pytest
 from cnn.files.snapshots import snapshot_path_for
 from cnn.net.shifts import shift_map
 from harness.canvas_sim import draw_on_canvas
-from tests.apptest_support import main_metrics, open_chapter, press_retrain, sidebar_text, start_app
+from tests.apptest_support import answer_markup, open_chapter, predictions, press_retrain, sidebar_text, start_app
 from ui.chapters import COMPARE, FEATURE_MAPS
 
 
@@ -36,14 +36,15 @@ def dense_extractor():
 def test_both_networks_read_the_drawing_side_by_side(canvas, model_copy, mnist):
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)  # a 7
     app = start_app()
-    assert "The dense net (no convolutions) reads **7**" in " ".join(c.value for c in app.main.caption)
+    # Under the Prediction, which the page draws from the stroke's piece (ui/server_reading.py).
+    assert "The dense net (no convolutions) reads <strong>7</strong>" in answer_markup(app)
     assert not [m for m in app.main.metric if m.label == "Convnet reads"]  # another chapter is open
     open_chapter(app, COMPARE)  # the lesson is one tap away; the feature maps are the default
-    assert metric(app, "Convnet reads").split()[0] == "7" == main_metrics(app)[0].value.split()[0]
+    assert metric(app, "Convnet reads").split()[0] == "7" == predictions(app)[0].split()[0]
     assert metric(app, "Dense net reads").split()[0] == "7"
     captions = " ".join(c.value for c in app.main.caption)
     assert "93,322 parameters" in captions and "407,050 parameters" in captions
-    assert "The dense net (no convolutions) reads **7**" in captions
+    assert "The dense net (no convolutions) reads <strong>7</strong>" in answer_markup(app)
     compared = [
         str(e.proto.body)
         for e in app.get("html")
@@ -89,7 +90,7 @@ def test_models_without_snapshots_or_dense_net_still_work(canvas, model_copy, mn
     monkeypatch.setenv("CNN_MLP_PATH", str(tmp_path / "no-dense-net.keras"))
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
     app = start_app()
-    assert main_metrics(app)[0].value.split()[0] == "7"
+    assert predictions(app)[0].split()[0] == "7"
     assert any("saved without training snapshots" in i.value for i in app.main.info)
     open_chapter(app, COMPARE)
     assert any("dense net is not available" in i.value for i in app.main.info)
@@ -146,7 +147,7 @@ def test_the_chosen_chapter_stays_through_clear_and_the_next_drawing(canvas, mod
     open_chapter(app, COMPARE)
     canvas.drawing = None  # Clear: no answer, no chapter picker on the page
     app.run()
-    assert not main_metrics(app)
+    assert not predictions(app)
     canvas.drawing = draw_on_canvas(mnist.x_test[1, ..., 0], 0.5, left=60, top=40)  # the next digit
     app.run()
     assert app.radio(key="chapter").value == COMPARE

@@ -20,6 +20,7 @@ from harness.browser import (
     ink_at,
     open_page,
     phone,
+    prediction_value,
     running_app,
     wait_for_ink_at,
 )
@@ -86,8 +87,7 @@ def readout(page):
 
 
 def prediction(page):
-    metric = page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
-    return metric.get_by_test_id("stMetricValue")
+    return prediction_value(page)
 
 
 def draw_strokes(page, strokes, steps=6):

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from classwall.store import WallStore
-from harness.browser import chromium, draw_digit, free_port
+from harness.browser import chromium, draw_digit, free_port, prediction_shown
 from tests.deploy_support import first_answer, healthy, local_hall, open_student, own_address, self_signed
 
 pytestmark = pytest.mark.slow
@@ -72,9 +72,7 @@ def test_the_page_and_its_websocket_work_over_https(tls_hall, playwright):
         page = open_student(context, f"http://127.0.0.1:{tls_hall.http_port}/")
         assert page.url.startswith(f"https://127.0.0.1:{tls_hall.port}/")
         draw_digit(page, 7)
-        prediction = (
-            page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
-        )
+        prediction = prediction_shown(page)
         expect(prediction).to_contain_text(re.compile(r"Prediction\s*7"), timeout=30_000)
         streams = [url for url in sockets if url.endswith("/_stcore/stream")]
         assert streams and all(url.startswith(f"wss://127.0.0.1:{tls_hall.port}/") for url in streams), sockets
@@ -107,9 +105,7 @@ def test_an_address_the_browser_writes_in_its_headers_is_not_the_one_the_wall_co
         with chromium(playwright, ignore_https_errors=True, extra_http_headers=forged) as context:
             page = open_student(context, f"https://{host}:{tls_hall.port}/")
             draw_digit(page, 7)
-            prediction = (
-                page.get_by_test_id("stMainBlockContainer").get_by_test_id("stMetric").filter(has_text="Prediction")
-            )
+            prediction = prediction_shown(page)
             expect(prediction).to_contain_text(re.compile(r"Prediction\s*7"), timeout=30_000)
             page.get_by_role("button", name="Send to the class wall").click()
             sent = page.get_by_test_id("stAlertContentSuccess").get_by_text("Sent: your 7 is on the class wall")

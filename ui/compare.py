@@ -9,6 +9,7 @@ import streamlit as st
 
 from cnn.net.reading import Reading
 from cnn.serving.model_store import LoadedModel
+from display.answer import dense_line
 from display.bars import comparison_bars_html
 from display.render import png_bytes, template_picture
 
@@ -19,7 +20,7 @@ STRONGEST_TEMPLATES = 6  # hidden units of the dense net shown for the current d
 def dense_line_ui(dense: Reading | None) -> None:
     """One line under the Prediction: what the dense net reads, for a glance without scrolling."""
     if dense is not None:
-        st.caption(f"The dense net (no convolutions) reads **{dense.digit}** ({dense.confidence:.0%} sure).")
+        st.caption(dense_line(dense.probabilities))
 
 
 def _accuracy_text(loaded: LoadedModel) -> str:

@@ -10,11 +10,10 @@ import streamlit as st
 from cnn.net.reading import Reading
 from cnn.net.saliency import saliency
 from cnn.serving.model_store import LoadedModel
+from display.answer import prediction_value, unsure_words
 from display.bars import probability_bars_html
 from display.render import heat_overlay
 from ui.pictures import show_picture
-
-LOW_CONFIDENCE = 0.7  # below this the page says the network is unsure
 
 
 def readout_ui(container, reading: Reading) -> None:
@@ -25,15 +24,12 @@ def readout_ui(container, reading: Reading) -> None:
 
 
 def prediction_ui(reading: Reading) -> None:
+    """For a test digit, an upload or a wall drawing (a drawing of one's own: ui/server_reading.py)."""
     probabilities = reading.probabilities
-    ranked = np.argsort(probabilities)[::-1]
-    best, runner_up = int(ranked[0]), int(ranked[1])
-    st.metric("Prediction", f"{best}  ({probabilities[best]:.0%})")
-    if probabilities[best] < LOW_CONFIDENCE:
-        st.warning(
-            f"Not sure: {probabilities[best]:.0%} for {best}, "
-            f"{probabilities[runner_up]:.0%} for {runner_up}. Try drawing it bigger or clearer."
-        )
+    st.metric("Prediction", prediction_value(probabilities))
+    unsure = unsure_words(probabilities)
+    if unsure:
+        st.warning(unsure)
     probability_chart_ui(probabilities)
 
 

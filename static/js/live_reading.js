@@ -12,8 +12,17 @@
 
 import { GREY } from "./lib/colour.js";
 import { digitBars, element, paintTile, showBars } from "./lib/dom.js";
-import { followDrawing, forgetServerAnswer, markServerAnswer, network, retryWeights, scheduleReading, serverInput } from "./live/reader.js";
+import {
+  followDrawing,
+  forgetServerAnswer,
+  markServerAnswer,
+  network,
+  retryWeights,
+  scheduleReading,
+  serverInput,
+} from "./live/reader.js";
 import { newestCleanup } from "./lib/cleanup.js";
+import { drawServerReading } from "./server_reading.js";
 
 const views = new WeakMap(); // parentElement -> what this mount keeps across reruns
 
@@ -64,6 +73,9 @@ export default function (component) {
   // only the data changes here, the listeners stay those of the mount.
   view.data = data || {};
   view.serverImage = serverInput(view.data);
+  // The server's Prediction and input, in the places beside (server_reading.js).
+  drawServerReading(view.data);
+  requestAnimationFrame(() => drawServerReading(view.data));
   root.dataset.weights = view.data.weights || "";
   // The server's reading of the last drawing it received, for the tests that hold the two together.
   root.dataset.serverProbabilities = view.data.server ? JSON.stringify(view.data.server) : "";

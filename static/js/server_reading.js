@@ -1,0 +1,47 @@
+// The server's Prediction and its 28 x 28 input in the detailed view, drawn into the places
+// ui/server_reading.py made once (bare st.html, no pieces of their own), from what each stroke's
+// piece brings (live_reading.js calls drawServerReading with its data: { input: the server's
+// 28 x 28 input, base64 float32, or null; answer: the Prediction as markup the server wrote,
+// display/answer.py prediction_html, its digits and its own words only; or null }).
+
+import { GREY } from "./lib/colour.js";
+import { element, paintTile } from "./lib/dom.js";
+import { serverInput } from "./live/reader.js";
+
+const PLACES = ".sr-root[data-part]";
+
+function drawAnswer(place, data) {
+  const markup = (data && data.answer) || "";
+  if (place.dataset.markup !== markup) place.innerHTML = markup; // the same answer is not redrawn
+  place.dataset.markup = markup;
+  place.hidden = !markup;
+}
+
+function drawInput(place, data) {
+  const image = serverInput(data);
+  let picture = place.querySelector("canvas.sr-input");
+  if (!picture) {
+    picture = element("canvas", "sr-input");
+    picture.width = picture.height = 28;
+    picture.setAttribute("role", "img");
+    picture.setAttribute("aria-label", place.dataset.alt || "");
+    place.replaceChildren(picture, element("p", "sr-caption"));
+  }
+  picture.hidden = !image;
+  place.querySelector(".sr-caption").textContent = (image ? place.dataset.caption : place.dataset.empty) || "";
+  if (image) {
+    const pixels = Uint8Array.from(image, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+    paintTile(picture.getContext("2d"), pixels, 0, 28, 28, 0, 0, 28, GREY);
+  }
+  place.dataset.shown = image ? "input" : "empty";
+}
+
+// Every place on the page, drawn from `data` (null: nothing read, the places show their words
+// for an empty canvas). Called on every run of the stroke's piece, and once more a frame later:
+// Streamlit may put the places on the page after the piece.
+export function drawServerReading(data, root = document) {
+  for (const place of root.querySelectorAll(PLACES)) {
+    if (place.dataset.part === "input") drawInput(place, data);
+    else drawAnswer(place, data);
+  }
+}
