@@ -20,7 +20,7 @@ from streamlit.delta_generator import DeltaGenerator
 from cnn.net.preprocess import Preprocessed, preprocess
 from cnn.net.reading import Reading, read
 from cnn.serving.model_store import LoadedModel, ModelStore
-from display.answer import prediction_html
+from display.answer import message_html, prediction_html, readout_html
 from ui.among_class import among_class_ui
 from ui.canvas import canvas_controls_ui, canvas_ui, pen_width_ui
 from ui.chapters import AMONG, COMPARE, FEATURE_MAPS, chapter_ui
@@ -47,7 +47,7 @@ from ui.resources import (
     tune_server_process,
 )
 from ui.send import send_to_wall_ui
-from ui.server_reading import server_answer_ui, server_input_ui
+from ui.server_reading import server_answer_ui, server_input_ui, server_readout_ui
 from ui.shift_map import shift_map_ui
 from ui.sidebar import model_card_ui, retrain_ui
 from ui.style import page_style
@@ -244,9 +244,10 @@ def lecture_drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
         st.container(key="lecture_title").markdown("**Digit lens** · the whole network")
         pen = st.container()  # the canvas goes here, then its buttons, then the readout
         canvas_controls_ui()
-        readout = st.container(key="readout")
+        with st.container(key="readout"):
+            server_readout_ui()  # the page draws the readout into it, from the view's piece
         with pen:
-            lecture_pen_ui(store, dense_store, readout, network)
+            lecture_pen_ui(store, dense_store, network)
         # In this fragment a button reruns only the fragment: the switch needs the whole app's run
         # (from /lecture it goes through the drawing page, see main()).
         for label, view, key in (
@@ -259,25 +260,23 @@ def lecture_drawing_ui(store: ModelStore, dense_store: ModelStore) -> None:
 
 
 @st.fragment
-def lecture_pen_ui(
-    store: ModelStore, dense_store: ModelStore, readout: DeltaGenerator, network: DeltaGenerator
-) -> None:
+def lecture_pen_ui(store: ModelStore, dense_store: ModelStore, network: DeltaGenerator) -> None:
     """A stroke reruns this alone: the canvas, and what the server reads from it written into
-    the places lecture_drawing_ui made (the readout under the canvas's buttons, the network's
-    column). Both are written on every run: Streamlit keeps this fragment's position in each."""
+    the network's column lecture_drawing_ui made (on every run: Streamlit keeps this fragment's
+    position in it). The readout under the canvas's buttons rides in the view's piece, as markup
+    the page draws into its place (ui/server_reading.py): two elements fewer a stroke."""
     loaded, dense = store.current(), dense_store.current()
     drawing = canvas_ui(controls=False)  # its buttons are mounted once, outside this fragment
     prepared = preprocess(drawing) if drawing is not None else None
     with network:
         if prepared is None or prepared.is_empty:
-            readout.info(empty_message(INPUT_SOURCES[0], prepared))
-            lecture_view_ui(loaded, None)  # the page reads the pen itself from the first stroke on
+            # The page reads the pen itself from the first stroke on.
+            lecture_view_ui(loaded, None, message_html(empty_message(INPUT_SOURCES[0], prepared)))
             return
         reading = read(loaded.extractor, prepared)
-        readout_ui(readout, reading)
-        with readout:
-            dense_line_ui(read(dense.extractor, prepared) if dense else None)
-        lecture_view_ui(loaded, reading)
+        dense_reading = read(dense.extractor, prepared) if dense else None
+        readout = readout_html(reading.probabilities, dense_reading.probabilities if dense_reading else None)
+        lecture_view_ui(loaded, reading, readout)
 
 
 VIEWS = ("lecture", "wall", "lesson")  # besides the detailed view, the page's default

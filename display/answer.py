@@ -1,5 +1,6 @@
 """The server's answer in words and markup: the "Not sure" line, the dense net's line, and the
-Prediction as HTML for the page to draw (ui/server_reading.py). Pure Python, no Streamlit.
+Prediction and the readout as HTML for the page to draw (ui/server_reading.py). Pure Python, no
+Streamlit.
 
 One wording for both ways the Prediction is shown: Streamlit's own elements for a test digit,
 an upload or a drawing from the class wall (ui/prediction.py), and this markup for a drawing of
@@ -52,3 +53,18 @@ def prediction_html(probabilities, dense_probabilities=None) -> str:
         else "",
     ]
     return "".join(parts)
+
+
+def readout_html(probabilities, dense_probabilities=None) -> str:
+    """The answer in one line under the canvas, and the dense net's line under it, as markup for
+    the page to draw (the lecture view's readout, ui/server_reading.py)."""
+    digit = int(np.argmax(probabilities))
+    line = f'<p class="sr-readout">The network reads <strong>{digit}</strong> ({probabilities[digit]:.0%} sure)</p>'
+    if dense_probabilities is None:
+        return line
+    return line + f'<p class="sr-dense">{dense_line(dense_probabilities, ("<strong>", "</strong>"))}</p>'
+
+
+def message_html(message: str) -> str:
+    """Why there is nothing to read (an empty canvas, a dot), where the answer would be."""
+    return f'<div class="sr-info" role="status">{escape(message)}</div>'

@@ -29,7 +29,8 @@ def open_lecture(context, url):
 
 def test_a_stroke_reruns_the_canvas_and_what_the_server_reads_but_not_the_buttons(playwright, app_url):
     # app.py lecture_pen_ui: the title, the columns, the view switches and the canvas's buttons
-    # are mounted once; a stroke's run sends the canvas, the readout and the network's piece.
+    # are mounted once; a stroke's run sends the canvas and the network's piece, which carries
+    # the readout for the page to draw under the canvas (ui/server_reading.py).
     with chromium(playwright, width=1280, height=720) as context:
         frames = frames_received(context)
         page = open_lecture(context, app_url)
@@ -46,6 +47,7 @@ def test_a_stroke_reruns_the_canvas_and_what_the_server_reads_but_not_the_button
         sent = elements_sent(frames)
         assert not [element for element in sent if element.startswith("button")], sent  # made once
         assert not [element for element in sent if "Digit lens" in element], sent  # the title too
+        assert sent and all(element.startswith("bidi_component") for element in sent), sent  # no readout of its own
         pieces = {element for element in sent if element.startswith("bidi_component")}
         canvas = "bidi_component: streamlit-drawable-canvas.streamlit_drawable_canvas"
         assert pieces == {canvas, "bidi_component: digit_lens.lecture_view"}, pieces  # not its buttons

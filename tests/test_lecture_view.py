@@ -27,7 +27,7 @@ def test_nothing_drawn_shows_a_hint_and_a_view_ready_to_read_the_pen(canvas, mod
     # The model's part only: the page reads the first stroke itself, before the server has any.
     assert payload["input"] is None and "digit" not in payload and payload["live"] is True
     assert [layer["name"] for layer in payload["layers"]] == ["conv1", "pool1", "conv2", "pool2", "conv3"]
-    assert any("Draw one digit" in info.value for info in app.main.info)
+    assert "Draw one digit" in payload["readout"]  # drawn under the canvas by the page (ui/server_reading.py)
 
 
 def test_every_layer_dense_and_softmax_reach_the_view(canvas, model_copy, mnist, extractor, shipped_model):
@@ -47,9 +47,11 @@ def test_every_layer_dense_and_softmax_reach_the_view(canvas, model_copy, mnist,
     assert (REPO / "static" / payload["weights"].removeprefix("app/static/")).is_file()
     assert payload["parameters"] == shipped_model.count_params()
     assert not predictions(app)  # the detailed view's sections are not drawn underneath
-    assert any(f"reads **{payload['digit']}**" in m.value for m in app.main.markdown)
-    # The notebook's comparison, one line under the answer: what the dense net reads.
-    assert any(f"The dense net (no convolutions) reads **{payload['digit']}**" in c.value for c in app.main.caption)
+    # The readout under the canvas rides in the view's piece, for the page to draw (ui/server_reading.py);
+    # and the notebook's comparison, one line under it: what the dense net reads.
+    assert f"The network reads <strong>{payload['digit']}</strong>" in payload["readout"]
+    assert f"The dense net (no convolutions) reads <strong>{payload['digit']}</strong>" in payload["readout"]
+    assert not [e for e in [*app.main.markdown, *app.main.caption] if "reads" in e.value]  # no elements of their own
 
 
 def test_a_chosen_unit_gets_its_closeup_at_its_strongest_point(canvas, model_copy, mnist, extractor):

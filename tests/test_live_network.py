@@ -59,7 +59,7 @@ def test_the_lecture_view_moves_while_the_pen_moves(app_url, playwright):
         assert seven["conv2"] != one["conv2"] and seven["dense"] != one["dense"] and seven["probs"] != one["probs"]
         page.mouse.up()
         # Once the pen lifts, the server's reading arrives: the answer under the canvas agrees.
-        expect(page.locator(".st-key-readout_answer")).to_contain_text(re.compile(r"reads\W+7"), timeout=20_000)
+        expect(page.locator(".st-key-readout .sr-readout")).to_contain_text(re.compile(r"reads\W+7"), timeout=20_000)
         assert page.evaluate(_LECTURE)["digit"] == "7"
         assert not page.errors
 
@@ -103,6 +103,6 @@ def test_the_lecture_view_and_the_server_agree_when_the_pen_lifts(app_url, playw
         page = open_page(context, app_url + "/?view=lecture")
         page.wait_for_function(f"() => ({_LECTURE})()?.state", timeout=60_000)
         draw_digit(page, digit)
-        expect(page.locator(".st-key-readout_answer")).to_contain_text(re.compile(r"reads\W+\d"), timeout=20_000)
-        server = re.search(r"reads\W+(\d)", page.locator(".st-key-readout_answer").inner_text()).group(1)
+        expect(page.locator(".st-key-readout .sr-readout")).to_contain_text(re.compile(r"reads\W+\d"), timeout=20_000)
+        server = re.search(r"reads\W+(\d)", page.locator(".st-key-readout .sr-readout").inner_text()).group(1)
         assert page.evaluate(_LECTURE)["digit"] == server

@@ -80,9 +80,10 @@ def chosen_unit(reading: Reading, loaded: LoadedModel) -> dict | None:
     return {"layer": unit["layer"], "channel": int(unit["channel"]), "row": int(row), "column": int(column)}
 
 
-def lecture_view_ui(loaded: LoadedModel, reading: Reading | None) -> None:
-    """`reading`: the server's reading of the drawing (None: nothing drawn, as far as it knows)."""
-    payload = _model_part(loaded) | page_network(loaded, reading, True)
+def lecture_view_ui(loaded: LoadedModel, reading: Reading | None, readout: str | None = None) -> None:
+    """`reading`: the server's reading of the drawing (None: nothing drawn, as far as it knows).
+    readout: the readout under the canvas as markup (display/answer.py), drawn by the page."""
+    payload = _model_part(loaded) | page_network(loaded, reading, True) | {"readout": readout}
     start_finding_examples(loaded)  # in the background, once per model: ready when a unit is opened
     digits = _unit_digits(loaded)
     if digits is not None:  # on every run: a click finds its unit's test digits in the page itself

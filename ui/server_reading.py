@@ -1,4 +1,5 @@
-"""The server's Prediction and its 28 x 28 input in the detailed view, for a drawing of one's own.
+"""The server's Prediction and its 28 x 28 input in the detailed view, for a drawing of one's own,
+and the lecture view's readout under the canvas.
 
 Two places made once by the drawing's fragment (app.py drawing_ui), each a bare `st.html`; the
 stroke's one piece, the live reading's (ui/live_reading.py), carries the server's input and the
@@ -23,6 +24,12 @@ EMPTY_INPUT = "The 28 x 28 input appears here once you draw."
 def server_answer_ui() -> None:
     """The place of the Prediction, its "Not sure" line, the ten bars and the dense net's line."""
     st.html('<div class="sr-root" data-part="answer" hidden></div>')
+
+
+def server_readout_ui() -> None:
+    """The place of the lecture view's readout: the answer in one line and the dense net's line,
+    or why there is nothing to read (drawn by static/js/lecture_view.js from its piece's data)."""
+    st.html('<div class="sr-root" data-part="readout"></div>')
 
 
 def server_input_ui() -> None:

@@ -32,6 +32,7 @@ import { lecturePayload } from "./net/lecture_payload.js";
 import { followDrawing, forgetServerAnswer, markServerAnswer, network, retryWeights, sameInput, scheduleReading, serverInput } from "./live/reader.js";
 import { newestCleanup } from "./lib/cleanup.js";
 import { pressHold } from "./lib/press_hold.js";
+import { drawServerReading } from "./server_reading.js";
 
 const HINT = "Click any map, dense unit or digit to open it; hover a dense unit or a digit to see what feeds it.";
 const views = new WeakMap();
@@ -45,6 +46,8 @@ export default function (component) {
     views.set(parentElement, view);
   }
   view.setStateValue = setStateValue;
+  drawServerReading(data); // the readout under the canvas (server_reading.js)
+  requestAnimationFrame(() => drawServerReading(data));
   view.asking = false; // a smallest change asked for comes with the run that follows the ask
   view.meta = data && data.layers ? decodedMeta(data) : null;
   if (!view.meta) return newestCleanup(view, view.unmount);

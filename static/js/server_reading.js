@@ -1,8 +1,9 @@
-// The server's Prediction and its 28 x 28 input in the detailed view, drawn into the places
-// ui/server_reading.py made once (bare st.html, no pieces of their own), from what each stroke's
-// piece brings (live_reading.js calls drawServerReading with its data: { input: the server's
-// 28 x 28 input, base64 float32, or null; answer: the Prediction as markup the server wrote,
-// display/answer.py prediction_html, its digits and its own words only; or null }).
+// The server's Prediction and its 28 x 28 input in the detailed view, and the lecture view's
+// readout, drawn into the places ui/server_reading.py made once (bare st.html, no pieces of their
+// own), from what each stroke's piece brings (live_reading.js and lecture_view.js call
+// drawServerReading with their data: { input: the server's 28 x 28 input, base64 float32, or
+// null; answer: the Prediction, readout: the lecture view's readout, as markup the server wrote,
+// display/answer.py, its digits and its own words only; or null }).
 
 import { GREY } from "./lib/colour.js";
 import { element, paintTile } from "./lib/dom.js";
@@ -10,8 +11,9 @@ import { serverInput } from "./live/reader.js";
 
 const PLACES = ".sr-root[data-part]";
 
-function drawAnswer(place, data) {
-  const markup = (data && data.answer) || "";
+// A place whose markup the server wrote: the Prediction ("answer") or the lecture view's readout.
+function drawMarkup(place, data) {
+  const markup = (data && data[place.dataset.part]) || "";
   if (place.dataset.markup !== markup) place.innerHTML = markup; // the same answer is not redrawn
   place.dataset.markup = markup;
   place.hidden = !markup;
@@ -42,6 +44,6 @@ function drawInput(place, data) {
 export function drawServerReading(data, root = document) {
   for (const place of root.querySelectorAll(PLACES)) {
     if (place.dataset.part === "input") drawInput(place, data);
-    else drawAnswer(place, data);
+    else drawMarkup(place, data);
   }
 }
