@@ -69,7 +69,9 @@ class ReadingSlots(NamedTuple):
     layout. reading_ui fills every one on every run that reads the input; for the canvas that is
     the stroke's own fragment (pen_ui), which Streamlit lets write into containers its parent made."""
 
-    readout: DeltaGenerator | None  # the answer in one line, under the canvas (made beside the input)
+    # The answer in one line, under the canvas (made beside the input; None for a drawing of one's
+    # own: the page draws it, ui/server_reading.py).
+    readout: DeltaGenerator | None
     sending: DeltaGenerator | None  # the send row, for a drawing of one's own (None: another input)
     # The 28 x 28 input, and the Prediction with its bars and the dense net's line. None for a
     # drawing of one's own: the page draws them (ui/server_reading.py) from the stroke's piece.
@@ -126,7 +128,12 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
             # chapter only when there is one.
             nothing_below = chapter == FEATURE_MAPS and not closeup_asked
             slots = slots._replace(seen=None, answer=None, chapter=None if nothing_below else below)
-            pen_ui(store, dense_store, slots, chapter, closeup_asked)
+            pen = st.container()  # the canvas and its live reading (pen_ui), then:
+            with st.container(key="readout"):
+                server_readout_ui()  # the answer in a line (narrow screens) or why there is none
+            slots = slots._replace(sending=st.container(key="wall_send_row"))
+            with pen:
+                pen_ui(store, dense_store, slots, chapter, closeup_asked)
             pen_width_ui()
             return
         if source == "Class wall":
@@ -160,15 +167,17 @@ def pen_ui(store: ModelStore, dense_store: ModelStore, slots: ReadingSlots, chap
     if prepared is not None and not prepared.is_empty:
         reading = read(loaded.extractor, prepared)  # here: the page's reading goes right under the canvas
         dense_reading = read(dense.extractor, prepared) if dense else None  # the only dense pass of this drawing
-    answer = None
+    # What the page draws into drawing_ui's places (ui/server_reading.py): the Prediction, the
+    # input (from the piece's own `input`) and the answer in a line, or why there is none.
+    markup = {"answer": None, "readout": message_html(empty_message(INPUT_SOURCES[0], prepared))}
     if reading is not None:
-        answer = prediction_html(reading.probabilities, dense_reading.probabilities if dense_reading else None)
-    live_reading_ui(loaded, reading, with_controls=True, answer=answer)
-    slots = slots._replace(readout=st.container(key="readout"), sending=st.container(key="wall_send_row"))
+        dense_probabilities = dense_reading.probabilities if dense_reading else None
+        markup = {"answer": prediction_html(reading.probabilities, dense_probabilities)}
+        markup["readout"] = readout_html(reading.probabilities)
+    live_reading_ui(loaded, reading, with_controls=True, markup=markup)
     if reading is None:
-        slots.readout.info(empty_message(INPUT_SOURCES[0], prepared))
         # Every place is written on every run: Streamlit keeps this fragment's position in each.
-        for slot in (slots.steps, slots.why, slots.chapter):
+        for slot in (slots.sending, slots.steps, slots.why, slots.chapter):
             if slot is not None:
                 slot.empty()
         return
@@ -189,7 +198,8 @@ def reading_ui(
     """Everything the server shows of one reading, each part in its place (see ReadingSlots)."""
     (store, dense_store), (loaded, dense), (reading, dense_reading) = stores, models, readings
     st.session_state.last_input = reading.image  # what a Retrain pressed now follows as it learns
-    readout_ui(slots.readout, reading)
+    if slots.readout is not None:
+        readout_ui(slots.readout, reading)
     if slots.sending is not None:
         send_to_wall_ui(slots.sending, loaded, reading)
     if slots.answer is not None:

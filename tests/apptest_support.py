@@ -44,10 +44,17 @@ def predictions(app) -> list[str]:
     return shown
 
 
-def answer_markup(app) -> str:
-    """The server's Prediction as markup, carried by the stroke's piece ("" when there is none)."""
+def answer_markup(app, part: str = "answer") -> str:
+    """What the stroke's piece carries for the page to draw (ui/server_reading.py): the server's
+    Prediction ("answer") or the line under the canvas ("readout"); "" when there is none."""
     pieces = [e for e in app.get("bidi_component") if e.proto.component_name == "digit_lens.canvas_reading"]
-    return (json.loads(pieces[-1].proto.json or "{}").get("answer") or "") if pieces else ""
+    return (json.loads(pieces[-1].proto.json or "{}").get(part) or "") if pieces else ""
+
+
+def messages_shown(app) -> str:
+    """Every info and warning on the page, and the readout's words under the canvas."""
+    shown = [str(e.value) for e in [*app.main.info, *app.main.warning]]
+    return " ".join([*shown, html.unescape(re.sub(r"<[^>]+>", " ", answer_markup(app, "readout")))])
 
 
 def sidebar_text(app) -> str:

@@ -77,7 +77,7 @@ def prediction(page):
 
 def readout(page):
     """The answer in one line under the canvas: Streamlit's (detailed view) or the page's (lecture view)."""
-    return page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout_answer, .st-key-readout .sr-readout")
+    return page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout .sr-readout")
 
 
 def assert_accessible(page):

@@ -34,7 +34,7 @@ ARTIFACTS = REPO / "artifacts"
 
 
 def readout(page):
-    return page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout_answer")
+    return page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout .sr-readout")
 
 
 def network_input(page) -> np.ndarray:

@@ -124,7 +124,7 @@ def test_drawing_on_a_phone_with_a_finger(playwright, app_url):
         expect(page.get_by_text("Draw one digit")).to_be_visible(timeout=20_000)
         canvas_before = page.locator(CANVAS).bounding_box()
         draw_digit_by_touch(page, 7)
-        readout = page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout_answer")
+        readout = page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout .sr-readout")
         expect(readout).to_contain_text(re.compile(r"reads\s*7"), timeout=20_000)
         page.screenshot(path=ARTIFACTS / "canvas-phone-390x844.png")
         # Drawing neither scrolled nor zoomed the page, and nothing sticks out sideways.

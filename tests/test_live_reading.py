@@ -202,7 +202,7 @@ def test_a_mouse_drawn_digit_reads_the_same_in_the_page_and_on_the_server(app_ur
         page = open_page(context, app_url)
         wait_until_ready(page)
         draw_digit(page, digit)
-        readout = page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout_answer")
+        readout = page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout .sr-readout")
         expect(readout).to_contain_text(re.compile(rf"reads\s*{digit}"), timeout=20_000)
         page.wait_for_timeout(300)  # the page's last frame after the pen lifted
         page.wait_for_function(f"() => ({_LIVE})()?.server !== null", timeout=20_000)
@@ -223,7 +223,7 @@ def test_reruns_add_no_listeners(app_url, playwright):
             document = cdp.send("Runtime.evaluate", {"expression": "document"})["result"]["objectId"]
             return len(cdp.send("DOMDebugger.getEventListeners", {"objectId": document})["listeners"])
 
-        readout = page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout_answer")
+        readout = page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout .sr-readout")
         counts = []
         for digit in (7, 1, 0):
             clear_canvas(page)

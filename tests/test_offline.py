@@ -83,7 +83,7 @@ def connection_state(page) -> str:
 
 
 def readout(page):
-    return page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout_answer")
+    return page.get_by_test_id("stMainBlockContainer").locator(".st-key-readout .sr-readout")
 
 
 def prediction(page):
@@ -162,7 +162,7 @@ def test_offline_the_page_draws_and_reads_and_the_server_catches_up(proxy, wall_
         note_box, canvas_box = note.bounding_box(), page.locator(CANVAS).bounding_box()
         assert note_box["y"] >= canvas_box["y"] + canvas_box["height"]
         assert float(prediction(page).evaluate(_OPACITY)) < 0.5
-        assert float(readout(page).get_by_test_id("stMarkdownContainer").evaluate(_OPACITY)) < 0.5
+        assert float(readout(page).evaluate(_OPACITY)) < 0.5
         # Drawn in the page: the canvas, its buttons with the live reading (one piece), the grids.
         for kept in ("canvas", "live_reading", "feature_maps"):
             assert page.locator(f".st-key-{kept}").evaluate("(e) => getComputedStyle(e).opacity") == "1", kept

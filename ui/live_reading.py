@@ -47,18 +47,18 @@ def page_network(loaded: LoadedModel, reading: Reading | None, follows_pen: bool
 
 
 def live_reading_ui(
-    loaded: LoadedModel | None, reading: Reading | None, with_controls: bool = False, answer: str | None = None
+    loaded: LoadedModel | None, reading: Reading | None, with_controls: bool = False, markup: dict | None = None
 ) -> None:
     """`reading`: the server's reading of the drawing it received (None when there is none).
     with_controls: the canvas's buttons too, above the reading (the canvas drawn without them,
     ui/canvas.py canvas_ui(controls=False), right before).
-    answer: the server's Prediction as markup (display/answer.py), for the page to draw beside
-    (ui/server_reading.py); None when nothing is read or nothing draws it."""
+    markup: {answer: the server's Prediction, readout: its answer in a line or why there is none}
+    as markup (display/answer.py), for the page to draw beside (ui/server_reading.py)."""
     if loaded is None:
         return
     # A tuple: the same JSON as a list, and Streamlit's search of the data for a dataframe skips it.
     server = None if reading is None else tuple(np.round(reading.probabilities.astype(float), 6).tolist())
-    data = page_network(loaded, reading, True) | {"server": server, "answer": answer}
+    data = page_network(loaded, reading, True) | {"server": server} | (markup or {})
     if with_controls:
         _live_with_controls(data=data | CONTROLS_DATA, key="live_reading")
     else:

@@ -1,13 +1,14 @@
-"""The server's Prediction and its 28 x 28 input in the detailed view, for a drawing of one's own,
-and the lecture view's readout under the canvas.
+"""The server's Prediction, its 28 x 28 input and its answer in a line under the canvas, for a
+drawing of one's own (detailed view; the lecture view's readout too).
 
-Two places made once by the drawing's fragment (app.py drawing_ui), each a bare `st.html`; the
-stroke's one piece, the live reading's (ui/live_reading.py), carries the server's input and the
-Prediction as markup (display/answer.py), and its script draws them into these places
-(static/js/server_reading.js). A stroke so sends none of the five elements these were (a metric,
-a warning, the bars, the dense net's line, the input's picture), each about 0.3 ms of server CPU a
-stroke; and the places are no pieces of their own: every piece on the page is a widget whose
-state each stroke's message carries and the server goes through, mounted or not (bench/RESULTS.md).
+Places made once by the drawing's fragment (app.py drawing_ui, lecture_drawing_ui), each a bare
+`st.html`; the stroke's one piece (the live reading's, ui/live_reading.py, or the lecture view's)
+carries the server's input and the rest as markup (display/answer.py), and its script draws them
+into these places (static/js/server_reading.js). A stroke so sends none of the elements these
+were (a metric, a warning, the bars, the dense net's line, the input's picture, the readout's
+containers and line), each 0.1-0.3 ms of server CPU a stroke; and the places are no pieces of
+their own: every piece on the page is a widget whose state each stroke's message carries and the
+server goes through, drawn again or not (bench/RESULTS.md).
 A test digit, an upload or a wall drawing (no strokes) keeps Streamlit's own elements
 (ui/prediction.py, ui/network_input.py).
 """
@@ -27,8 +28,8 @@ def server_answer_ui() -> None:
 
 
 def server_readout_ui() -> None:
-    """The place of the lecture view's readout: the answer in one line and the dense net's line,
-    or why there is nothing to read (drawn by static/js/lecture_view.js from its piece's data)."""
+    """The place of the readout under the canvas: the answer in one line (and, in the lecture
+    view, the dense net's line), or why there is nothing to read; drawn from the stroke's piece."""
     st.html('<div class="sr-root" data-part="readout"></div>')
 
 
