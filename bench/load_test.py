@@ -75,7 +75,9 @@ from harness.canvas_sim import random_drawing
 from harness.recorded import VIEWS, Recording, record, replayed, stale_ids, user_key
 
 FLOOR_PAGE = "bench/floor/app.py"  # --view floor: the canvas, one forward pass, one line (Streamlit's floor)
-READOUT = re.compile(r"The network reads \*\*(\d)\*\*")  # ui/prediction.py's line under the canvas, both views
+# The floor page's line, and ui/prediction.py's for an input other than a drawing (a drawing's
+# line rides in the stroke's piece, ui/server_reading.py, and is read from there).
+READOUT = re.compile(r"The network reads \*\*(\d)\*\*")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -347,7 +349,8 @@ class Session:
 
 
 def prediction_of(messages: list[ForwardMsg]) -> str | None:
-    """The digit the page shows: after "Prediction" ("7  (99%)" -> "7"), or the lecture view's."""
+    """The digit the page shows: after "Prediction" ("7  (99%)" -> "7"), the lecture view's, or the
+    server's probabilities the detailed view's stroke piece carries."""
     for forward in messages:
         element = forward.delta.new_element
         if forward.WhichOneof("type") != "delta":
@@ -360,8 +363,14 @@ def prediction_of(messages: list[ForwardMsg]) -> str | None:
             "lecture_view"
         ):
             data = json.loads(element.bidi_component.json or "null")
-            if data:
+            if data and "digit" in data:
                 return str(data["digit"])
+        if element.WhichOneof("type") == "bidi_component" and element.bidi_component.component_name.endswith(
+            "canvas_reading"
+        ):  # the detailed view: the page draws the server's Prediction from the piece (ui/server_reading.py)
+            server = (json.loads(element.bidi_component.json or "null") or {}).get("server")
+            if server:
+                return str(max(range(10), key=server.__getitem__))
     return None
 
 
