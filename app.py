@@ -128,11 +128,11 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
             # chapter only when there is one.
             nothing_below = chapter == FEATURE_MAPS and not closeup_asked
             slots = slots._replace(seen=None, answer=None, chapter=None if nothing_below else below)
-            pen = st.container()  # the canvas and its live reading (pen_ui), then:
+            stroke_place = st.container()  # the canvas and its live reading (pen_ui), then:
             with st.container(key="readout"):
                 server_readout_ui()  # the answer in a line (narrow screens) or why there is none
             slots = slots._replace(sending=st.container(key="wall_send_row"))
-            with pen:
+            with stroke_place:
                 pen_ui(store, dense_store, slots, chapter, closeup_asked)
             pen_width_ui()
             return

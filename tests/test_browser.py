@@ -41,6 +41,20 @@ def page(playwright, app_url):
         yield open_page(context, app_url)
 
 
+# The largest difference, in 0-255 steps, between the server's 28 x 28 input as the page draws it
+# (ui/server_reading.py) and the live reading's under the canvas (a shadow root's canvas).
+_INPUTS_APART = """() => {
+  const pixels = (canvas) => canvas.getContext("2d").getImageData(0, 0, 28, 28).data;
+  const host = [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+    .find((h) => h.shadowRoot && h.shadowRoot.querySelector(".lr-input"));
+  const live = pixels(host.shadowRoot.querySelector(".lr-input"));
+  const served = pixels(document.querySelector(".sr-root[data-part=input] canvas.sr-input"));
+  let apart = 0;
+  for (let i = 0; i < live.length; i += 4) apart = Math.max(apart, Math.abs(live[i] - served[i]));
+  return apart;
+}"""
+
+
 def prediction(page):
     return prediction_shown(page)
 
@@ -117,6 +131,10 @@ def test_a_stroke_reruns_the_canvas_and_what_the_server_reads_but_not_the_rest(p
         # Made once, not per stroke: and the Prediction and the input are drawn by the page from
         # the stroke's piece (ui/server_reading.py), no metric, caption or html of their own.
         assert not kinds & {"heading", "checkbox", "radio", "slider", "metric"}, sent
+        # The input the page draws from the piece is the server's: the same as the live reading's
+        # own, computed in the page from the canvas (within the two preprocessings' 1/255).
+        expect(page.locator("html")).to_have_attribute("data-server-answer", "current")
+        assert page.evaluate(_INPUTS_APART) <= 2, "the page's picture of the server's input is another drawing's"
         drawn_by_the_page = ("prob-chart", "sr-root", "The network reads", "28 x 28 input")
         assert not [element for element in sent if any(words in element for words in drawn_by_the_page)], sent
         pieces = {element for element in sent if element.startswith("bidi_component")}

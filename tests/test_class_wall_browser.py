@@ -24,6 +24,9 @@ def prediction(page):
 def draw_and_send(page, digit):
     draw_digit(page, digit)
     expect(prediction(page)).to_contain_text(re.compile(rf"Prediction\s*{digit}\s*\("), timeout=20_000)
+    # The page draws the Prediction from the run's first piece and the send row comes later in the
+    # same run: a Send pressed before the run ends could still hold the last drawing's digit.
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
     page.get_by_role("button", name="Send to the class wall").click()
     sent = page.get_by_test_id("stAlertContentSuccess").get_by_text(f"Sent: your {digit} is on the class wall")
     expect(sent).to_be_visible(timeout=20_000)

@@ -181,6 +181,9 @@ def test_offline_the_page_draws_and_reads_and_the_server_catches_up(proxy, wall_
         assert float(prediction(page).evaluate(_OPACITY)) == 1.0
         assert note.evaluate(_BEFORE) == "none"
         # The digit the student meant is prefilled from the server's new reading: Send sends a 3.
+        # The page draws the answer from the run's first piece; the send row follows in the same
+        # run: pressed before the run has ended, Send could still hold the 7's digit.
+        expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
         expect(send).to_be_enabled()
         send.click()
         sent = page.get_by_test_id("stAlertContentSuccess")

@@ -1,9 +1,10 @@
-// The server's Prediction and its 28 x 28 input in the detailed view, and the lecture view's
-// readout, drawn into the places ui/server_reading.py made once (bare st.html, no pieces of their
-// own), from what each stroke's piece brings (live_reading.js and lecture_view.js call
-// drawServerReading with their data: { input: the server's 28 x 28 input, base64 float32, or
-// null; answer: the Prediction, readout: the lecture view's readout, as markup the server wrote,
-// display/answer.py, its digits and its own words only; or null }).
+// The server's Prediction, its 28 x 28 input and its answer in a line under the canvas (the
+// detailed view; the lecture view's readout too), drawn into the places ui/server_reading.py made
+// once (bare st.html, no pieces of their own), from what each stroke's piece brings
+// (live_reading.js and lecture_view.js call drawServerReading with their data: { input: the
+// server's 28 x 28 input, base64 float32, or null; answer: the Prediction, readout: the line under
+// the canvas or why there is none, as markup the server wrote, display/answer.py, its digits and
+// its own words only; or null }).
 
 import { GREY } from "./lib/colour.js";
 import { element, paintTile } from "./lib/dom.js";
@@ -11,7 +12,7 @@ import { serverInput } from "./live/reader.js";
 
 const PLACES = ".sr-root[data-part]";
 
-// A place whose markup the server wrote: the Prediction ("answer") or the lecture view's readout.
+// A place whose markup the server wrote: the Prediction ("answer") or the line under the canvas.
 function drawMarkup(place, data) {
   const markup = (data && data[place.dataset.part]) || "";
   if (place.dataset.markup !== markup) place.innerHTML = markup; // the same answer is not redrawn
