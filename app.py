@@ -46,7 +46,7 @@ from ui.resources import (
     training_job,
     tune_server_process,
 )
-from ui.send import send_to_wall_ui
+from ui.send import asked_to_send, forget_send_asked, send_place_ui, send_row
 from ui.server_reading import server_answer_ui, server_input_ui, server_readout_ui
 from ui.shift_map import shift_map_ui
 from ui.sidebar import model_card_ui, retrain_ui
@@ -72,7 +72,6 @@ class ReadingSlots(NamedTuple):
     # The answer in one line, under the canvas (made beside the input; None for a drawing of one's
     # own: the page draws it, ui/server_reading.py).
     readout: DeltaGenerator | None
-    sending: DeltaGenerator | None  # the send row, for a drawing of one's own (None: another input)
     # The 28 x 28 input, and the Prediction with its bars and the dense net's line. None for a
     # drawing of one's own: the page draws them (ui/server_reading.py) from the stroke's piece.
     seen: DeltaGenerator | None
@@ -121,7 +120,7 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
     with draw_column:
         if source == "Class wall" and not st.query_params.get("drawing"):  # "Back to drawing my own", pressed here
             st.rerun()  # the whole page: the input choice above is shown again
-        slots = ReadingSlots(None, None, seen, answer, steps, why, below)
+        slots = ReadingSlots(None, seen, answer, steps, why, below)
         if pen:
             # Written by every stroke's run, or by none of them (Streamlit keeps the fragment's
             # place in each): the page draws the Prediction and the input; the close-up or the
@@ -131,7 +130,8 @@ def drawing_ui(store: ModelStore, dense_store: ModelStore, source: str) -> None:
             stroke_place = st.container()  # the canvas and its live reading (pen_ui), then:
             with st.container(key="readout"):
                 server_readout_ui()  # the answer in a line (narrow screens) or why there is none
-            slots = slots._replace(sending=st.container(key="wall_send_row"))
+            with st.container(key="wall_send_row"):
+                send_place_ui()  # the page draws the send row there, from the stroke's piece
             with stroke_place:
                 pen_ui(store, dense_store, slots, chapter, closeup_asked)
             pen_width_ui()
@@ -174,10 +174,13 @@ def pen_ui(store: ModelStore, dense_store: ModelStore, slots: ReadingSlots, chap
         dense_probabilities = dense_reading.probabilities if dense_reading else None
         markup = {"answer": prediction_html(reading.probabilities, dense_probabilities)}
         markup["readout"] = readout_html(reading.probabilities)
-    live_reading_ui(loaded, reading, with_controls=True, markup=markup)
+        markup["send"] = send_row(loaded, reading)  # a Send pressed for this run answered first
+    else:
+        forget_send_asked()
+    live_reading_ui(loaded, reading, with_controls=True, markup=markup, on_send=asked_to_send)
     if reading is None:
         # Every place is written on every run: Streamlit keeps this fragment's position in each.
-        for slot in (slots.sending, slots.steps, slots.why, slots.chapter):
+        for slot in (slots.steps, slots.why, slots.chapter):
             if slot is not None:
                 slot.empty()
         return
@@ -200,8 +203,6 @@ def reading_ui(
     st.session_state.last_input = reading.image  # what a Retrain pressed now follows as it learns
     if slots.readout is not None:
         readout_ui(slots.readout, reading)
-    if slots.sending is not None:
-        send_to_wall_ui(slots.sending, loaded, reading)
     if slots.answer is not None:
         with slots.answer:
             prediction_ui(reading)

@@ -23,7 +23,16 @@ import urllib.request
 from common import REPO
 from playwright.sync_api import expect, sync_playwright
 
-from harness.browser import CHROMIUM, CHROMIUM_ARGS, DIGIT_STROKES, draw_digit, free_port, running_app
+from harness.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DIGIT_STROKES,
+    SEND,
+    draw_digit,
+    free_port,
+    running_app,
+    send_outcome,
+)
 
 
 @contextlib.contextmanager
@@ -78,8 +87,8 @@ def main() -> None:
             draw_digit(
                 page, digit, left=rng.uniform(0.05, 0.3), top=rng.uniform(0.05, 0.3), size=rng.uniform(0.45, 0.7)
             )
-            page.get_by_role("button", name="Send to the class wall").click(timeout=30_000)
-            outcome = page.get_by_test_id("stAlertContentSuccess").or_(page.get_by_test_id("stAlertContentWarning"))
+            page.get_by_role("button", name=SEND).click(timeout=30_000)
+            outcome = send_outcome(page, "ok").or_(send_outcome(page, "refused"))
             outcome.first.wait_for(timeout=30_000)
             sent_at = time.monotonic()
             text = outcome.first.inner_text()

@@ -286,6 +286,14 @@ def prediction_value(page):
     return prediction_shown(page).locator(PREDICTION_VALUE)
 
 
+SEND = "Send to the class wall"  # the send row's button, drawn by the page (static/js/send/row.js)
+
+
+def send_outcome(page, kind: str = "ok"):
+    """What became of a send, as the send row says it under Send: kind "ok" or "refused"."""
+    return page.locator(f'.sr-sent[data-kind="{kind}"]')
+
+
 def frames_received(context) -> list:
     """Every websocket frame the pages of `context` receive from now on, appended as they come."""
     frames = []

@@ -1,5 +1,7 @@
 """A TCP proxy between the browser and the app that can drop the connection the way hall Wi-Fi
-does: `cut()` aborts every open connection and refuses new ones, `restore()` accepts again.
+does: `cut()` aborts every open connection and refuses new ones, `restore()` accepts again;
+`stall()` keeps the connections open but delivers nothing either way (Wi-Fi that stops carrying
+before it drops: what is sent meanwhile is lost).
 
 Playwright's `context.set_offline(True)` is no stand-in: it holds an open websocket's traffic
 without closing it, so the page never learns it is offline (../shared/BROWSER.md). Here the
@@ -29,6 +31,7 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._cut = False
+        self._stalled = False
         self.connections = 0  # accepted while open, for a test to see the page came back
 
     @property
@@ -54,7 +57,12 @@ class TcpProxy:
         """Abort every open connection (a reset, not a polite close) and refuse new ones."""
         self._call(self._set_cut(True))
 
+    def stall(self) -> None:
+        """Deliver nothing from now on, in either direction, and drop it, on open connections."""
+        self._stalled = True
+
     def restore(self) -> None:
+        self._stalled = False
         self._call(self._set_cut(False))
 
     def _call(self, coroutine):
@@ -85,8 +93,8 @@ class TcpProxy:
         self._writers |= {client_writer, server_writer}
         try:
             await asyncio.gather(
-                _pipe(client_reader, server_writer),
-                _pipe(server_reader, client_writer),
+                _pipe(client_reader, server_writer, self),
+                _pipe(server_reader, client_writer, self),
             )
         finally:
             for writer in (client_writer, server_writer):
@@ -94,9 +102,11 @@ class TcpProxy:
                 writer.transport.abort()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, proxy: TcpProxy) -> None:
     with contextlib.suppress(OSError, asyncio.CancelledError):
         while chunk := await reader.read(_CHUNK):
+            if proxy._stalled:
+                continue  # lost on the way
             writer.write(chunk)
             await writer.drain()
     writer.transport.abort()  # one side is done: the pair is done (HTTP keep-alive reopens)

@@ -4,6 +4,8 @@ import html
 import json
 import re
 
+from streamlit.components.v2.bidi_component.main import _make_trigger_id
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
 from tests.support import REPO
@@ -49,6 +51,33 @@ def answer_markup(app, part: str = "answer") -> str:
     Prediction ("answer") or the line under the canvas ("readout"); "" when there is none."""
     pieces = [e for e in app.get("bidi_component") if e.proto.component_name == "digit_lens.canvas_reading"]
     return (json.loads(pieces[-1].proto.json or "{}").get(part) or "") if pieces else ""
+
+
+def send_row(app) -> dict | None:
+    """What the stroke's piece carries for the page's send row (ui/send.py send_row): {key, digit,
+    sent}; None when nothing is read."""
+    pieces = [e for e in app.get("bidi_component") if e.proto.component_name == "digit_lens.canvas_reading"]
+    return json.loads(pieces[-1].proto.json or "{}").get("send") if pieces else None
+
+
+def press_send(app, digit: int | None = None, key: str | None = None, press: int = 1) -> dict | None:
+    """Press the page's "Send to the class wall" as static/js/send_row.js does: the stroke's
+    piece fires its trigger `send` with {key: the drawing shown (default: the one the row was
+    drawn for), digit: the one meant (default: the row's first choice), id}. AppTest has no call
+    for a Components v2 trigger, so the run is made with the widget states AppTest would send
+    and the trigger's value beside them, as the browser sends it. Returns the row's `sent`."""
+    row = send_row(app)
+    assert row, "no send row: nothing is read"
+    [piece] = [e for e in app.get("bidi_component") if e.proto.component_name == "digit_lens.canvas_reading"]
+    asked = {"key": row["key"] if key is None else key, "digit": row["digit"] if digit is None else digit, "id": press}
+    states = WidgetStates()
+    states.CopyFrom(app._tree.get_widget_states())
+    trigger = states.widgets.add()
+    trigger.id = _make_trigger_id(piece.proto.id, "events")
+    trigger.json_trigger_value = json.dumps([{"event": "send", "value": asked}])
+    app._run(states)
+    assert not app.exception, app.exception
+    return (send_row(app) or {}).get("sent")
 
 
 def messages_shown(app) -> str:

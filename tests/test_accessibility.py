@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from harness.browser import (
+    SEND,
     axe_violations,
     chromium,
     draw_digit,
@@ -22,6 +23,7 @@ from harness.browser import (
     phone,
     prediction_shown,
     running_app,
+    send_outcome,
     violations_report,
 )
 
@@ -128,8 +130,8 @@ def test_class_wall_with_a_drawing(playwright, wall_app):
         student = open_page(context, wall_app)
         draw_digit(student, 4)
         expect(prediction(student)).to_contain_text(re.compile(r"Prediction\s*4"), timeout=20_000)
-        student.get_by_role("button", name="Send to the class wall").click()
-        expect(student.get_by_test_id("stAlertContentSuccess")).to_contain_text("is on the class wall", timeout=20_000)
+        student.get_by_role("button", name=SEND).click()
+        expect(send_outcome(student)).to_contain_text("is on the class wall", timeout=20_000)
         wall = context.new_page()
         wall.errors = []
         wall.on("pageerror", lambda error: wall.errors.append(str(error)))

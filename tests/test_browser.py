@@ -128,14 +128,15 @@ def test_a_stroke_reruns_the_canvas_and_what_the_server_reads_but_not_the_rest(p
         sent = elements_sent(frames)
         kinds = {element.split(":")[0] for element in sent}
         assert {"imgs", "dataframe"} <= kinds, sent  # saliency's picture, the close-up
-        # Made once, not per stroke: and the Prediction and the input are drawn by the page from
-        # the stroke's piece (ui/server_reading.py), no metric, caption or html of their own.
-        assert not kinds & {"heading", "checkbox", "radio", "slider", "metric"}, sent
+        # Made once, not per stroke: and the Prediction, the input and the send row are drawn by
+        # the page from the stroke's piece (ui/server_reading.py, ui/send.py), no metric, caption,
+        # html or widget of their own.
+        assert not kinds & {"heading", "checkbox", "radio", "slider", "metric", "button_group", "button"}, sent
         # The input the page draws from the piece is the server's: the same as the live reading's
         # own, computed in the page from the canvas (within the two preprocessings' 1/255).
         expect(page.locator("html")).to_have_attribute("data-server-answer", "current")
         assert page.evaluate(_INPUTS_APART) <= 2, "the page's picture of the server's input is another drawing's"
-        drawn_by_the_page = ("prob-chart", "sr-root", "The network reads", "28 x 28 input")
+        drawn_by_the_page = ("prob-chart", "sr-root", "The network reads", "28 x 28 input", "class wall")
         assert not [element for element in sent if any(words in element for words in drawn_by_the_page)], sent
         pieces = {element for element in sent if element.startswith("bidi_component")}
         canvas = "bidi_component: streamlit-drawable-canvas.streamlit_drawable_canvas"

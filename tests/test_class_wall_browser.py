@@ -10,7 +10,17 @@ from playwright.sync_api import expect
 
 from classwall.clients import COOKIE_NAME
 from classwall.store import WallStore
-from harness.browser import CANVAS, chromium, draw_digit, in_viewport, open_page, prediction_shown, running_app
+from harness.browser import (
+    CANVAS,
+    SEND,
+    chromium,
+    draw_digit,
+    in_viewport,
+    open_page,
+    prediction_shown,
+    running_app,
+    send_outcome,
+)
 from tests.support import REPO
 
 pytestmark = pytest.mark.browser
@@ -27,8 +37,8 @@ def draw_and_send(page, digit):
     # The page draws the Prediction from the run's first piece and the send row comes later in the
     # same run: a Send pressed before the run ends could still hold the last drawing's digit.
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
-    page.get_by_role("button", name="Send to the class wall").click()
-    sent = page.get_by_test_id("stAlertContentSuccess").get_by_text(f"Sent: your {digit} is on the class wall")
+    page.get_by_role("button", name=SEND).click()
+    sent = send_outcome(page).get_by_text(f"Sent: your {digit} is on the class wall")
     expect(sent).to_be_visible(timeout=20_000)
 
 
@@ -89,7 +99,7 @@ def test_a_browser_keeps_its_signed_id_across_a_reload(tmp_path, playwright):
     with running_app({"DATABASE_URL": url_of_wall}) as url, chromium(playwright) as context:
         page = open_page(context, url)
         draw_digit(page, 7)
-        expect(page.get_by_role("button", name="Send to the class wall")).to_be_visible(timeout=20_000)
+        expect(page.get_by_role("button", name=SEND)).to_be_visible(timeout=20_000)
         for _ in range(40):
             if browser_cookie(context):
                 break

@@ -8,7 +8,7 @@ import pytest
 
 from classwall.store import WallStore
 from harness.canvas_sim import draw_on_canvas
-from tests.apptest_support import predictions, start_app
+from tests.apptest_support import predictions, press_send, send_row, start_app
 
 
 @pytest.fixture
@@ -34,8 +34,7 @@ def wall_grid(app) -> str:
 def send_from_a_student(canvas, mnist, index):
     canvas.drawing = draw_on_canvas(mnist.x_test[index, ..., 0], 0.5, left=60, top=40)
     student = start_app()
-    student.button(key="wall_send").click().run()
-    assert not student.exception, student.exception
+    student.sent = press_send(student)
     return student
 
 
@@ -43,8 +42,9 @@ def test_a_send_appears_on_anothers_wall(canvas, model_copy, wall_db, mnist):
     wall = open_wall()
     assert "No drawings yet" in " ".join(i.value for i in wall.main.info)
     student = send_from_a_student(canvas, mnist, 0)  # a 7, read as 7
-    [sent] = [s.value for s in student.main.success]
-    assert sent.startswith("Sent: your 7 is on the class wall (#1")
+    assert student.sent["ok"] and student.sent["text"].startswith("Sent: your 7 is on the class wall (#1")
+    assert student.sent["id"] == 1  # the page's number for the press: the page knows it is answered
+    assert [t.value for t in student.toast] == [student.sent["text"]]  # seen on a phone without scrolling
     wall.run()
     grid = wall_grid(wall)
     assert 'href="?drawing=1"' in grid and "read 7" in grid and "wall-tile right" in grid
@@ -56,9 +56,7 @@ def test_a_send_appears_on_anothers_wall(canvas, model_copy, wall_db, mnist):
 def test_a_corrected_label_counts_as_wrong_and_opens_in_the_main_view(canvas, model_copy, wall_db, mnist):
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
     student = start_app()
-    student.session_state["wall_label"] = 1  # the student taps 1: "I meant 1"
-    student.button(key="wall_send").click().run()
-    assert "your 1 is on the class wall" in student.main.success[0].value
+    assert "your 1 is on the class wall" in press_send(student, digit=1)["text"]  # the student taps 1: "I meant 1"
     wall = open_wall()
     grid = wall_grid(wall)
     assert "meant 1, read 7" in grid and "wall-tile wrong" in grid
@@ -84,35 +82,41 @@ def test_a_corrected_label_counts_as_wrong_and_opens_in_the_main_view(canvas, mo
     assert predictions(viewer)[0].split()[0] == "7"  # the student's own canvas, read
 
 
-def test_the_digit_meant_starts_at_each_new_drawings_reading(canvas, model_copy, wall_db, mnist):
-    """One selector for every drawing: a tap corrects this drawing's label, and the next drawing
-    starts again at what the network reads, not at the last tap."""
+def test_the_row_starts_at_each_new_drawings_reading_and_a_send_names_its_drawing(canvas, model_copy, wall_db, mnist):
+    """The page's row is drawn for one drawing: its first choice is what the network reads, and a
+    Send pressed for a drawing the canvas no longer holds, or without a digit, is refused with
+    words and sends nothing."""
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)  # a 7
     student = start_app()
-    [meant] = [w for w in student.get("button_group") if w.label == "The digit I meant"]
-    assert meant.value == 7
-    student.session_state["wall_label"] = 1  # the student taps 1
-    student.run()
-    [meant] = [w for w in student.get("button_group") if w.label == "The digit I meant"]
-    assert meant.value == 1  # a rerun of the same drawing keeps the tap
+    seven = send_row(student)
+    assert seven["digit"] == 7 and seven["sent"] is None
     canvas.drawing = draw_on_canvas(mnist.x_test[1, ..., 0], 0.5, left=60, top=40)  # a 2
     student.run()
-    [meant] = [w for w in student.get("button_group") if w.label == "The digit I meant"]
-    assert meant.value == 2
-    student.button(key="wall_send").click().run()
-    assert "your 2 is on the class wall" in student.main.success[0].value
+    two = send_row(student)
+    assert two["digit"] == 2 and two["key"] != seven["key"]
+    refused = press_send(student, key=seven["key"], press=5)  # pressed for the 7, as the 2 arrived
+    assert not refused["ok"] and "drawing changed" in refused["text"] and refused["id"] == 5
+    for nonsense in ("none", 10, "7", True, -1):  # what a misbehaving page might send
+        assert press_send(student, digit=nonsense)["text"] == "Tap the digit you meant, then send."
+    assert WallStore(wall_db).count() == 0
+    assert "your 2 is on the class wall" in press_send(student, press=6)["text"]
+    student.run()  # a stroke's run after the send: the row still says it, for this drawing only
+    assert send_row(student)["sent"]["id"] == 6 and not student.toast
+    canvas.drawing = draw_on_canvas(mnist.x_test[2, ..., 0], 0.5, left=60, top=40)
+    student.run()
+    assert send_row(student)["sent"] is None and WallStore(wall_db).count() == 1
 
 
 def test_sending_is_limited(canvas, model_copy, wall_db, mnist):
     canvas.drawing = draw_on_canvas(mnist.x_test[0, ..., 0], 0.5, left=60, top=40)
     student = start_app()
-    for _ in range(3):
-        student.button(key="wall_send").click().run()
-    student.button(key="wall_send").click().run()
-    assert re.fullmatch(
+    for press in range(3):
+        assert press_send(student, press=press)["ok"]
+    refused = press_send(student, press=3)
+    assert not refused["ok"] and re.fullmatch(
         r"You have sent 3 drawings in the last minute, as many as one student may \(3 a minute\); "
         r"you can send again in (60|59) s\.",
-        student.main.warning[0].value,
+        refused["text"],
     )
     assert WallStore(wall_db).count() == 3
 

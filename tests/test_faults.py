@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from classwall.store import WallStore
-from harness.browser import CHROMIUM, CHROMIUM_ARGS, clear_canvas, draw_digit, prediction_value
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, SEND, clear_canvas, draw_digit, prediction_value, send_outcome
 from tests.deploy_support import fetch_status, healthy, listening, local_hall, open_student
 from tests.support import REPO
 
@@ -93,8 +93,8 @@ def test_a_killed_replica_is_started_again_and_its_students_carry_on(hall, brows
         assert set(replicas) == {"r0", "r1"}, replicas  # newcomers are spread over both
         # One student's drawing on the wall, acknowledged before the fault.
         sender = pages[replicas.index("r0")]
-        sender.get_by_role("button", name="Send to the class wall").click()
-        expect(sender.get_by_test_id("stAlertContentSuccess")).to_contain_text("Sent", timeout=20_000)
+        sender.get_by_role("button", name=SEND).click()
+        expect(send_outcome(sender)).to_contain_text("Sent", timeout=20_000)
         sent = WallStore(hall.wall).count()
 
         for page in pages:  # gone if the tab were reloaded

@@ -13,15 +13,18 @@ from playwright.sync_api import expect
 from classwall.store import WallStore
 from harness.browser import (
     CANVAS,
+    SEND,
     chromium,
     clear_canvas,
     draw_digit,
     draw_digit_by_touch,
+    in_viewport,
     ink_at,
     open_page,
     phone,
     prediction_value,
     running_app,
+    send_outcome,
     wait_for_ink_at,
 )
 from harness.tcp_proxy import TcpProxy
@@ -133,7 +136,7 @@ def test_offline_the_page_draws_and_reads_and_the_server_catches_up(proxy, wall_
         draw_digit(page, 7)
         expect(readout(page)).to_contain_text(re.compile(r"reads\s*7"), timeout=20_000)
         expect(prediction(page)).to_contain_text("7")
-        send = page.get_by_role("button", name="Send to the class wall")
+        send = page.get_by_role("button", name=SEND)
         expect(send).to_be_enabled()
 
         cut(proxy, page)
@@ -168,7 +171,8 @@ def test_offline_the_page_draws_and_reads_and_the_server_catches_up(proxy, wall_
             assert page.locator(f".st-key-{kept}").evaluate("(e) => getComputedStyle(e).opacity") == "1", kept
         # Send cannot be pressed offline, and the page says why.
         expect(send).to_be_disabled()
-        assert "nothing can be sent" in page.locator(".st-key-wall_send_row").evaluate(_BEFORE)
+        expect(page.locator(".sr-offline")).to_contain_text("nothing can be sent")
+        assert float(page.locator(".sr-offline").evaluate(_OPACITY)) == 1.0  # the words, not greyed
         page.screenshot(path=ARTIFACTS / "offline-1280x720.png")
 
         proxy.restore()
@@ -186,12 +190,48 @@ def test_offline_the_page_draws_and_reads_and_the_server_catches_up(proxy, wall_
         expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
         expect(send).to_be_enabled()
         send.click()
-        sent = page.get_by_test_id("stAlertContentSuccess")
-        expect(sent).to_contain_text(re.compile(r"Sent: your 3 is on the class wall"), timeout=20_000)
+        expect(send_outcome(page)).to_contain_text(re.compile(r"Sent: your 3 is on the class wall"), timeout=20_000)
+        expect(page.locator(".sr-offline")).to_be_hidden()
         assert not page.errors
     wall = WallStore(wall_db)
     assert wall.count() == sent_before + 1
     assert (wall.recent(1)[0].label, wall.recent(1)[0].predicted) == (3, 3)
+
+
+def test_a_send_the_connection_drops_under_is_said_not_sent_and_goes_on_a_second_press(proxy, wall_db, playwright):
+    """Wi-Fi that stops carrying, then drops: the press is lost on the way. The row says so (never
+    a silent "Sending..." for ever), the server's catch-up after the reconnect does not send it,
+    and one more press does."""
+    sent_before = WallStore(wall_db).count()
+    with phone(playwright) as context:
+        page = open_ready(context, proxy)
+        draw_digit_by_touch(page, 7)
+        expect(readout(page)).to_contain_text(re.compile(r"reads\s*7"), timeout=20_000)
+        expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
+        send = page.get_by_role("button", name=SEND)
+        proxy.stall()
+        send.tap()
+        expect(send_outcome(page, "sending")).to_have_text("Sending\u2026")
+        expect(send).to_be_disabled()  # a second tap meanwhile would send the drawing twice
+        proxy.cut()
+        dropped = send_outcome(page, "refused")
+        expect(dropped).to_contain_text("may not be on the class wall", timeout=10_000)
+        expect(send).to_be_disabled()
+        expect(page.locator(".sr-offline")).to_contain_text("nothing can be sent")
+        page.screenshot(path=ARTIFACTS / "offline-send-phone-390x844.png")
+        assert in_viewport(page, dropped), "the phone's first screen does not show what became of the send"
+
+        proxy.restore()
+        app = page.get_by_test_id("stApp")
+        expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=20_000)
+        expect(send).to_be_enabled(timeout=20_000)
+        expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
+        assert WallStore(wall_db).count() == sent_before  # the lost press was not sent by the catch-up
+        expect(dropped).to_be_visible()  # and the row still says it may not have been
+        send.tap()
+        expect(send_outcome(page)).to_contain_text("Sent: your 7 is on the class wall", timeout=20_000)
+        assert not page.errors
+    assert WallStore(wall_db).count() == sent_before + 1
 
 
 def test_a_digit_drawn_offline_right_after_the_page_loads_reaches_the_server(proxy, playwright):

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from classwall.store import WallStore
-from harness.browser import chromium, draw_digit, free_port, prediction_shown
+from harness.browser import SEND, chromium, draw_digit, free_port, prediction_shown, send_outcome
 from tests.deploy_support import first_answer, healthy, local_hall, open_student, own_address, self_signed
 
 pytestmark = pytest.mark.slow
@@ -107,8 +107,8 @@ def test_an_address_the_browser_writes_in_its_headers_is_not_the_one_the_wall_co
             draw_digit(page, 7)
             prediction = prediction_shown(page)
             expect(prediction).to_contain_text(re.compile(r"Prediction\s*7"), timeout=30_000)
-            page.get_by_role("button", name="Send to the class wall").click()
-            sent = page.get_by_test_id("stAlertContentSuccess").get_by_text("Sent: your 7 is on the class wall")
+            page.get_by_role("button", name=SEND).click()
+            sent = send_outcome(page).get_by_text("Sent: your 7 is on the class wall")
             expect(sent).to_be_visible(timeout=20_000)
     recorded = sorted(drawing.address for drawing in WallStore(tls_hall.wall).recent())
     assert recorded == sorted(hosts)

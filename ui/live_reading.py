@@ -47,19 +47,25 @@ def page_network(loaded: LoadedModel, reading: Reading | None, follows_pen: bool
 
 
 def live_reading_ui(
-    loaded: LoadedModel | None, reading: Reading | None, with_controls: bool = False, markup: dict | None = None
+    loaded: LoadedModel | None,
+    reading: Reading | None,
+    with_controls: bool = False,
+    markup: dict | None = None,
+    on_send=None,
 ) -> None:
     """`reading`: the server's reading of the drawing it received (None when there is none).
     with_controls: the canvas's buttons too, above the reading (the canvas drawn without them,
     ui/canvas.py canvas_ui(controls=False), right before).
     markup: {answer: the server's Prediction, readout: its answer in a line or why there is none}
-    as markup (display/answer.py), for the page to draw beside (ui/server_reading.py)."""
+    as markup (display/answer.py), for the page to draw beside (ui/server_reading.py); send: what
+    the page's send row is drawn from (ui/send.py send_row).
+    on_send: called when the page's Send is pressed, before the run (ui/send.py asked_to_send)."""
     if loaded is None:
         return
     # A tuple: the same JSON as a list, and Streamlit's search of the data for a dataframe skips it.
     server = None if reading is None else tuple(np.round(reading.probabilities.astype(float), 6).tolist())
     data = page_network(loaded, reading, True) | {"server": server} | (markup or {})
     if with_controls:
-        _live_with_controls(data=data | CONTROLS_DATA, key="live_reading")
+        _live_with_controls(data=data | CONTROLS_DATA, key="live_reading", on_send_change=on_send)
     else:
         _live(data=data, key="live_reading")

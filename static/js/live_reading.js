@@ -74,8 +74,8 @@ export default function (component) {
   view.data = data || {};
   view.serverImage = serverInput(view.data);
   // The server's Prediction and input, in the places beside (server_reading.js).
-  drawServerReading(view.data);
-  requestAnimationFrame(() => drawServerReading(view.data));
+  drawServerReading(view.data, component.setTriggerValue);
+  requestAnimationFrame(() => drawServerReading(view.data, component.setTriggerValue));
   root.dataset.weights = view.data.weights || "";
   // The server's reading of the last drawing it received, for the tests that hold the two together.
   root.dataset.serverProbabilities = view.data.server ? JSON.stringify(view.data.server) : "";

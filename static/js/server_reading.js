@@ -4,11 +4,12 @@
 // (live_reading.js and lecture_view.js call drawServerReading with their data: { input: the
 // server's 28 x 28 input, base64 float32, or null; answer: the Prediction, readout: the line under
 // the canvas or why there is none, as markup the server wrote, display/answer.py, its digits and
-// its own words only; or null }).
+// its own words only; send: the send row's, send/row.js; or null }).
 
 import { GREY } from "./lib/colour.js";
 import { element, paintTile } from "./lib/dom.js";
 import { serverInput } from "./live/reader.js";
+import { drawSendRow } from "./send/row.js";
 
 const PLACES = ".sr-root[data-part]";
 
@@ -41,10 +42,12 @@ function drawInput(place, data) {
 
 // Every place on the page, drawn from `data` (null: nothing read, the places show their words
 // for an empty canvas). Called on every run of the stroke's piece, and once more a frame later:
-// Streamlit may put the places on the page after the piece.
-export function drawServerReading(data, root = document) {
-  for (const place of root.querySelectorAll(PLACES)) {
+// Streamlit may put the places on the page after the piece. trigger: the piece's setTriggerValue
+// (the send row's Send fires it).
+export function drawServerReading(data, trigger) {
+  for (const place of document.querySelectorAll(PLACES)) {
     if (place.dataset.part === "input") drawInput(place, data);
+    else if (place.dataset.part === "send") drawSendRow(place, (data && data.send) || null, trigger);
     else drawMarkup(place, data);
   }
 }
