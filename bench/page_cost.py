@@ -27,7 +27,7 @@ SECTIONS = (
     ("compare_ui", "ui/compare.py"),
     ("dense_line_ui", "ui/compare.py"),
     ("shift_map_ui", "ui/shift_map.py"),
-    ("send_to_wall_ui", "ui/send.py"),
+    ("send_row", "ui/send.py"),
     ("learning_ui", "ui/learning.py"),
     ("training_report_ui", "ui/training_report.py"),
     ("model_card_ui", "ui/sidebar.py"),

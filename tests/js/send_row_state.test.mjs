@@ -23,6 +23,13 @@ test("nothing read: no row", () => {
   assert.equal(shown(received(received(fresh, SEVEN), null), false).hidden, true); // cleared
 });
 
+test("a press for a drawing cleared meanwhile leaves nothing waiting for the next one", () => {
+  let row = received(pressed(received(fresh, SEVEN), 2, 0), null);
+  row = received(row, { key: "k2", digit: 2, sent: null });
+  const view = shown(row, false);
+  assert.deepEqual([view.sending, view.canSend, view.note], [false, true, null]);
+});
+
 test("a new drawing starts at its reading; a tap holds for the same drawing only", () => {
   let row = received(fresh, SEVEN);
   assert.deepEqual([shown(row, false).digit, shown(row, false).canSend], [7, true]);

@@ -18,7 +18,9 @@ export const OFFLINE = "Offline: nothing can be sent to the class wall now. Pres
 // row: { key, digit: the one meant, pending: { id, at } or null, asked: the last press's id, note:
 // the page's own words or null, server: the last `send` data }; a fresh row is { key: null }.
 export function received(row, send) {
-  if (!send) return { ...row, server: null };
+  // Nothing read (the canvas cleared): no row, and a press still waiting was for a drawing that
+  // is gone, which the server does not send either (ui/send.py forget_send_asked).
+  if (!send) return { ...row, server: null, pending: null, note: null };
   const next = { ...row, server: send };
   if (send.key !== row.key) Object.assign(next, { key: send.key, digit: send.digit }); // a new drawing starts at its reading
   // The answer to the last press, even one the page had given up on (it came with the catch-up).
