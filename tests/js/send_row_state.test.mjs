@@ -60,6 +60,12 @@ test("offline: Send cannot be pressed, and the page says why", () => {
   assert.equal(shown(received(fresh, SEVEN), false).offline, null);
 });
 
+test("Send waits while the drawing on screen is not yet the one the server read", () => {
+  const row = received(fresh, SEVEN);
+  assert.equal(shown(row, false, true).canSend, false);
+  assert.equal(shown(row, false, false).canSend, true);
+});
+
 test("a press the connection dropped under is given up with words, and the server's late answer wins", () => {
   let row = pressed(received(fresh, SEVEN), 9, 0);
   assert.equal(checked(row, false, 1000), row); // still waiting

@@ -8,6 +8,10 @@ import { element } from "../lib/dom.js";
 import { ANSWER_WAIT_MS, checked, pressed, received, shown, tapped } from "./row_state.js";
 
 const APP = "[data-testid='stApp']";
+// How long Send waits for the server to read the drawing on screen (live/reader.js marks <html
+// data-server-answer="previous"> meanwhile) before it may be pressed anyway: a stroke's answer
+// takes well under a second, and a page whose reading never agrees must not lose its Send.
+const STALE_LIMIT_MS = 3000;
 const RECONNECTING = new Set(["PINGING_SERVER", "CONNECTING"]); // Streamlit's states while its websocket is down
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -15,18 +19,33 @@ const rows = new WeakMap(); // place -> its row, across the piece's runs
 const live = new Set(); // every row drawn, to redraw when the connection changes
 let lastPress = Date.now(); // a press's id: unique for the page's life, so an answer names its press
 let watcher = null;
+let staleSince = null; // performance.now() when the drawing on screen stopped being the server's
 
 function offline() {
   return RECONNECTING.has(document.querySelector(APP)?.dataset.testConnectionState);
 }
 
+function stale() {
+  if (document.documentElement.dataset.serverAnswer !== "previous") {
+    staleSince = null;
+    return false;
+  }
+  staleSince ??= performance.now();
+  return performance.now() - staleSince < STALE_LIMIT_MS;
+}
+
 // Streamlit writes its connection state on its root: Send is disabled while the websocket is down
 // (a press then could not reach the server), and a press waiting for its answer is given up on.
-function watchConnection() {
+// And while the server has not read the drawing on screen.
+function watchPage() {
   const app = document.querySelector(APP);
   if (watcher || !app) return;
-  watcher = new MutationObserver(redrawAll);
+  watcher = new MutationObserver(() => {
+    redrawAll();
+    if (staleSince !== null) setTimeout(redrawAll, STALE_LIMIT_MS + 50);
+  });
   watcher.observe(app, { attributes: true, attributeFilter: ["data-test-connection-state"] });
+  watcher.observe(document.documentElement, { attributes: true, attributeFilter: ["data-server-answer"] });
 }
 
 function redrawAll() {
@@ -75,7 +94,7 @@ function build(row) {
 }
 
 function press(row) {
-  if (!shown(row.state, offline()).canSend) return;
+  if (!shown(row.state, offline(), stale()).canSend) return;
   lastPress += 1;
   row.state = pressed(row.state, lastPress, performance.now());
   row.trigger?.("send", { key: row.state.key, digit: row.state.digit, id: lastPress });
@@ -85,7 +104,7 @@ function press(row) {
 
 function draw(row) {
   row.state = checked(row.state, offline(), performance.now());
-  const view = shown(row.state, offline());
+  const view = shown(row.state, offline(), stale());
   row.place.hidden = view.hidden;
   if (view.hidden) return;
   const { digits, send, why, note } = row.parts;
@@ -109,7 +128,7 @@ export function drawSendRow(place, send, trigger) {
     row.parts = build(row);
     rows.set(place, row);
     live.add(row);
-    watchConnection();
+    watchPage();
   }
   row.trigger = trigger;
   if (row.data !== send) row.state = received(row.state, send); // each run's data once

@@ -47,15 +47,17 @@ export function checked(row, offline, now) {
 }
 
 // What to draw: { hidden, digit, canSend, sending, note: { ok, text } or null, offline: the words
-// beside a Send that cannot be pressed now, or null }.
-export function shown(row, offline) {
+// beside a Send that cannot be pressed now, or null }. stale: the drawing on screen is not yet the
+// one the server read (the pen added a stroke it has not had): a press now would send the server's,
+// so Send waits for the server's reading (row.js gives that wait a limit).
+export function shown(row, offline, stale = false) {
   if (!row.server) return { hidden: true, digit: null, canSend: false, sending: false, note: null, offline: null };
   const sending = Boolean(row.pending);
   const note = row.note || (sending ? null : row.server.sent);
   return {
     hidden: false,
     digit: row.digit,
-    canSend: !offline && !sending && Number.isInteger(row.digit),
+    canSend: !offline && !sending && !stale && Number.isInteger(row.digit),
     sending,
     note: note ? { ok: Boolean(note.ok), text: String(note.text) } : null,
     offline: offline ? OFFLINE : null,
