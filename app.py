@@ -177,7 +177,8 @@ def pen_ui(store: ModelStore, dense_store: ModelStore, slots: ReadingSlots, chap
         markup["send"] = send_row(loaded, reading)  # a Send pressed for this run answered first
     else:
         forget_send_asked()
-    live_reading_ui(loaded, reading, with_controls=True, markup=markup, on_send=asked_to_send)
+    dense_live = dense if chapter == COMPARE else None  # the dense net in the page too, when compared
+    live_reading_ui(loaded, reading, with_controls=True, markup=markup, on_send=asked_to_send, dense=dense_live)
     if reading is None:
         # Every place is written on every run: Streamlit keeps this fragment's position in each.
         for slot in (slots.steps, slots.why, slots.chapter):

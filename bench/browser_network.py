@@ -11,7 +11,9 @@ Then, in the lecture view and the detailed view's feature grids, the pen move to
 redrawn (from the move's event to the end of drawing, the wait for the animation frame included:
 <= 16.7 ms is within one frame at 60 Hz), as those pieces write it (data-move-to-drawn-milliseconds).
 Targets (issue 21): <= 8 ms per frame at 4x; the browser's code and weights <= 250 KB over the
-wire; the lecture view redrawn within one animation frame, unthrottled.
+wire; the lecture view redrawn within one animation frame, unthrottled. And, with the chapter
+that compares the two nets open (`?chapter=compare`), what the dense net's line adds to a frame
+at 4x and what its weights cost over the wire (fetched only then).
 """
 
 import argparse
@@ -27,6 +29,7 @@ _PROBE = """([selector, field]) => {
     .map(h => h.shadowRoot && h.shadowRoot.querySelector(selector)).find(Boolean);
   return root ? [root.dataset.state, Number(root.dataset[field] || "NaN")] : [null, NaN]; }"""
 LIVE_READING = (".lr-root", "milliseconds")
+DENSE_LINE = (".lr-root", "denseMilliseconds")
 LECTURE_VIEW = (".lv-root", "moveToDrawnMilliseconds")
 FEATURE_GRIDS = (".fg-root", "moveToDrawnMilliseconds")
 _FRAME_TIME = f"() => ({_PROBE})({list(LIVE_READING)})"
@@ -97,6 +100,13 @@ def measure(moves: int) -> dict:
         draw_digit(page, 1, left=0.1)  # a first stroke lifted: the server puts the feature grids on the page
         page.wait_for_function(f"() => ({_PROBE})({list(FEATURE_GRIDS)})[0] === 'live'", timeout=30_000)
         result["feature grids"] = frame_times(page, moves, FEATURE_GRIDS)
+        page.goto(url + "/?chapter=compare")
+        page.locator(CANVAS).wait_for(timeout=60_000)
+        page.wait_for_function(f"() => ({_FRAME_TIME})()[0] === 'ready' || ({_FRAME_TIME})()[0] === 'live'")
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+        result["dense line at 4x"] = frame_times(page, moves, DENSE_LINE)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        result["dense bytes"] = sum(fetched("mnist_mlp").values())
         page.goto(url + "/?view=lecture")
         page.locator(CANVAS).wait_for(timeout=60_000)
         page.wait_for_function(f"() => ({_PROBE})({list(LECTURE_VIEW)})[0]", timeout=60_000)
@@ -115,6 +125,7 @@ def main() -> None:
     print(f"  CPU throttled 4x  {describe(result['throttled 4x'])}   target <= 8 ms")
     for name, times in result["parts at 4x"].items():
         print(f"    of which {name:<12} {describe(times)}")
+    print(f"  the dense net's line, comparison open, 4x: adds {describe(result['dense line at 4x'])}")
     print("pen move to the whole view redrawn (the wait for the frame included), unthrottled")
     print(f"  lecture view      {describe(result['lecture view'])}   target <= 16.7 ms (one frame)")
     print(f"  feature grids     {describe(result['feature grids'])}")
@@ -126,6 +137,7 @@ def main() -> None:
     )
     for address, size in sorted(result["bytes"].items(), key=lambda item: -item[1]):
         print(f"    {size / 1024:7.1f} KiB  {address.split('/app/static/')[-1]}")
+    print(f"the dense net's weights, fetched when the comparison opens: {result['dense bytes'] / 1024:.1f} KiB")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The network in the page, in real Chromium: it reads a 7 before the pen lifts (mouse, and a
 finger on a phone), agrees with the server's numpy network on 200 MNIST digits placed on a canvas
-and on mouse-drawn digits, and its weights come from the server's model file."""
+and on mouse-drawn digits, and its weights come from the server's model file. With the chapter
+that compares the two nets open, the dense net runs in the page too, held to the server's."""
 
 import base64
 import re
@@ -10,11 +11,12 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from cnn import DEFAULT_MODEL_PATH
+from cnn import DEFAULT_MLP_PATH, DEFAULT_MODEL_PATH
 from cnn.net.network import load_network
 from cnn.net.preprocess import preprocess
 from harness.browser import CANVAS, chromium, clear_canvas, draw_digit, open_page, phone, stroke_points
 from harness.canvas_sim import random_drawing
+from ui.chapters import FEATURE_MAPS
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +25,14 @@ _LIVE = """() => { const root = [...document.querySelectorAll("[data-testid='stB
   return root ? { state: root.dataset.state, answer: root.querySelector(".lr-answer")?.textContent || "",
                   probabilities: root.dataset.probabilities ? JSON.parse(root.dataset.probabilities) : null,
                   server: root.dataset.serverProbabilities ? JSON.parse(root.dataset.serverProbabilities) : null }
+              : null; }"""
+
+
+_DENSE = """() => { const root = [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
+  .map(h => h.shadowRoot && h.shadowRoot.querySelector(".lr-root")).find(Boolean);
+  const line = root && root.querySelector(".lr-dense");
+  return root ? { weights: root.dataset.denseWeights, line: line.hidden ? null : line.textContent,
+                  probabilities: root.dataset.denseProbabilities ? JSON.parse(root.dataset.denseProbabilities) : null }
               : null; }"""
 
 
@@ -62,6 +72,27 @@ def test_a_seven_is_read_before_the_mouse_is_released(app_url, playwright):
         page.wait_for_function(f"() => /7/.test(({_LIVE})()?.answer || '')", timeout=5_000)
         assert live(page)["state"] == "live" and np.argmax(live(page)["probabilities"]) == 7
         page.mouse.up()
+        assert not page.errors
+
+
+def test_with_the_nets_compared_the_dense_nets_line_follows_the_pen_too(app_url, playwright):
+    with chromium(playwright, 1280, 720) as context:
+        page = open_page(context, f"{app_url}/?chapter=compare")
+        wait_until_ready(page)
+        page.wait_for_function(f"() => /mnist_mlp-.*[.]dlw$/.test(({_DENSE})()?.weights || '')", timeout=20_000)
+        box = page.locator(CANVAS).bounding_box()
+        (stroke,) = stroke_points(box, 7, 0.2, 0.15, 0.65)
+        page.mouse.move(*stroke[0])
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*point, steps=8)
+        # Button still down: the dense net's line is the page's own reading too.
+        page.wait_for_function(f"() => /dense net: 7/.test(({_DENSE})()?.line || '')", timeout=5_000)
+        assert int(np.argmax(page.evaluate(_DENSE)["probabilities"])) == 7
+        page.mouse.up()
+        # Closing the comparison takes the line away (and its network out of every frame).
+        page.get_by_test_id("stRadio").get_by_text(FEATURE_MAPS, exact=True).click()
+        page.wait_for_function(f"() => ({_DENSE})()?.line === null && !({_DENSE})()?.weights", timeout=20_000)
         assert not page.errors
 
 
@@ -148,8 +179,9 @@ def test_mid_stroke_the_pens_box_read_again_is_the_whole_canvas_on_a_phone(app_u
 
 
 def test_the_page_network_agrees_with_the_server_on_200_drawings(app_url, playwright, mnist):
-    # The page's own modules, run in Chromium on canvases Python made, against cnn/net/.
-    network = load_network(DEFAULT_MODEL_PATH)
+    # The page's own modules, run in Chromium on canvases Python made, against cnn/net/: the
+    # convnet, and the dense net the page runs when the two are compared.
+    network, dense = load_network(DEFAULT_MODEL_PATH), load_network(DEFAULT_MLP_PATH)
     rng = np.random.default_rng(21)
     cases = []
     for index in range(200):
@@ -158,16 +190,17 @@ def test_the_page_network_agrees_with_the_server_on_200_drawings(app_url, playwr
         # passing them as JSON took most of this test's time; Chromium inflates them natively.
         cases.append((base64.b64encode(zlib.compress(rgba.tobytes(), 1)).decode("ascii"), preprocess(rgba)))
     with chromium(playwright, 1280, 720) as context:
-        page = open_page(context, app_url)
+        page = open_page(context, f"{app_url}/?chapter=compare")
         wait_until_ready(page)
+        page.wait_for_function(f"() => Boolean(({_DENSE})()?.weights)", timeout=20_000)
         results = page.evaluate(
             """async (canvases) => {
               const net = await import(new URL("app/static/js/net/network.js", document.baseURI));
               const pre = await import(new URL("app/static/js/net/preprocess.js", document.baseURI));
               const host = [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
                 .map(h => h.shadowRoot && h.shadowRoot.querySelector(".lr-root")).find(Boolean);
-              const weights = await (await fetch(host.dataset.weights)).arrayBuffer();
-              const network = net.readWeights(weights);
+              const network = net.readWeights(await (await fetch(host.dataset.weights)).arrayBuffer());
+              const dense = net.readWeights(await (await fetch(host.dataset.denseWeights)).arrayBuffer());
               const inflate = async (b64) => {
                 const packed = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
                 const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream("deflate"));
@@ -178,12 +211,13 @@ def test_the_page_network_agrees_with_the_server_on_200_drawings(app_url, playwr
                 const prepared = pre.preprocess(rgba, 280, 280);
                 if (!prepared.image) return { status: prepared.status };
                 return { status: prepared.status, image: Array.from(prepared.image),
-                         probabilities: Array.from(net.forward(network, prepared.image).at(-1).values) };
+                         probabilities: Array.from(net.forward(network, prepared.image).at(-1).values),
+                         dense: Array.from(net.forward(dense, prepared.image).at(-1).values) };
               });
             }""",
             [b64 for b64, _ in cases],
         )
-    worst_pixel = worst_probability = 0.0
+    worst_pixel = worst_probability = worst_dense = 0.0
     for (_, expected), got in zip(cases, results, strict=True):
         assert got["status"] == expected.status
         if expected.image is None:
@@ -192,8 +226,12 @@ def test_the_page_network_agrees_with_the_server_on_200_drawings(app_url, playwr
         server = network.predict(expected.image)[0]
         worst_probability = max(worst_probability, float(np.abs(np.array(got["probabilities"]) - server).max()))
         assert int(np.argmax(got["probabilities"])) == int(np.argmax(server))
+        server_dense = dense.predict(expected.image)[0]
+        worst_dense = max(worst_dense, float(np.abs(np.array(got["dense"]) - server_dense).max()))
+        assert int(np.argmax(got["dense"])) == int(np.argmax(server_dense))
     assert worst_pixel < 1e-4, worst_pixel  # the same arithmetic, in float32 and double
     assert worst_probability < 0.01, worst_probability  # float16 weights: 0.001 on the test set
+    assert worst_dense < 0.01, worst_dense
 
 
 @pytest.mark.parametrize("digit", [7, 1, 0, 2])

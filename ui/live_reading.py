@@ -52,6 +52,7 @@ def live_reading_ui(
     with_controls: bool = False,
     markup: dict | None = None,
     on_send=None,
+    dense: LoadedModel | None = None,
 ) -> None:
     """`reading`: the server's reading of the drawing it received (None when there is none).
     with_controls: the canvas's buttons too, above the reading (the canvas drawn without them,
@@ -59,12 +60,18 @@ def live_reading_ui(
     markup: {answer: the server's Prediction, readout: its answer in a line or why there is none}
     as markup (display/answer.py), for the page to draw beside (ui/server_reading.py); send: what
     the page's send row is drawn from (ui/send.py send_row).
-    on_send: called when the page's Send is pressed, before the run (ui/send.py asked_to_send)."""
+    on_send: called when the page's Send is pressed, before the run (ui/send.py asked_to_send).
+    dense: the dense net, to run in the page too (its line under the live reading, while the pen
+    moves): only when asked for, the chapter that compares the two open. Its weights are 747 KB
+    over the wire, three times the convnet's and our code's together: every student of a hall
+    fetching them at once would fill the hall's Wi-Fi for a minute, for one line."""
     if loaded is None:
         return
     # A tuple: the same JSON as a list, and Streamlit's search of the data for a dataframe skips it.
     server = None if reading is None else tuple(np.round(reading.probabilities.astype(float), 6).tolist())
     data = page_network(loaded, reading, True) | {"server": server} | (markup or {})
+    if dense is not None:
+        data["dense_weights"] = weights_address(dense)
     if with_controls:
         _live_with_controls(data=data | CONTROLS_DATA, key="live_reading", on_send_change=on_send)
     else:

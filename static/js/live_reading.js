@@ -6,7 +6,9 @@
 //
 // Data from ui/live_reading.py: { weights: the weights file's address, relative to the page (a
 // new name per model version, so a retrain switches every open page at its next rerun), input:
-// the server's 28 x 28 input (base64 float32) or null, server: its ten probabilities, or null }.
+// the server's 28 x 28 input (base64 float32) or null, server: its ten probabilities, or null,
+// dense_weights: the dense net's weights, when the chapter that compares the two is open: then its
+// line, under the row, follows the pen too }.
 // While the page's input is not the server's, the server's lines are marked as about the
 // previous drawing (live/reader.js markServerAnswer).
 
@@ -22,6 +24,7 @@ import {
   serverInput,
 } from "./live/reader.js";
 import { newestCleanup } from "./lib/cleanup.js";
+import { forward } from "./net/network.js";
 import { drawServerReading } from "./server_reading.js";
 
 const views = new WeakMap(); // parentElement -> what this mount keeps across reruns
@@ -39,8 +42,10 @@ function build(root) {
   input.setAttribute("aria-label", "The 28 by 28 image the network receives, as the page computes it");
   const frame = element("div", "lr");
   frame.append(answer, bars, input); // one row: the canvas's column must keep the server's answer on screen
-  root.replaceChildren(frame);
-  return { answer, bars, rows, ten, input };
+  const dense = element("p", "lr-dense");
+  dense.hidden = true;
+  root.replaceChildren(frame, dense);
+  return { answer, bars, rows, ten, input, dense };
 }
 
 function show(parts, reading) {
@@ -61,6 +66,40 @@ function show(parts, reading) {
   paintTile(parts.input.getContext("2d"), pixels, 0, 28, 28, 0, 0, 28, GREY);
 }
 
+// The dense net's line: the same 28 x 28 input through its own network, in the page too.
+function showDense(root, line, dense, reading) {
+  line.hidden = !dense;
+  const image = dense && reading && reading.image;
+  root.dataset.denseProbabilities = "";
+  if (!dense) return;
+  if (!image) {
+    line.textContent = "";
+    return;
+  }
+  const started = performance.now();
+  const p = Array.from(forward(dense, image).at(-1).values);
+  root.dataset.denseMilliseconds = (performance.now() - started).toFixed(2); // read by bench/browser_network.py
+  root.dataset.denseProbabilities = JSON.stringify(p); // and by the tests
+  const digit = p.indexOf(Math.max(...p));
+  line.replaceChildren("Live, the dense net: ", element("strong", "", String(digit)), ` ${Math.round(p[digit] * 100)}%`);
+}
+
+function followDense(view, root) {
+  const url = view.data.dense_weights || null;
+  root.dataset.denseWeights = url || "";
+  if (!url) {
+    view.dense = null;
+    return;
+  }
+  if (view.dense && view.dense.url === url) return;
+  retryWeights(url);
+  network(url).then((dense) => {
+    if ((view.data.dense_weights || null) !== url) return; // closed or replaced meanwhile
+    view.dense = Object.assign(dense, { url });
+    scheduleReading();
+  }, (error) => console.warn("the dense net stays on the server:", error));
+}
+
 export default function (component) {
   const { parentElement, data } = component;
   const root = parentElement.querySelector(".lr-root");
@@ -79,6 +118,8 @@ export default function (component) {
   root.dataset.weights = view.data.weights || "";
   // The server's reading of the last drawing it received, for the tests that hold the two together.
   root.dataset.serverProbabilities = view.data.server ? JSON.stringify(view.data.server) : "";
+  followDense(view, root);
+  if (!view.dense) showDense(root, view.parts.dense, null, null);
   if (view.data.weights) {
     retryWeights(view.data.weights);
     network(view.data.weights).then(() => {
@@ -99,6 +140,7 @@ function mount(root, forget) {
   };
   const shown = (reading) => {
     show(view.parts, reading);
+    showDense(root, view.parts.dense, view.dense, reading);
     markServerAnswer(reading.image, view.serverImage);
     root.dataset.state = "live";
     root.dataset.milliseconds = reading.milliseconds.toFixed(2); // read by bench/browser_network.py
