@@ -154,16 +154,19 @@ def open_page(context, url: str):
     return page
 
 
-def stroke_points(box: dict, digit: int, left: float, top: float, size: float) -> list[list[tuple]]:
-    """Page coordinates of each stroke of `digit` drawn in the canvas' bounding `box`."""
+def stroke_points(box: dict, digit: int | list, left: float, top: float, size: float) -> list[list[tuple]]:
+    """Page coordinates of each stroke of `digit` (or of these strokes, in units of the digit's
+    box) drawn in the canvas' bounding `box`."""
+    strokes = DIGIT_STROKES[digit] if isinstance(digit, int) else digit
     return [
         [(box["x"] + (left + x * size) * box["width"], box["y"] + (top + y * size) * box["height"]) for x, y in stroke]
-        for stroke in DIGIT_STROKES[digit]
+        for stroke in strokes
     ]
 
 
-def draw_digit(page, digit: int, left=0.2, top=0.15, size=0.65, steps=6) -> None:
-    """Draw `digit` with the mouse; `left`, `top`, `size` are fractions of the canvas."""
+def draw_digit(page, digit: int | list, left=0.2, top=0.15, size=0.65, steps=6) -> None:
+    """Draw `digit` (or these strokes, as in DIGIT_STROKES) with the mouse; `left`, `top`, `size`
+    are fractions of the canvas."""
     box = page.locator(CANVAS).bounding_box()
     for points in stroke_points(box, digit, left, top, size):
         page.mouse.move(*points[0])

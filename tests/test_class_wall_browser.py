@@ -89,18 +89,6 @@ def test_two_students_send_and_the_wall_shows_both(tmp_path, playwright):
         assert errors == []
 
 
-def draw_stroke(page, stroke, left=0.2, top=0.15, size=0.65):
-    box = page.locator(CANVAS).bounding_box()
-    points = [
-        (box["x"] + (left + x * size) * box["width"], box["y"] + (top + y * size) * box["height"]) for x, y in stroke
-    ]
-    page.mouse.move(*points[0])
-    page.mouse.down()
-    for point in points[1:]:
-        page.mouse.move(*point, steps=6)
-    page.mouse.up()
-
-
 def test_send_sends_the_drawing_on_screen_not_the_one_before_its_last_stroke(tmp_path, playwright):
     """A Send pressed right after a stroke, before the canvas has sent it (it waits ~200 ms) and
     the server has read it, would send the drawing without that stroke: Send waits for the
@@ -109,12 +97,12 @@ def test_send_sends_the_drawing_on_screen_not_the_one_before_its_last_stroke(tmp
     across, down = DIGIT_STROKES[4]  # a 4's two strokes; its upright alone reads as 1
     with running_app({"DATABASE_URL": wall}) as url, chromium(playwright) as context:
         page = open_page(context, url)
-        draw_stroke(page, down)
+        draw_digit(page, [down])
         expect(prediction(page)).to_contain_text(re.compile(r"Prediction\s*1\s*\("), timeout=20_000)
         expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
         send = page.get_by_role("button", name=SEND)
         expect(send).to_be_enabled()
-        draw_stroke(page, across)
+        draw_digit(page, [across])
         expect(send).to_be_disabled()  # the 4 on screen is not yet the server's
         send.click()  # waits until it is
         expect(send_outcome(page)).to_contain_text("Sent: your 4 is on the class wall (#1, read right)", timeout=20_000)

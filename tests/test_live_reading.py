@@ -58,16 +58,20 @@ def touch_down_and_move(cdp, stroke, moves_per_segment: int, after_each_segment=
         after_each_segment()
 
 
+def mouse_down_along_a_seven(page) -> None:
+    """The mouse pressed and moved through a whole 7; the button stays down."""
+    (stroke,) = stroke_points(page.locator(CANVAS).bounding_box(), 7, 0.2, 0.15, 0.65)
+    page.mouse.move(*stroke[0])
+    page.mouse.down()
+    for point in stroke[1:]:
+        page.mouse.move(*point, steps=8)
+
+
 def test_a_seven_is_read_before_the_mouse_is_released(app_url, playwright):
     with chromium(playwright, 1280, 720) as context:
         page = open_page(context, app_url)
         wait_until_ready(page)
-        box = page.locator(CANVAS).bounding_box()
-        (stroke,) = stroke_points(box, 7, 0.2, 0.15, 0.65)
-        page.mouse.move(*stroke[0])
-        page.mouse.down()
-        for point in stroke[1:]:
-            page.mouse.move(*point, steps=8)
+        mouse_down_along_a_seven(page)
         # Button still down: nothing has reached the server, the page reads it itself.
         page.wait_for_function(f"() => /7/.test(({_LIVE})()?.answer || '')", timeout=5_000)
         assert live(page)["state"] == "live" and np.argmax(live(page)["probabilities"]) == 7
@@ -80,12 +84,7 @@ def test_with_the_nets_compared_the_dense_nets_line_follows_the_pen_too(app_url,
         page = open_page(context, f"{app_url}/?chapter=compare")
         wait_until_ready(page)
         page.wait_for_function(f"() => /mnist_mlp-.*[.]dlw$/.test(({_DENSE})()?.weights || '')", timeout=20_000)
-        box = page.locator(CANVAS).bounding_box()
-        (stroke,) = stroke_points(box, 7, 0.2, 0.15, 0.65)
-        page.mouse.move(*stroke[0])
-        page.mouse.down()
-        for point in stroke[1:]:
-            page.mouse.move(*point, steps=8)
+        mouse_down_along_a_seven(page)
         # Button still down: the dense net's line is the page's own reading too.
         page.wait_for_function(f"() => /dense net: 7/.test(({_DENSE})()?.line || '')", timeout=5_000)
         assert int(np.argmax(page.evaluate(_DENSE)["probabilities"])) == 7

@@ -93,20 +93,6 @@ def prediction(page):
     return prediction_value(page)
 
 
-def draw_strokes(page, strokes, steps=6):
-    box = page.locator(CANVAS).bounding_box()
-    for stroke in strokes:
-        points = [
-            (box["x"] + (LEFT + x * SIZE) * box["width"], box["y"] + (TOP + y * SIZE) * box["height"])
-            for x, y in stroke
-        ]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for point in points[1:]:
-            page.mouse.move(*point, steps=steps)
-        page.mouse.up()
-
-
 def cut(proxy, page):
     """Once the page is idle (no run under way, whose interruption would make Streamlit rerun by itself)."""
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=20_000)
@@ -141,7 +127,7 @@ def test_offline_the_page_draws_and_reads_and_the_server_catches_up(proxy, wall_
 
         cut(proxy, page)
         clear_canvas(page)
-        draw_strokes(page, THREE)
+        draw_digit(page, THREE, LEFT, TOP, SIZE)
         # Read by the page itself, within a second of the pen lifting.
         page.wait_for_function(f"() => /3/.test(({_LIVE})()?.answer || '')", timeout=1_000)
         assert int(np.argmax(live(page)["probabilities"])) == 3
@@ -157,7 +143,7 @@ def test_offline_the_page_draws_and_reads_and_the_server_catches_up(proxy, wall_
         assert page.evaluate("getComputedStyle(document.documentElement).overflow") != "hidden"
         clear_canvas(page)
         page.wait_for_function(f"() => !/3/.test(({_LIVE})()?.answer || '')", timeout=1_000)
-        draw_strokes(page, THREE)
+        draw_digit(page, THREE, LEFT, TOP, SIZE)
         page.wait_for_function(f"() => /3/.test(({_LIVE})()?.answer || '')", timeout=1_000)
         # One quiet line under the canvas says so, clear of it; the server's answer is greyed.
         note = page.locator(".st-key-readout")
