@@ -88,14 +88,15 @@ function followDense(view, root) {
   const url = view.data.dense_weights || null;
   root.dataset.denseWeights = url || "";
   if (!url) {
-    view.dense = null;
+    view.dense = view.denseUrl = null;
     return;
   }
-  if (view.dense && view.dense.url === url) return;
+  if (view.dense && view.denseUrl === url) return;
   retryWeights(url);
   network(url).then((dense) => {
     if ((view.data.dense_weights || null) !== url) return; // closed or replaced meanwhile
-    view.dense = Object.assign(dense, { url });
+    view.dense = dense;
+    view.denseUrl = url;
     scheduleReading();
   }, (error) => console.warn("the dense net stays on the server:", error));
 }
